@@ -1,0 +1,233 @@
+//! Identifiers and document headers.
+//!
+//! Ids are UUIDs wrapped in newtypes so a mentorship id can never be passed where a
+//! person id is expected. Goal plans and journals have ids derived from their owner
+//! (one per mentorship, one per person), so every device computes the same id
+//! without asking the server.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Namespace for ids derived from other ids (UUID v5).
+const ALONGSIDE_NAMESPACE: Uuid = Uuid::from_u128(0x6c1f_3b2e_9d7a_4f0e_8b55_a1c2_d3e4_f501);
+
+macro_rules! uuid_newtype {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// A fresh random id.
+            pub fn new_random() -> Self {
+                Self(Uuid::new_v4())
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), self.0)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = InvalidId;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s.trim())
+                    .map(Self)
+                    .map_err(|_| InvalidId { what: stringify!($name), value: s.chars().take(64).collect() })
+            }
+        }
+    };
+}
+
+uuid_newtype!(
+    /// A person (one account in one organisation).
+    UserId
+);
+uuid_newtype!(
+    /// A mentorship (a pairing of mentor and mentee).
+    MentorshipId
+);
+uuid_newtype!(
+    /// A document: a session, a goal plan or a reflection journal.
+    DocumentId
+);
+
+/// A string that should have been a UUID and was not.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {what}: {value:?} is not a UUID")]
+pub struct InvalidId {
+    /// Which kind of id was expected.
+    pub what: &'static str,
+    /// The offending input (truncated).
+    pub value: String,
+}
+
+impl DocumentId {
+    /// The id of the one goal plan of a mentorship.
+    pub fn goal_plan_of(mentorship: MentorshipId) -> Self {
+        Self(Uuid::new_v5(&ALONGSIDE_NAMESPACE, format!("goal_plan:{}", mentorship.0).as_bytes()))
+    }
+
+    /// The id of a person's private reflection journal.
+    pub fn journal_of(owner: UserId) -> Self {
+        Self(Uuid::new_v5(&ALONGSIDE_NAMESPACE, format!("journal:{}", owner.0).as_bytes()))
+    }
+}
+
+/// What a document is; fixes its schema and its write rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocKind {
+    /// One shadowing shift, meeting or check-in of a pair.
+    Session,
+    /// The goals of one mentorship.
+    GoalPlan,
+    /// One person's private reflections.
+    Journal,
+}
+
+impl DocKind {
+    /// The name stored in documents and on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Session => "session",
+            DocKind::GoalPlan => "goal_plan",
+            DocKind::Journal => "journal",
+        }
+    }
+}
+
+impl FromStr for DocKind {
+    type Err = InvalidId;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "session" => Ok(DocKind::Session),
+            "goal_plan" => Ok(DocKind::GoalPlan),
+            "journal" => Ok(DocKind::Journal),
+            other => Err(InvalidId { what: "DocKind", value: other.chars().take(64).collect() }),
+        }
+    }
+}
+
+/// Who a document belongs to: the access boundary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "scope", rename_all = "snake_case")]
+pub enum Scope {
+    /// A pair document: readable and writable by the mentor and mentee of a mentorship.
+    Pair {
+        /// The mentorship that grants access.
+        mentorship_id: MentorshipId,
+        /// The mentor of that mentorship.
+        mentor_id: UserId,
+        /// The mentee of that mentorship.
+        mentee_id: UserId,
+    },
+    /// A private document of one person.
+    Owner {
+        /// The only person who may read or write it.
+        owner_id: UserId,
+    },
+}
+
+/// Everything needed to create a document's deterministic genesis and to apply its
+/// write rules. Two devices with the same header create identical root objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DocHeader {
+    /// The document id.
+    pub id: DocumentId,
+    /// What the document is.
+    pub kind: DocKind,
+    /// Who it belongs to.
+    pub scope: Scope,
+}
+
+/// The part a person plays in one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocRole {
+    /// The mentor of the pair the document belongs to.
+    Mentor,
+    /// The mentee of the pair the document belongs to.
+    Mentee,
+    /// The owner of a private document.
+    Owner,
+    /// Anyone else, including coordinators and admins.
+    Outsider,
+}
+
+impl DocHeader {
+    /// A session of a pair.
+    pub fn session(id: DocumentId, pair: Pair) -> Self {
+        Self { id, kind: DocKind::Session, scope: pair.scope() }
+    }
+
+    /// The goal plan of a pair.
+    pub fn goal_plan(pair: Pair) -> Self {
+        Self { id: DocumentId::goal_plan_of(pair.mentorship_id), kind: DocKind::GoalPlan, scope: pair.scope() }
+    }
+
+    /// A person's journal.
+    pub fn journal(owner_id: UserId) -> Self {
+        Self { id: DocumentId::journal_of(owner_id), kind: DocKind::Journal, scope: Scope::Owner { owner_id } }
+    }
+
+    /// The part `user` plays in this document.
+    pub fn role_of(&self, user: UserId) -> DocRole {
+        match self.scope {
+            Scope::Pair { mentor_id, .. } if mentor_id == user => DocRole::Mentor,
+            Scope::Pair { mentee_id, .. } if mentee_id == user => DocRole::Mentee,
+            Scope::Owner { owner_id } if owner_id == user => DocRole::Owner,
+            _ => DocRole::Outsider,
+        }
+    }
+
+    /// The mentorship this document belongs to, if it is a pair document.
+    pub fn mentorship_id(&self) -> Option<MentorshipId> {
+        match self.scope {
+            Scope::Pair { mentorship_id, .. } => Some(mentorship_id),
+            Scope::Owner { .. } => None,
+        }
+    }
+
+    /// Whether the kind and the scope fit together (sessions and goal plans belong
+    /// to pairs, journals to one owner, derived ids match their owner).
+    pub fn is_consistent(&self) -> bool {
+        match (self.kind, self.scope) {
+            (DocKind::Session, Scope::Pair { mentor_id, mentee_id, .. }) => mentor_id != mentee_id,
+            (DocKind::GoalPlan, Scope::Pair { mentorship_id, mentor_id, mentee_id }) => {
+                mentor_id != mentee_id && self.id == DocumentId::goal_plan_of(mentorship_id)
+            }
+            (DocKind::Journal, Scope::Owner { owner_id }) => self.id == DocumentId::journal_of(owner_id),
+            _ => false,
+        }
+    }
+}
+
+/// The three people-facts of a mentorship that documents need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Pair {
+    /// The mentorship.
+    pub mentorship_id: MentorshipId,
+    /// Its mentor.
+    pub mentor_id: UserId,
+    /// Its mentee.
+    pub mentee_id: UserId,
+}
+
+impl Pair {
+    fn scope(self) -> Scope {
+        Scope::Pair { mentorship_id: self.mentorship_id, mentor_id: self.mentor_id, mentee_id: self.mentee_id }
+    }
+}

@@ -1,0 +1,334 @@
+//! The device store: one SQLite file per signed-in person.
+//!
+//! It holds each document (saved Automerge bytes), what the device last knew the
+//! server to have (heads and Automerge sync state), whether local changes await the
+//! server, the rejections the user still has to see, and small settings (the
+//! account, tokens). Every write is one SQLite transaction in WAL mode with
+//! `synchronous=FULL`: once a call returns, a killed app finds the write on reopen.
+//!
+//! A file that is not a healthy store is reported as [`StoreError::Corrupt`] and
+//! left exactly as it is, for support to recover; it is never silently replaced.
+
+use std::path::{Path as FsPath, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+
+use crate::ids::{DocHeader, DocumentId};
+
+/// The store layout this build writes (`PRAGMA user_version`).
+const STORE_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE documents (
+    id           TEXT PRIMARY KEY,
+    header       TEXT NOT NULL,
+    bytes        BLOB NOT NULL,
+    local_seq    INTEGER NOT NULL DEFAULT 0,
+    acked_seq    INTEGER NOT NULL DEFAULT 0,
+    server_heads TEXT NOT NULL DEFAULT '',
+    sync_state   BLOB,
+    updated_at   TEXT NOT NULL
+);
+CREATE TABLE rejections (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    document_id TEXT NOT NULL,
+    path        TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    kept_text   TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+";
+
+/// What can go wrong with the device store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file exists but is not a healthy store. It has not been touched.
+    #[error("the local store {path} is damaged ({detail}); it was left untouched")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What SQLite said.
+        detail: String,
+    },
+    /// The file was written by a newer version of the app.
+    #[error("the local store {path} has format {found}, newer than this app's {supported}; update the app")]
+    NewerFormat {
+        /// The file.
+        path: PathBuf,
+        /// Its format version.
+        found: i64,
+        /// The newest this build reads.
+        supported: i64,
+    },
+    /// A stored header could not be read back.
+    #[error("stored header of document {id} is unreadable: {source}")]
+    BadHeader {
+        /// The document.
+        id: String,
+        /// Why.
+        source: serde_json::Error,
+    },
+    /// SQLite failed (disk full, I/O error...).
+    #[error("local store: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The folder for the store could not be created.
+    #[error("local store folder: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A stored document.
+#[derive(Debug, Clone)]
+pub struct StoredDocument {
+    /// What it is.
+    pub header: DocHeader,
+    /// Saved Automerge bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// What the store knows of a document's sync position.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncMark {
+    /// Local writes so far (a counter).
+    pub local_seq: i64,
+    /// The local write the server has acknowledged up to.
+    pub acked_seq: i64,
+    /// Heads the server was last known to have (hex).
+    pub server_heads: Vec<String>,
+    /// Automerge sync state, when the fallback protocol was used.
+    pub sync_state: Option<Vec<u8>>,
+}
+
+impl SyncMark {
+    /// Whether local changes await the server.
+    pub fn is_pending(&self) -> bool {
+        self.local_seq > self.acked_seq
+    }
+}
+
+/// A change the server refused, kept so the user can see and re-enter the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRejection {
+    /// The document.
+    pub document_id: String,
+    /// The path the server named.
+    pub path: String,
+    /// Why it was refused.
+    pub reason: String,
+    /// The text the user had written there.
+    pub kept_text: String,
+    /// When it was refused (RFC 3339).
+    pub created_at: String,
+}
+
+/// The device store.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Open the store at `path`, creating it (and its folder) if missing.
+    pub fn open(path: &FsPath) -> Result<Self, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        let corrupt = |e: rusqlite::Error| StoreError::Corrupt { path: path.to_owned(), detail: e.to_string() };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(corrupt)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        let check: String = conn.query_row("PRAGMA quick_check", [], |row| row.get(0)).map_err(corrupt)?;
+        if check != "ok" {
+            return Err(StoreError::Corrupt { path: path.to_owned(), detail: check });
+        }
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(corrupt)?;
+        if version > STORE_VERSION {
+            return Err(StoreError::NewerFormat { path: path.to_owned(), found: version, supported: STORE_VERSION });
+        }
+        conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(())).map_err(corrupt)?;
+        conn.execute_batch("PRAGMA synchronous=FULL;")?;
+        if version == 0 {
+            let has_tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))?;
+            if has_tables > 0 {
+                return Err(StoreError::Corrupt {
+                    path: path.to_owned(),
+                    detail: "an SQLite file that is not an Alongside store".into(),
+                });
+            }
+            conn.execute_batch(&format!("BEGIN; {SCHEMA} PRAGMA user_version = {STORE_VERSION}; COMMIT;"))?;
+        }
+        Ok(Self { conn, path: path.to_owned() })
+    }
+
+    /// The file this store lives in.
+    pub fn path(&self) -> &FsPath {
+        &self.path
+    }
+
+    /// Save a document after a local edit: its bytes, and one more local write to
+    /// send. Returns once the write is durable.
+    pub fn save_local(&mut self, header: &DocHeader, bytes: &[u8]) -> Result<(), StoreError> {
+        self.upsert(header, bytes, 1)
+    }
+
+    /// Save a document as received from the server (no local write to send).
+    pub fn save_remote(&mut self, header: &DocHeader, bytes: &[u8]) -> Result<(), StoreError> {
+        self.upsert(header, bytes, 0)
+    }
+
+    fn upsert(&mut self, header: &DocHeader, bytes: &[u8], local_writes: i64) -> Result<(), StoreError> {
+        let header_json = serde_json::to_string(header)
+            .map_err(|source| StoreError::BadHeader { id: header.id.to_string(), source })?;
+        self.conn.execute(
+            "INSERT INTO documents (id, header, bytes, local_seq, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(id) DO UPDATE SET bytes = excluded.bytes,
+                 local_seq = documents.local_seq + ?4, updated_at = excluded.updated_at",
+            params![header.id.to_string(), header_json, bytes, local_writes, crate::document::now_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    /// A stored document, if the device has it.
+    pub fn load(&self, id: DocumentId) -> Result<Option<StoredDocument>, StoreError> {
+        let row: Option<(String, String, Vec<u8>)> = self
+            .conn
+            .query_row("SELECT id, header, bytes FROM documents WHERE id = ?1", [id.to_string()], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })
+            .optional()?;
+        row.map(|(id, header, bytes)| Ok(StoredDocument { header: parse_header(&id, &header)?, bytes })).transpose()
+    }
+
+    /// The headers of every stored document.
+    pub fn headers(&self) -> Result<Vec<DocHeader>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT id, header FROM documents ORDER BY id")?;
+        let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+        let mut headers = Vec::new();
+        for row in rows {
+            let (id, header) = row?;
+            headers.push(parse_header(&id, &header)?);
+        }
+        Ok(headers)
+    }
+
+    /// Where a document stands with the server.
+    pub fn sync_mark(&self, id: DocumentId) -> Result<Option<SyncMark>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT local_seq, acked_seq, server_heads, sync_state FROM documents WHERE id = ?1",
+                [id.to_string()],
+                |row| {
+                    let heads: String = row.get(2)?;
+                    Ok(SyncMark {
+                        local_seq: row.get(0)?,
+                        acked_seq: row.get(1)?,
+                        server_heads: heads.split(',').filter(|h| !h.is_empty()).map(str::to_owned).collect(),
+                        sync_state: row.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Record what the server now has: its heads, and that local writes up to
+    /// `acked_seq` reached it.
+    pub fn mark_synced(
+        &mut self,
+        id: DocumentId,
+        server_heads: &[String],
+        acked_seq: i64,
+        sync_state: Option<&[u8]>,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE documents SET server_heads = ?2, acked_seq = max(acked_seq, ?3), sync_state = ?4 WHERE id = ?1",
+            params![id.to_string(), server_heads.join(","), acked_seq, sync_state],
+        )?;
+        Ok(())
+    }
+
+    /// How many documents have local changes the server has not acknowledged.
+    pub fn pending_count(&self) -> Result<u64, StoreError> {
+        let count: i64 =
+            self.conn.query_row("SELECT count(*) FROM documents WHERE local_seq > acked_seq", [], |row| row.get(0))?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// Remove a document (access withdrawn), with its rejections.
+    pub fn delete(&mut self, id: DocumentId) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM documents WHERE id = ?1", [id.to_string()])?;
+        tx.execute("DELETE FROM rejections WHERE document_id = ?1", [id.to_string()])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Keep a refused change for the user.
+    pub fn add_rejection(&mut self, rejection: &StoredRejection) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO rejections (document_id, path, reason, kept_text, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![rejection.document_id, rejection.path, rejection.reason, rejection.kept_text, rejection.created_at],
+        )?;
+        Ok(())
+    }
+
+    /// Every rejection the user has not dismissed, oldest first.
+    pub fn rejections(&self) -> Result<Vec<StoredRejection>, StoreError> {
+        let mut stmt =
+            self.conn.prepare("SELECT document_id, path, reason, kept_text, created_at FROM rejections ORDER BY id")?;
+        let rows = stmt.query_map([], |row| {
+            Ok(StoredRejection {
+                document_id: row.get(0)?,
+                path: row.get(1)?,
+                reason: row.get(2)?,
+                kept_text: row.get(3)?,
+                created_at: row.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A small setting (account, tokens).
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| row.get(0)).optional()?)
+    }
+
+    /// Set or clear a small setting.
+    pub fn set_setting(&mut self, key: &str, value: Option<&str>) -> Result<(), StoreError> {
+        match value {
+            Some(value) => self.conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )?,
+            None => self.conn.execute("DELETE FROM settings WHERE key = ?1", [key])?,
+        };
+        Ok(())
+    }
+
+    /// Delete everything the device holds for this person.
+    pub fn wipe(&mut self) -> Result<(), StoreError> {
+        self.conn.execute_batch(
+            "BEGIN; DELETE FROM documents; DELETE FROM rejections; DELETE FROM settings; COMMIT; VACUUM;",
+        )?;
+        Ok(())
+    }
+}
+
+fn parse_header(id: &str, json: &str) -> Result<DocHeader, StoreError> {
+    serde_json::from_str(json).map_err(|source| StoreError::BadHeader { id: id.to_owned(), source })
+}
