@@ -48,16 +48,19 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod client;
 mod document;
 mod goal_plan;
 mod ids;
 mod journal;
+pub mod protocol;
 mod replica;
 pub mod rules;
 mod session;
 mod store;
 
 pub use automerge;
+pub use client::{Account, Client, ClientError, Mentorship, Rejection, SignOut, SyncProgress, SyncReport};
 pub use document::{Document, DocumentError, MAX_TEXT_LEN, SCHEMA_VERSION, TEXT_ENCODING};
 pub use goal_plan::{Goal, GoalCategory, GoalStatus, ProgressNote};
 pub use ids::{DocHeader, DocKind, DocRole, DocumentId, InvalidId, MentorshipId, Pair, Scope, UserId};

@@ -138,8 +138,19 @@ impl Replica {
         Ok(())
     }
 
-    /// Drop every in-memory copy, e.g. after the store was changed underneath.
-    pub fn forget_cache(&mut self) {
+    /// Drop the in-memory copy of one document, after the store was changed
+    /// underneath it.
+    pub fn forget(&mut self, id: DocumentId) {
+        self.open.remove(&id);
+    }
+
+    /// Drop every in-memory copy.
+    pub fn forget_all(&mut self) {
         self.open.clear();
+    }
+
+    /// Give up the replica, keeping its store.
+    pub fn into_store(self) -> Store {
+        self.store
     }
 }

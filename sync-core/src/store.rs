@@ -28,6 +28,7 @@ CREATE TABLE documents (
     acked_seq    INTEGER NOT NULL DEFAULT 0,
     server_heads TEXT NOT NULL DEFAULT '',
     sync_state   BLOB,
+    pending_since TEXT,
     updated_at   TEXT NOT NULL
 );
 CREATE TABLE rejections (
@@ -193,10 +194,13 @@ impl Store {
         let header_json = serde_json::to_string(header)
             .map_err(|source| StoreError::BadHeader { id: header.id.to_string(), source })?;
         self.conn.execute(
-            "INSERT INTO documents (id, header, bytes, local_seq, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO documents (id, header, bytes, local_seq, updated_at, pending_since)
+             VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?4 > 0 THEN ?5 END)
              ON CONFLICT(id) DO UPDATE SET bytes = excluded.bytes,
-                 local_seq = documents.local_seq + ?4, updated_at = excluded.updated_at",
+                 local_seq = documents.local_seq + ?4, updated_at = excluded.updated_at,
+                 pending_since = CASE
+                     WHEN documents.pending_since IS NULL AND ?4 > 0 THEN ?5
+                     ELSE documents.pending_since END",
             params![header.id.to_string(), header_json, bytes, local_writes, crate::document::now_rfc3339()],
         )?;
         Ok(())
@@ -255,7 +259,9 @@ impl Store {
         sync_state: Option<&[u8]>,
     ) -> Result<(), StoreError> {
         self.conn.execute(
-            "UPDATE documents SET server_heads = ?2, acked_seq = max(acked_seq, ?3), sync_state = ?4 WHERE id = ?1",
+            "UPDATE documents SET server_heads = ?2, acked_seq = max(acked_seq, ?3), sync_state = ?4,
+                 pending_since = CASE WHEN max(acked_seq, ?3) >= local_seq THEN NULL ELSE pending_since END
+             WHERE id = ?1",
             params![id.to_string(), server_heads.join(","), acked_seq, sync_state],
         )?;
         Ok(())
@@ -266,6 +272,13 @@ impl Store {
         let count: i64 =
             self.conn.query_row("SELECT count(*) FROM documents WHERE local_seq > acked_seq", [], |row| row.get(0))?;
         Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// When the oldest local change still waiting for the server was written (RFC 3339).
+    pub fn oldest_pending_since(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT min(pending_since) FROM documents WHERE local_seq > acked_seq", [], |row| row.get(0))?)
     }
 
     /// Remove a document (access withdrawn), with its rejections.

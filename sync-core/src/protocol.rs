@@ -1,0 +1,149 @@
+//! The sync wire format: one CBOR request, one CBOR response.
+//!
+//! The request carries the device's whole inventory (every document's header and
+//! heads) and, for each document with local changes, the changes the server lacks,
+//! computed from the last heads both sides are known to share. The response
+//! carries, per document, the changes the device lacks (or the whole document),
+//! how many offered changes were accepted, a rejection if any, and the ids the
+//! device must purge. In the common case that is the whole exchange.
+//!
+//! When the shortcut cannot apply (a side lost state, history diverged), the
+//! server answers that document with an Automerge sync message instead and the
+//! device continues with Automerge's own sync protocol for it.
+
+use serde::{Deserialize, Serialize};
+use serde_bytes::ByteBuf;
+
+use crate::ids::{DocHeader, DocumentId};
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The content type of sync bodies.
+pub const CONTENT_TYPE: &str = "application/cbor";
+
+/// A device's sync request.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    /// [`PROTOCOL_VERSION`].
+    pub protocol: u32,
+    /// Whether `documents` lists every document the device holds. Only then does
+    /// the server send documents the device lacks and ids to purge.
+    pub complete_inventory: bool,
+    /// One entry per document.
+    pub documents: Vec<DocOffer>,
+    /// Age in seconds of the oldest local change not yet on the server, for the
+    /// console's device health.
+    pub oldest_unsynced_secs: Option<u64>,
+}
+
+/// What a device has of one document, and what it offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocOffer {
+    /// What the document is.
+    pub header: DocHeader,
+    /// The device's heads (32-byte change hashes).
+    pub heads: Vec<ByteBuf>,
+    /// Changes the server lacks, in causal order (raw Automerge change bytes).
+    pub changes: Vec<ByteBuf>,
+    /// An Automerge sync message, while this document uses the fallback protocol.
+    pub sync_message: Option<ByteBuf>,
+}
+
+/// The server's answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    /// [`PROTOCOL_VERSION`].
+    pub protocol: u32,
+    /// One entry per document the device offered or may now read.
+    pub documents: Vec<DocReply>,
+    /// Documents the device must delete: access withdrawn.
+    pub purge: Vec<DocumentId>,
+}
+
+/// The server's answer for one document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocReply {
+    /// What the document is.
+    pub header: DocHeader,
+    /// The server's heads after this request.
+    pub heads: Vec<ByteBuf>,
+    /// Changes the device lacks.
+    pub changes: Vec<ByteBuf>,
+    /// The whole document: the device did not have it, or must return to the
+    /// server's version after a rejection.
+    pub snapshot: Option<ByteBuf>,
+    /// How many of the offered changes the server kept (duplicates included).
+    pub accepted: u32,
+    /// Why the rest were refused.
+    pub rejection: Option<WireRejection>,
+    /// An Automerge sync message: continue with the fallback protocol.
+    pub sync_message: Option<ByteBuf>,
+}
+
+/// Why the server refused changes to a document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireRejection {
+    /// The path written, e.g. `/feedback/strengths`.
+    pub path: String,
+    /// A stable code (`mentor_only`, `wrong_actor`, ...).
+    pub code: String,
+    /// A sentence for people.
+    pub reason: String,
+}
+
+/// A body that is not a valid sync message.
+#[derive(Debug, thiserror::Error)]
+pub enum ProtocolError {
+    /// Not CBOR of the expected shape.
+    #[error("malformed sync body: {0}")]
+    Malformed(String),
+    /// Another protocol version.
+    #[error("sync protocol {found} is not supported (this side speaks {PROTOCOL_VERSION})")]
+    Version {
+        /// The version received.
+        found: u32,
+    },
+}
+
+/// Encode a message as CBOR.
+pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail, and every message type serializes.
+    if let Err(error) = ciborium::into_writer(message, &mut out) {
+        tracing::error!(%error, "encoding a sync message failed");
+    }
+    out
+}
+
+/// Decode a request, checking its protocol version.
+pub fn decode_request(bytes: &[u8]) -> Result<SyncRequest, ProtocolError> {
+    let request: SyncRequest = decode(bytes)?;
+    if request.protocol != PROTOCOL_VERSION {
+        return Err(ProtocolError::Version { found: request.protocol });
+    }
+    Ok(request)
+}
+
+/// Decode a response, checking its protocol version.
+pub fn decode_response(bytes: &[u8]) -> Result<SyncResponse, ProtocolError> {
+    let response: SyncResponse = decode(bytes)?;
+    if response.protocol != PROTOCOL_VERSION {
+        return Err(ProtocolError::Version { found: response.protocol });
+    }
+    Ok(response)
+}
+
+fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ProtocolError> {
+    ciborium::from_reader(bytes).map_err(|error| ProtocolError::Malformed(error.to_string()))
+}
+
+/// Heads as wire bytes.
+pub fn heads_to_wire(heads: &[automerge::ChangeHash]) -> Vec<ByteBuf> {
+    heads.iter().map(|h| ByteBuf::from(h.0.to_vec())).collect()
+}
+
+/// Heads from wire bytes; `None` if any is not 32 bytes.
+pub fn heads_from_wire(heads: &[ByteBuf]) -> Option<Vec<automerge::ChangeHash>> {
+    heads.iter().map(|h| automerge::ChangeHash::try_from(h.as_slice()).ok()).collect()
+}
