@@ -1,0 +1,112 @@
+//! Authentication: passwords, tokens, login throttling, and the [`AuthUser`]
+//! extractor that every protected handler takes.
+//!
+//! A request is authenticated when its bearer token verifies (HS256 only,
+//! signature, issuer, expiry) *and* the database confirms that the token's device
+//! is not revoked and its person is active. Roles and organisation come from the
+//! database, not the token, so a role change takes effect at once.
+
+pub mod password;
+pub mod rate_limit;
+pub mod session;
+pub mod tokens;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use time::OffsetDateTime;
+
+use crate::db::{self, DbConnection, devices, people};
+use crate::domain::{Actor, Role, Roles};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Device activity is written at most this often.
+const LAST_SEEN_GRANULARITY: Duration = Duration::from_secs(5 * 60);
+
+/// The authenticated caller: a person on one of their devices.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub person_id: String,
+    pub org_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub roles: Roles,
+    pub device_id: String,
+    pub device_name: String,
+    pub actor_id: String,
+}
+
+impl AuthUser {
+    /// The caller as recorded in audit events.
+    pub fn actor(&self) -> Actor {
+        Actor { person_id: Some(self.person_id.clone()), device_id: Some(self.device_id.clone()) }
+    }
+
+    /// 403 unless the caller has one of `roles`.
+    pub fn require_any(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.iter().any(|role| self.roles.has(*role)) {
+            return Ok(());
+        }
+        let names: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
+        Err(ApiError::forbidden(format!("this needs the {} role", names.join(" or "))))
+    }
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal("application state is not registered"))?;
+            let claims = state.keys.verify(&token?)?;
+            state.db.run(move |conn| confirm(conn, claims)).await
+        })
+    }
+}
+
+fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
+    let missing = || ApiError::unauthorized("missing_token", "send an access token as `Authorization: Bearer <token>`");
+    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(missing)?.to_str().map_err(|_| missing())?;
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+            Ok(token.trim().to_owned())
+        }
+        _ => Err(missing()),
+    }
+}
+
+/// Checks the token's device and person against the database.
+fn confirm(conn: &mut DbConnection, claims: tokens::Claims) -> Result<AuthUser, ApiError> {
+    let invalid = || ApiError::unauthorized("invalid_token", "the access token is not valid");
+    let device = devices::find_by_id(conn, &claims.did)?.ok_or_else(invalid)?;
+    if device.person_id != claims.sub || device.org_id != claims.org || device.actor_id != claims.actor {
+        return Err(invalid());
+    }
+    if device.revoked_at.is_some() {
+        return Err(session::device_revoked());
+    }
+    let person = people::find_by_id(conn, &device.org_id, &device.person_id)?.ok_or_else(invalid)?;
+    if !person.is_active() {
+        return Err(ApiError::unauthorized("account_deactivated", "this account is not active"));
+    }
+    let now = OffsetDateTime::now_utc();
+    devices::update_last_seen(conn, &device.id, &db::timestamp(now), &db::timestamp(now - LAST_SEEN_GRANULARITY))?;
+    Ok(AuthUser {
+        roles: person.roles(),
+        person_id: person.id,
+        org_id: person.org_id,
+        email: person.email,
+        display_name: person.display_name,
+        device_id: device.id,
+        device_name: device.name,
+        actor_id: device.actor_id,
+    })
+}

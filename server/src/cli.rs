@@ -1,0 +1,295 @@
+//! The `alongside` command line. Every option can also come from an
+//! `ALONGSIDE_*` environment variable; commands that create something print its
+//! id on stdout (and nothing else there), so scripts can capture it.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
+
+use crate::config::{DEFAULT_BIND, DEFAULT_DATA_DIR, DEFAULT_DATABASE_URL, Settings};
+use crate::db::{self, Db, DbError, people};
+use crate::domain::mentorships::{self as mentorship_ops, NewMentorship};
+use crate::domain::people::NewPerson;
+use crate::domain::{self, Actor, Email, Role};
+use crate::error::{ApiError, cause_chain};
+use crate::{Application, StartError, demo, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(name = "alongside", version, about = "Alongside: offline-first peer mentoring for health and social care")]
+pub struct Cli {
+    /// `sqlite://PATH` (created if missing) or `postgres://USER@HOST:PORT/DB`.
+    #[arg(long, global = true, env = "ALONGSIDE_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+    /// Directory for server-generated files (the JWT secret).
+    #[arg(long, global = true, env = "ALONGSIDE_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
+    pub data_dir: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (applies pending migrations first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations.
+    Migrate,
+    /// Manage organisations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// Manage people.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Pair a mentor with a mentee; prints the mentorship id.
+    Pair(PairArgs),
+    /// Manage devices.
+    Device {
+        #[command(subcommand)]
+        command: DeviceCommand,
+    },
+    /// Seed the demo organisation (idempotent) and print its logins.
+    Demo,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "ALONGSIDE_BIND", default_value = DEFAULT_BIND)]
+    pub bind: String,
+    /// HS256 secret for access tokens (at least 32 bytes). Prefer the environment
+    /// variable; when unset, one is generated and kept in `<data dir>/jwt-secret`.
+    #[arg(long, env = "ALONGSIDE_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "ALONGSIDE_WORKERS")]
+    pub workers: Option<usize>,
+    /// Database connections in the pool.
+    #[arg(long, env = "ALONGSIDE_DB_POOL_SIZE", default_value_t = 8)]
+    pub db_pool_size: u32,
+    /// Seed the demo organisation if it is missing and print its logins first.
+    #[arg(long, env = "ALONGSIDE_WITH_DEMO")]
+    pub with_demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organisation; prints its id.
+    Create {
+        #[arg(long, env = "ALONGSIDE_ORG_NAME")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a person to an organisation; prints their id.
+    Add(UserAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// Organisation id.
+    #[arg(long, env = "ALONGSIDE_ORG")]
+    pub org: String,
+    #[arg(long, env = "ALONGSIDE_USER_EMAIL")]
+    pub email: String,
+    /// Display name.
+    #[arg(long, env = "ALONGSIDE_USER_NAME")]
+    pub name: String,
+    /// One or more of mentee, mentor, coordinator, admin, comma-separated.
+    #[arg(long = "role", env = "ALONGSIDE_USER_ROLES", value_delimiter = ',', required = true)]
+    pub roles: Vec<Role>,
+    /// Initial password (at least 8 characters). Prefer the environment variable
+    /// to keep it out of shell history.
+    #[arg(long, env = "ALONGSIDE_USER_PASSWORD", hide_env_values = true)]
+    pub password: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PairArgs {
+    /// Organisation id.
+    #[arg(long, env = "ALONGSIDE_ORG")]
+    pub org: String,
+    /// The mentor's email.
+    #[arg(long, env = "ALONGSIDE_MENTOR")]
+    pub mentor: String,
+    /// The mentee's email.
+    #[arg(long, env = "ALONGSIDE_MENTEE")]
+    pub mentee: String,
+    /// Start date, YYYY-MM-DD (default today).
+    #[arg(long, env = "ALONGSIDE_START", value_parser = parse_date_arg)]
+    pub start: Option<time::Date>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// Revoke a device: its tokens stop working at once. Prints the device id.
+    Revoke {
+        #[arg(long, env = "ALONGSIDE_DEVICE")]
+        device: String,
+    },
+}
+
+fn parse_date_arg(text: &str) -> Result<time::Date, String> {
+    db::parse_date(text).ok_or_else(|| format!("`{text}` is not a date written YYYY-MM-DD"))
+}
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error("cannot start the async runtime")]
+    Runtime(#[source] std::io::Error),
+    #[error("the server stopped with an error")]
+    Serve(#[source] std::io::Error),
+}
+
+impl From<diesel::result::Error> for CliError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Api(error.into())
+    }
+}
+
+/// Parses the command line, runs the command and maps failure to exit code 1
+/// (clap itself exits with 2 on bad usage).
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let quiet = !matches!(cli.command, Command::Serve(_));
+    telemetry::init(if quiet { "warn" } else { "info,actix_server=warn" });
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", cause_chain(&error));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs one parsed command.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    let Cli { database_url, data_dir, command } = cli;
+    match command {
+        Command::Serve(args) => {
+            let runtime =
+                tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(CliError::Runtime)?;
+            runtime.block_on(serve(database_url, data_dir, args))
+        }
+        command => {
+            let db = Db::connect(&database_url, 2)?;
+            let applied = db.migrate()?;
+            if let Command::Migrate = command {
+                let mut out = std::io::stdout().lock();
+                for version in &applied {
+                    print_line(&mut out, &format!("applied {version}"));
+                }
+                return Ok(());
+            }
+            let mut conn = db.get()?;
+            run_offline(&mut conn, command)
+        }
+    }
+}
+
+fn run_offline(conn: &mut db::DbConnection, command: Command) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    match command {
+        Command::Serve(_) | Command::Migrate => {}
+        Command::Org { command: OrgCommand::Create { name } } => {
+            let org = domain::organisations::create(conn, &name)?;
+            print_line(&mut out, &org.id);
+        }
+        Command::User { command: UserCommand::Add(args) } => {
+            let person = domain::people::create(
+                conn,
+                &args.org,
+                &Actor::system(),
+                &NewPerson {
+                    email: args.email,
+                    display_name: args.name,
+                    roles: args.roles,
+                    password: args.password,
+                    line_manager_id: None,
+                    site_id: None,
+                    start_date: None,
+                },
+            )?;
+            print_line(&mut out, &person.id);
+        }
+        Command::Pair(args) => {
+            let mentor = find_person(conn, &args.org, &args.mentor, "mentor")?;
+            let mentee = find_person(conn, &args.org, &args.mentee, "mentee")?;
+            let (mentorship, warnings) = mentorship_ops::create(
+                conn,
+                &args.org,
+                &Actor::system(),
+                &NewMentorship {
+                    mentor_id: mentor.id,
+                    mentee_id: mentee.id,
+                    started_on: args.start,
+                    site_id: None,
+                    programme_id: None,
+                },
+            )?;
+            for warning in warnings {
+                eprintln!("warning: {}", warning.message);
+            }
+            print_line(&mut out, &mentorship.id);
+        }
+        Command::Device { command: DeviceCommand::Revoke { device } } => {
+            let found = db::devices::find_by_id(conn, &device)?.ok_or_else(|| ApiError::not_found("device"))?;
+            let revoked = domain::devices::revoke(conn, &found, &Actor::system())?;
+            print_line(&mut out, &revoked.id);
+        }
+        Command::Demo => {
+            let logins = demo::seed(conn)?;
+            demo::print(&logins, &mut out);
+        }
+    }
+    Ok(())
+}
+
+/// A person of `org_id` by email; 404 when absent or in another organisation.
+fn find_person(conn: &mut db::DbConnection, org_id: &str, email: &str, what: &str) -> Result<people::Person, CliError> {
+    let email = Email::parse(email)?;
+    people::find_by_email(conn, email.as_str())?
+        .filter(|person| person.org_id == org_id)
+        .ok_or_else(|| ApiError::not_found(what).into())
+}
+
+fn print_line(out: &mut impl Write, text: &str) {
+    // A closed stdout (e.g. piped into `head`) is not worth failing the command.
+    let _ = writeln!(out, "{text}");
+}
+
+async fn serve(database_url: String, data_dir: PathBuf, args: ServeArgs) -> Result<(), CliError> {
+    let settings = Settings {
+        bind: args.bind,
+        database_url,
+        data_dir,
+        jwt_secret: args.jwt_secret.map(SecretString::from),
+        workers: args.workers,
+        db_pool_size: args.db_pool_size,
+        ..Settings::default()
+    };
+    let app = Application::build(settings).await?;
+    if args.with_demo {
+        let db = app.state().db.clone();
+        let logins = db.run(demo::seed).await?;
+        demo::print(&logins, &mut std::io::stdout().lock());
+    }
+    let address = app.state().settings.bind.clone();
+    let host = address.rsplit_once(':').map_or(address.as_str(), |(host, _)| host);
+    println!("Listening on http://{host}:{}", app.port());
+    app.run_until_stopped().await.map_err(CliError::Serve)
+}

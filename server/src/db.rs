@@ -1,0 +1,292 @@
+//! Storage: one connection type for SQLite and PostgreSQL, the pool, migrations,
+//! and the per-table query modules.
+//!
+//! The backend is chosen from the URL scheme (`sqlite://PATH` or `postgres://...`).
+//! Both backends store ids as TEXT uuids, instants as fixed-width TEXT
+//! `YYYY-MM-DDTHH:MM:SSZ` and dates as TEXT `YYYY-MM-DD`, so one code path serves
+//! both and ordering by those columns is chronological. Diesel is synchronous:
+//! async code goes through [`Db::run`], which takes a pooled connection on a
+//! blocking thread.
+
+pub mod audit_events;
+pub mod devices;
+pub mod documents;
+pub mod mentorships;
+pub mod organisations;
+pub mod people;
+pub mod programmes;
+pub mod projections;
+pub mod refresh_tokens;
+pub mod sites;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, CustomizeConnection, ManageConnection, Pool, PooledConnection, R2D2Connection};
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use time::macros::format_description;
+use time::{Date, OffsetDateTime};
+
+use crate::error::ApiError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+
+/// Arbitrary constant naming the advisory lock that serialises migrations when
+/// several replicas start against the same PostgreSQL database.
+const MIGRATION_LOCK_KEY: i64 = 0x616c_6f6e_6773;
+
+/// A connection to either backend. Queries written against it run on both;
+/// backend-specific SQL matches on the variant inside the query function.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Sqlite(SqliteConnection),
+    Pg(PgConnection),
+}
+
+/// Which database a URL designates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+/// Which backend a pool talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("unsupported database url (expected `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`)")]
+    UnsupportedUrl,
+    #[error("cannot create the database directory {path}")]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot connect to the database")]
+    Connect(#[source] diesel::ConnectionError),
+    #[error("cannot prepare the database connection")]
+    Prepare(#[source] diesel::result::Error),
+    #[error("database connection pool failed")]
+    Pool(#[source] r2d2::PoolError),
+    #[error("database migrations failed")]
+    Migrate(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("database query failed")]
+    Query(#[from] diesel::result::Error),
+}
+
+impl DatabaseTarget {
+    /// Parses `sqlite://PATH` (relative or absolute) or `postgres[ql]://...`.
+    pub fn parse(url: &str) -> Result<Self, DbError> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(DbError::UnsupportedUrl);
+            }
+            Ok(Self::Sqlite(PathBuf::from(path)))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(url.to_owned()))
+        } else {
+            Err(DbError::UnsupportedUrl)
+        }
+    }
+
+    fn establish(&self) -> Result<DbConnection, DbError> {
+        match self {
+            Self::Sqlite(path) => {
+                let path = path.to_string_lossy();
+                SqliteConnection::establish(&path).map(DbConnection::Sqlite).map_err(DbError::Connect)
+            }
+            Self::Postgres(url) => PgConnection::establish(url).map(DbConnection::Pg).map_err(DbError::Connect),
+        }
+    }
+}
+
+/// r2d2 manager that picks the connection type from the URL scheme (the derived
+/// `establish` would try each backend in turn and could turn a mistyped PostgreSQL
+/// URL into a SQLite file).
+#[derive(Debug)]
+pub struct Manager {
+    target: DatabaseTarget,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        self.target.establish().map_err(|error| match error {
+            DbError::Connect(inner) => r2d2::Error::ConnectionError(inner),
+            other => r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(other.to_string())),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// Per-connection SQLite settings: WAL so readers never block the writer, a busy
+/// timeout so concurrent writers wait instead of failing, and foreign keys (off by
+/// default in SQLite).
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<DbConnection, r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        if let DbConnection::Sqlite(conn) = conn {
+            prepare_sqlite(conn).map_err(r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+fn prepare_sqlite(conn: &mut SqliteConnection) -> QueryResult<()> {
+    conn.batch_execute(
+        "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+         PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+    )
+}
+
+pub type PooledDbConnection = PooledConnection<Manager>;
+
+/// The connection pool; cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<Manager>,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("backend", &self.backend).finish()
+    }
+}
+
+impl Db {
+    /// Opens a pool on `url`, creating a SQLite file and its directory if missing.
+    /// Connects once up front so a bad URL fails fast with the real reason.
+    pub fn connect(url: &str, pool_size: u32) -> Result<Self, DbError> {
+        let target = DatabaseTarget::parse(url)?;
+        let backend = match &target {
+            DatabaseTarget::Sqlite(path) => {
+                create_parent_dir(path)?;
+                Backend::Sqlite
+            }
+            DatabaseTarget::Postgres(_) => Backend::Postgres,
+        };
+        let mut probe = target.establish()?;
+        if let DbConnection::Sqlite(conn) = &mut probe {
+            prepare_sqlite(conn).map_err(DbError::Prepare)?;
+        }
+        drop(probe);
+        let pool = Pool::builder()
+            .max_size(pool_size.max(1))
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(10))
+            .connection_customizer(Box::new(SqlitePragmas))
+            .build(Manager { target })
+            .map_err(DbError::Pool)?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A pooled connection, for synchronous callers (the CLI, test fixtures).
+    pub fn get(&self) -> Result<PooledDbConnection, DbError> {
+        self.pool.get().map_err(DbError::Pool)
+    }
+
+    /// Runs `f` with a pooled connection on a blocking thread, off the async
+    /// executor.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Applies pending migrations; returns the names of those applied.
+    pub fn migrate(&self) -> Result<Vec<String>, DbError> {
+        let mut conn = self.get()?;
+        run_migrations(&mut conn)
+    }
+}
+
+fn create_parent_dir(path: &Path) -> Result<(), DbError> {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => {
+            std::fs::create_dir_all(parent).map_err(|source| DbError::CreateDir { path: parent.to_owned(), source })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Applies the embedded migrations of the connection's backend.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
+    let applied = match conn {
+        DbConnection::Sqlite(conn) => conn
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|versions| versions.iter().map(ToString::to_string).collect()),
+        DbConnection::Pg(conn) => {
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")).execute(conn)?;
+            let result = conn
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|versions| versions.iter().map(ToString::to_string).collect());
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")).execute(conn)?;
+            result
+        }
+    };
+    applied.map_err(DbError::Migrate)
+}
+
+/// A fresh random id.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// The stored form of an instant: UTC, second precision, fixed width.
+pub fn timestamp(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    at.format(format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z"))
+        .unwrap_or_else(|_| at.unix_timestamp().to_string())
+}
+
+/// Now, in the stored form.
+pub fn now() -> String {
+    timestamp(OffsetDateTime::now_utc())
+}
+
+/// The stored form of a date.
+pub fn date_text(date: Date) -> String {
+    date.format(format_description!("[year]-[month]-[day]")).unwrap_or_else(|_| date.to_string())
+}
+
+/// Parses a `YYYY-MM-DD` date.
+pub fn parse_date(text: &str) -> Option<Date> {
+    Date::parse(text, format_description!("[year]-[month]-[day]")).ok()
+}
+
+/// Today's date in UTC.
+pub fn today() -> Date {
+    OffsetDateTime::now_utc().date()
+}

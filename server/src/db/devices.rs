@@ -1,0 +1,75 @@
+//! Queries on `devices`.
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use crate::schema::devices;
+
+/// A phone or browser signed in as one person, with its own Automerge actor id.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = devices)]
+pub struct Device {
+    pub id: String,
+    pub person_id: String,
+    pub org_id: String,
+    pub name: String,
+    /// 32 lowercase hex characters (16 random bytes), issued by the server.
+    pub actor_id: String,
+    pub created_at: String,
+    pub last_seen_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+pub fn insert(conn: &mut DbConnection, device: &Device) -> QueryResult<()> {
+    diesel::insert_into(devices::table).values(device).execute(conn).map(drop)
+}
+
+/// Not scoped to an organisation: used to check the device named in a token.
+pub fn find_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Device>> {
+    devices::table.find(id).select(Device::as_select()).first(conn).optional()
+}
+
+pub fn find_by_id_in_org(conn: &mut DbConnection, org_id: &str, id: &str) -> QueryResult<Option<Device>> {
+    devices::table
+        .filter(devices::org_id.eq(org_id))
+        .filter(devices::id.eq(id))
+        .select(Device::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_person(conn: &mut DbConnection, org_id: &str, person_id: &str) -> QueryResult<Vec<Device>> {
+    devices::table
+        .filter(devices::org_id.eq(org_id))
+        .filter(devices::person_id.eq(person_id))
+        .order((devices::created_at, devices::id))
+        .select(Device::as_select())
+        .load(conn)
+}
+
+pub fn find_by_org(conn: &mut DbConnection, org_id: &str) -> QueryResult<Vec<Device>> {
+    devices::table
+        .filter(devices::org_id.eq(org_id))
+        .order((devices::person_id, devices::created_at, devices::id))
+        .select(Device::as_select())
+        .load(conn)
+}
+
+/// Marks the device revoked unless it already is. Returns rows changed.
+pub fn update_revoked(conn: &mut DbConnection, id: &str, at: &str) -> QueryResult<usize> {
+    diesel::update(devices::table.filter(devices::id.eq(id)).filter(devices::revoked_at.is_null()))
+        .set(devices::revoked_at.eq(at))
+        .execute(conn)
+}
+
+/// Records activity, writing at most once per `since` so that ordinary requests
+/// do not all turn into writes.
+pub fn update_last_seen(conn: &mut DbConnection, id: &str, now: &str, since: &str) -> QueryResult<usize> {
+    diesel::update(
+        devices::table
+            .filter(devices::id.eq(id))
+            .filter(devices::last_seen_at.is_null().or(devices::last_seen_at.lt(since))),
+    )
+    .set(devices::last_seen_at.eq(now))
+    .execute(conn)
+}

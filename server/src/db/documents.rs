@@ -1,0 +1,182 @@
+//! Queries on `documents` and `document_changes`.
+//!
+//! A document is stored as an optional snapshot (covering change ids up to
+//! `snapshot_upto`) plus the changes stored after it. Writers to one document are
+//! serialised: in-process by the document cache, across PostgreSQL processes by a
+//! row lock taken with [`lock_version`]; so change ids of one document only grow.
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use crate::schema::{document_changes, documents};
+
+/// A new document row.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = documents)]
+pub struct NewDocument<'a> {
+    pub id: &'a str,
+    pub org_id: &'a str,
+    pub kind: &'a str,
+    pub mentorship_id: Option<&'a str>,
+    pub owner_id: Option<&'a str>,
+    pub header: &'a str,
+    pub created_at: &'a str,
+    pub updated_at: &'a str,
+}
+
+/// A change to store.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = document_changes)]
+pub struct NewChange<'a> {
+    pub document_id: &'a str,
+    pub hash: String,
+    pub bytes: Vec<u8>,
+    pub device_id: Option<&'a str>,
+    pub person_id: Option<&'a str>,
+    pub received_at: &'a str,
+}
+
+/// A document's identity and version, without its content.
+#[derive(Debug, Clone, Queryable)]
+pub struct DocumentRef {
+    pub id: String,
+    pub header: String,
+    pub last_change_id: i64,
+}
+
+/// What is needed to load a document.
+#[derive(Debug, Clone, Queryable)]
+pub struct StoredState {
+    pub snapshot: Option<Vec<u8>>,
+    pub snapshot_upto: i64,
+}
+
+/// The organisation's documents among `ids`.
+pub fn find_refs_by_ids(conn: &mut DbConnection, org_id: &str, ids: &[String]) -> QueryResult<Vec<DocumentRef>> {
+    documents::table
+        .filter(documents::org_id.eq(org_id))
+        .filter(documents::id.eq_any(ids))
+        .select((documents::id, documents::header, documents::last_change_id))
+        .load(conn)
+}
+
+/// Every document of the given pairings, and the owner's journal.
+pub fn find_refs_readable(
+    conn: &mut DbConnection,
+    org_id: &str,
+    mentorship_ids: &[String],
+    owner_id: &str,
+) -> QueryResult<Vec<DocumentRef>> {
+    documents::table
+        .filter(documents::org_id.eq(org_id))
+        .filter(documents::mentorship_id.eq_any(mentorship_ids).or(documents::owner_id.eq(owner_id)))
+        .select((documents::id, documents::header, documents::last_change_id))
+        .load(conn)
+}
+
+/// The snapshot of a document, if it has one.
+pub fn find_stored(conn: &mut DbConnection, id: &str) -> QueryResult<Option<StoredState>> {
+    documents::table
+        .filter(documents::id.eq(id))
+        .select((documents::snapshot, documents::snapshot_upto))
+        .first(conn)
+        .optional()
+}
+
+/// The stored changes of a document after change id `after`, oldest first.
+pub fn find_changes_after(conn: &mut DbConnection, id: &str, after: i64) -> QueryResult<Vec<(i64, Vec<u8>)>> {
+    document_changes::table
+        .filter(document_changes::document_id.eq(id))
+        .filter(document_changes::id.gt(after))
+        .order(document_changes::id.asc())
+        .select((document_changes::id, document_changes::bytes))
+        .load(conn)
+}
+
+/// Create the document row unless another writer already did.
+pub fn insert_if_absent(conn: &mut DbConnection, row: &NewDocument<'_>) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(conn) => {
+            diesel::insert_into(documents::table).values(row).on_conflict_do_nothing().execute(conn)?
+        }
+        DbConnection::Pg(conn) => {
+            diesel::insert_into(documents::table).values(row).on_conflict_do_nothing().execute(conn)?
+        }
+    };
+    Ok(())
+}
+
+/// The id of the last stored change, locking the row against other writers until
+/// the transaction ends (PostgreSQL; SQLite has a single writer anyway).
+pub fn lock_version(conn: &mut DbConnection, id: &str) -> QueryResult<Option<i64>> {
+    let query = documents::table.filter(documents::id.eq(id)).select(documents::last_change_id);
+    match conn {
+        DbConnection::Sqlite(conn) => query.first(conn).optional(),
+        DbConnection::Pg(conn) => query.for_update().first(conn).optional(),
+    }
+}
+
+/// Store changes (duplicates are skipped) and return the new last change id.
+pub fn append_changes(conn: &mut DbConnection, id: &str, rows: &[NewChange<'_>]) -> QueryResult<i64> {
+    match conn {
+        // SQLite cannot combine a multi-row insert with ON CONFLICT in diesel.
+        DbConnection::Sqlite(conn) => {
+            for row in rows {
+                diesel::insert_into(document_changes::table).values(row).on_conflict_do_nothing().execute(conn)?;
+            }
+        }
+        DbConnection::Pg(conn) => {
+            diesel::insert_into(document_changes::table).values(rows).on_conflict_do_nothing().execute(conn)?;
+        }
+    }
+    let last: Option<i64> = document_changes::table
+        .filter(document_changes::document_id.eq(id))
+        .select(diesel::dsl::max(document_changes::id))
+        .first(conn)?;
+    Ok(last.unwrap_or(0))
+}
+
+/// Record the document's new heads after storing `added` changes.
+pub fn update_heads(
+    conn: &mut DbConnection,
+    id: &str,
+    heads: &str,
+    last_change_id: i64,
+    added: i32,
+    now: &str,
+) -> QueryResult<()> {
+    diesel::update(documents::table.filter(documents::id.eq(id)))
+        .set((
+            documents::heads.eq(heads),
+            documents::last_change_id.eq(last_change_id),
+            documents::changes_since_snapshot.eq(documents::changes_since_snapshot + added),
+            documents::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// How many changes are stored after the snapshot.
+pub fn find_changes_since_snapshot(conn: &mut DbConnection, id: &str) -> QueryResult<i32> {
+    documents::table.filter(documents::id.eq(id)).select(documents::changes_since_snapshot).first(conn)
+}
+
+/// Fold the changes up to `upto` into `snapshot`. Changes stored after `upto`
+/// meanwhile stay and still count.
+pub fn compact(conn: &mut DbConnection, id: &str, snapshot: &[u8], upto: i64) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        let folded = diesel::delete(
+            document_changes::table.filter(document_changes::document_id.eq(id)).filter(document_changes::id.le(upto)),
+        )
+        .execute(conn)?;
+        let folded = i32::try_from(folded).unwrap_or(i32::MAX);
+        diesel::update(documents::table.filter(documents::id.eq(id)))
+            .set((
+                documents::snapshot.eq(Some(snapshot)),
+                documents::snapshot_upto.eq(upto),
+                documents::changes_since_snapshot.eq(documents::changes_since_snapshot - folded),
+            ))
+            .execute(conn)
+            .map(drop)
+    })
+}

@@ -1,0 +1,65 @@
+//! Queries on `people`.
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use crate::domain::Roles;
+use crate::schema::people;
+
+/// One account. `email` is unique across all organisations so that login by
+/// email is unambiguous.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = people)]
+pub struct Person {
+    pub id: String,
+    pub org_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub is_mentee: bool,
+    pub is_mentor: bool,
+    pub is_coordinator: bool,
+    pub is_admin: bool,
+    pub line_manager_id: Option<String>,
+    pub site_id: Option<String>,
+    pub start_date: Option<String>,
+    /// argon2id PHC string; never leaves the server.
+    pub password_hash: String,
+    pub created_at: String,
+    pub deactivated_at: Option<String>,
+}
+
+impl Person {
+    pub fn roles(&self) -> Roles {
+        Roles { mentee: self.is_mentee, mentor: self.is_mentor, coordinator: self.is_coordinator, admin: self.is_admin }
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.deactivated_at.is_none()
+    }
+}
+
+pub fn insert(conn: &mut DbConnection, person: &Person) -> QueryResult<()> {
+    diesel::insert_into(people::table).values(person).execute(conn).map(drop)
+}
+
+pub fn find_by_id(conn: &mut DbConnection, org_id: &str, id: &str) -> QueryResult<Option<Person>> {
+    people::table
+        .filter(people::org_id.eq(org_id))
+        .filter(people::id.eq(id))
+        .select(Person::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// `email` must already be normalised (see `domain::Email`).
+pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<Person>> {
+    people::table.filter(people::email.eq(email)).select(Person::as_select()).first(conn).optional()
+}
+
+pub fn find_by_org(conn: &mut DbConnection, org_id: &str) -> QueryResult<Vec<Person>> {
+    people::table
+        .filter(people::org_id.eq(org_id))
+        .order((people::display_name, people::id))
+        .select(Person::as_select())
+        .load(conn)
+}

@@ -1,0 +1,103 @@
+//! Queries on the projection tables the console reads (`session_projections`,
+//! `action_projections`, `goal_projections`) and on `device_sync`.
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use crate::schema::{action_projections, device_sync, goal_projections, session_projections};
+use crate::sync::projection::{GoalProjection, SessionProjection};
+
+/// Where a pair document belongs.
+#[derive(Debug, Clone, Copy)]
+pub struct Owner<'a> {
+    pub document_id: &'a str,
+    pub org_id: &'a str,
+    pub mentorship_id: &'a str,
+}
+
+/// Replace the projection of a session and its actions.
+pub fn replace_session(
+    conn: &mut DbConnection,
+    owner: Owner<'_>,
+    projection: &SessionProjection,
+    now: &str,
+) -> QueryResult<()> {
+    diesel::delete(session_projections::table.filter(session_projections::document_id.eq(owner.document_id)))
+        .execute(conn)?;
+    diesel::insert_into(session_projections::table)
+        .values((
+            session_projections::document_id.eq(owner.document_id),
+            session_projections::org_id.eq(owner.org_id),
+            session_projections::mentorship_id.eq(owner.mentorship_id),
+            session_projections::kind.eq(&projection.kind),
+            session_projections::session_date.eq(&projection.session_date),
+            session_projections::start_time.eq(&projection.start_time),
+            session_projections::duration_minutes.eq(projection.duration_minutes),
+            session_projections::mode.eq(&projection.mode),
+            session_projections::status.eq(&projection.status),
+            session_projections::mentor_signed.eq(projection.mentor_signed),
+            session_projections::mentee_signed.eq(projection.mentee_signed),
+            session_projections::amended_after_sign_off.eq(projection.amended_after_sign_off),
+            session_projections::amended_parts.eq(&projection.amended_parts),
+            session_projections::shared_summary.eq(&projection.shared_summary),
+            session_projections::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    diesel::delete(action_projections::table.filter(action_projections::document_id.eq(owner.document_id)))
+        .execute(conn)?;
+    for (action_id, due, done) in &projection.actions {
+        diesel::insert_into(action_projections::table)
+            .values((
+                action_projections::document_id.eq(owner.document_id),
+                action_projections::action_id.eq(action_id),
+                action_projections::org_id.eq(owner.org_id),
+                action_projections::mentorship_id.eq(owner.mentorship_id),
+                action_projections::due_on.eq(due),
+                action_projections::done.eq(done),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Replace the projection of a goal plan.
+pub fn replace_goals(conn: &mut DbConnection, owner: Owner<'_>, goals: &[GoalProjection]) -> QueryResult<()> {
+    diesel::delete(goal_projections::table.filter(goal_projections::document_id.eq(owner.document_id)))
+        .execute(conn)?;
+    for goal in goals {
+        diesel::insert_into(goal_projections::table)
+            .values((
+                goal_projections::document_id.eq(owner.document_id),
+                goal_projections::goal_id.eq(&goal.goal_id),
+                goal_projections::org_id.eq(owner.org_id),
+                goal_projections::mentorship_id.eq(owner.mentorship_id),
+                goal_projections::category.eq(&goal.category),
+                goal_projections::status.eq(&goal.status),
+                goal_projections::target_date.eq(&goal.target_date),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Record that a device synced, and how old its oldest unsynced change was.
+pub fn record_device_sync(
+    conn: &mut DbConnection,
+    device_id: &str,
+    org_id: &str,
+    now: &str,
+    oldest_unsynced_secs: Option<i64>,
+) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        diesel::delete(device_sync::table.filter(device_sync::device_id.eq(device_id))).execute(conn)?;
+        diesel::insert_into(device_sync::table)
+            .values((
+                device_sync::device_id.eq(device_id),
+                device_sync::org_id.eq(org_id),
+                device_sync::last_sync_at.eq(now),
+                device_sync::oldest_unsynced_secs.eq(oldest_unsynced_secs),
+            ))
+            .execute(conn)
+            .map(drop)
+    })
+}

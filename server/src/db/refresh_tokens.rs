@@ -1,0 +1,62 @@
+//! Queries on `refresh_tokens`.
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use crate::schema::refresh_tokens;
+
+/// One issued refresh token, stored as the sha256 of the opaque value. Tokens
+/// rotated from one login share a `family_id`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = refresh_tokens)]
+pub struct RefreshToken {
+    pub id: String,
+    pub family_id: String,
+    pub device_id: String,
+    pub person_id: String,
+    pub token_hash: String,
+    pub issued_at: String,
+    pub expires_at: String,
+    pub used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+pub fn insert(conn: &mut DbConnection, token: &RefreshToken) -> QueryResult<()> {
+    diesel::insert_into(refresh_tokens::table).values(token).execute(conn).map(drop)
+}
+
+pub fn find_by_hash(conn: &mut DbConnection, token_hash: &str) -> QueryResult<Option<RefreshToken>> {
+    refresh_tokens::table
+        .filter(refresh_tokens::token_hash.eq(token_hash))
+        .select(RefreshToken::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Marks a token used if nobody has used it yet; 0 rows changed means it was
+/// already used (a replay or a race, treated alike).
+pub fn update_used(conn: &mut DbConnection, id: &str, at: &str) -> QueryResult<usize> {
+    diesel::update(refresh_tokens::table.filter(refresh_tokens::id.eq(id)).filter(refresh_tokens::used_at.is_null()))
+        .set(refresh_tokens::used_at.eq(at))
+        .execute(conn)
+}
+
+pub fn update_revoked_by_family(conn: &mut DbConnection, family_id: &str, at: &str) -> QueryResult<usize> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(at))
+    .execute(conn)
+}
+
+pub fn update_revoked_by_device(conn: &mut DbConnection, device_id: &str, at: &str) -> QueryResult<usize> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::device_id.eq(device_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(at))
+    .execute(conn)
+}

@@ -1,0 +1,40 @@
+//! Queries on `sites`.
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use crate::schema::sites;
+
+/// A care home, community team or ward inside an organisation.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sites)]
+pub struct Site {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    /// `care_home`, `community_team` or `ward`.
+    pub kind: String,
+    pub created_at: String,
+}
+
+pub fn insert(conn: &mut DbConnection, site: &Site) -> QueryResult<()> {
+    diesel::insert_into(sites::table).values(site).execute(conn).map(drop)
+}
+
+pub fn find_by_id(conn: &mut DbConnection, org_id: &str, id: &str) -> QueryResult<Option<Site>> {
+    sites::table
+        .filter(sites::org_id.eq(org_id))
+        .filter(sites::id.eq(id))
+        .select(Site::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_name(conn: &mut DbConnection, org_id: &str, name: &str) -> QueryResult<Option<Site>> {
+    sites::table
+        .filter(sites::org_id.eq(org_id))
+        .filter(sites::name.eq(name))
+        .select(Site::as_select())
+        .first(conn)
+        .optional()
+}

@@ -1,0 +1,212 @@
+//! A believable demo organisation, "Riverside Care": a care home and a community
+//! team, a registered manager (admin), a programme coordinator, three mentors and
+//! six new care assistants paired at different points of their first three
+//! months. Seeding is idempotent: when the organisation exists, only the logins
+//! are returned again.
+
+use std::io::Write;
+
+use diesel::Connection;
+use time::Duration;
+
+use crate::db::{self, DbConnection, organisations, people};
+use crate::domain::mentorships::{self as mentorship_ops, NewMentorship};
+use crate::domain::people::NewPerson;
+use crate::domain::{self, Actor, Role, SiteKind};
+use crate::error::ApiError;
+
+pub const ORG_NAME: &str = "Riverside Care";
+/// Shared by every demo account; printed with the logins. Demo data only.
+pub const PASSWORD: &str = "alongside-demo";
+const CARE_HOME: &str = "Riverside House";
+const COMMUNITY_TEAM: &str = "Riverside Community Team";
+
+struct DemoPerson {
+    name: &'static str,
+    email: &'static str,
+    roles: &'static [Role],
+    site: &'static str,
+    line_manager: Option<&'static str>,
+}
+
+const PEOPLE: &[DemoPerson] = &[
+    DemoPerson {
+        name: "Helen Marsh",
+        email: "helen.marsh@riverside-care.example",
+        roles: &[Role::Admin],
+        site: CARE_HOME,
+        line_manager: None,
+    },
+    DemoPerson {
+        name: "Grace Okafor",
+        email: "grace.okafor@riverside-care.example",
+        roles: &[Role::Coordinator],
+        site: COMMUNITY_TEAM,
+        line_manager: Some("helen.marsh@riverside-care.example"),
+    },
+    DemoPerson {
+        name: "Amara Mensah",
+        email: "amara.mensah@riverside-care.example",
+        roles: &[Role::Mentor],
+        site: CARE_HOME,
+        line_manager: Some("helen.marsh@riverside-care.example"),
+    },
+    DemoPerson {
+        name: "Daniel Kowalski",
+        email: "daniel.kowalski@riverside-care.example",
+        roles: &[Role::Mentor],
+        site: CARE_HOME,
+        line_manager: Some("helen.marsh@riverside-care.example"),
+    },
+    DemoPerson {
+        name: "Siobhan Reilly",
+        email: "siobhan.reilly@riverside-care.example",
+        roles: &[Role::Mentor],
+        site: COMMUNITY_TEAM,
+        line_manager: Some("grace.okafor@riverside-care.example"),
+    },
+    DemoPerson {
+        name: "Joe Turner",
+        email: "joe.turner@riverside-care.example",
+        roles: &[Role::Mentee],
+        site: CARE_HOME,
+        line_manager: Some("helen.marsh@riverside-care.example"),
+    },
+    DemoPerson {
+        name: "Fatima Begum",
+        email: "fatima.begum@riverside-care.example",
+        roles: &[Role::Mentee],
+        site: CARE_HOME,
+        line_manager: Some("helen.marsh@riverside-care.example"),
+    },
+    DemoPerson {
+        name: "Liam Hughes",
+        email: "liam.hughes@riverside-care.example",
+        roles: &[Role::Mentee],
+        site: CARE_HOME,
+        line_manager: Some("helen.marsh@riverside-care.example"),
+    },
+    DemoPerson {
+        name: "Zofia Nowak",
+        email: "zofia.nowak@riverside-care.example",
+        roles: &[Role::Mentee],
+        site: CARE_HOME,
+        line_manager: Some("helen.marsh@riverside-care.example"),
+    },
+    DemoPerson {
+        name: "Kwame Boateng",
+        email: "kwame.boateng@riverside-care.example",
+        roles: &[Role::Mentee],
+        site: COMMUNITY_TEAM,
+        line_manager: Some("grace.okafor@riverside-care.example"),
+    },
+    DemoPerson {
+        name: "Ellie Parker",
+        email: "ellie.parker@riverside-care.example",
+        roles: &[Role::Mentee],
+        site: COMMUNITY_TEAM,
+        line_manager: Some("grace.okafor@riverside-care.example"),
+    },
+];
+
+/// (mentor email, mentee email, days since the pairing started)
+const PAIRINGS: &[(&str, &str, i64)] = &[
+    ("amara.mensah@riverside-care.example", "joe.turner@riverside-care.example", 3),
+    ("amara.mensah@riverside-care.example", "fatima.begum@riverside-care.example", 2 * 7),
+    ("daniel.kowalski@riverside-care.example", "liam.hughes@riverside-care.example", 5 * 7),
+    ("daniel.kowalski@riverside-care.example", "zofia.nowak@riverside-care.example", 8 * 7),
+    ("siobhan.reilly@riverside-care.example", "kwame.boateng@riverside-care.example", 10 * 7),
+    ("siobhan.reilly@riverside-care.example", "ellie.parker@riverside-care.example", 13 * 7),
+];
+
+/// One printed login.
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    pub email: &'static str,
+    pub name: &'static str,
+    pub roles: &'static [Role],
+}
+
+/// What `demo` prints.
+#[derive(Debug, Clone)]
+pub struct DemoLogins {
+    pub org_id: String,
+    /// False when the organisation already existed.
+    pub created: bool,
+    pub password: &'static str,
+    pub logins: Vec<DemoLogin>,
+}
+
+/// Creates the demo organisation unless it exists, in one transaction.
+pub fn seed(conn: &mut DbConnection) -> Result<DemoLogins, ApiError> {
+    let logins = PEOPLE.iter().map(|p| DemoLogin { email: p.email, name: p.name, roles: p.roles }).collect();
+    if let Some(org) = organisations::find_by_name(conn, ORG_NAME)? {
+        return Ok(DemoLogins { org_id: org.id, created: false, password: PASSWORD, logins });
+    }
+    let org_id = conn.transaction(create)?;
+    Ok(DemoLogins { org_id, created: true, password: PASSWORD, logins })
+}
+
+fn create(conn: &mut DbConnection) -> Result<String, ApiError> {
+    let actor = Actor::system();
+    let org = domain::organisations::create(conn, ORG_NAME)?;
+    let care_home = domain::organisations::create_site(conn, &org.id, &actor, CARE_HOME, SiteKind::CareHome)?;
+    let community = domain::organisations::create_site(conn, &org.id, &actor, COMMUNITY_TEAM, SiteKind::CommunityTeam)?;
+    let today = db::today();
+    let started = |mentee_email: &str| {
+        PAIRINGS.iter().find(|(_, mentee, _)| *mentee == mentee_email).map(|(_, _, days)| today - Duration::days(*days))
+    };
+    // PEOPLE lists managers before the people they manage.
+    for person in PEOPLE {
+        let line_manager_id = match person.line_manager {
+            Some(email) => {
+                Some(people::find_by_email(conn, email)?.ok_or_else(|| ApiError::not_found("line manager"))?.id)
+            }
+            None => None,
+        };
+        let site_id = if person.site == CARE_HOME { &care_home.id } else { &community.id };
+        domain::people::create(
+            conn,
+            &org.id,
+            &actor,
+            &NewPerson {
+                email: person.email.to_owned(),
+                display_name: person.name.to_owned(),
+                roles: person.roles.to_vec(),
+                password: PASSWORD.to_owned(),
+                line_manager_id,
+                site_id: Some(site_id.clone()),
+                start_date: started(person.email).map(db::date_text),
+            },
+        )?;
+    }
+    for (mentor, mentee, days) in PAIRINGS {
+        let id_of = |conn: &mut DbConnection, email: &str| -> Result<String, ApiError> {
+            Ok(people::find_by_email(conn, email)?.ok_or_else(|| ApiError::not_found("person"))?.id)
+        };
+        let new = NewMentorship {
+            mentor_id: id_of(conn, mentor)?,
+            mentee_id: id_of(conn, mentee)?,
+            started_on: Some(today - Duration::days(*days)),
+            site_id: None,
+            programme_id: None,
+        };
+        mentorship_ops::create(conn, &org.id, &actor, &new)?;
+    }
+    Ok(org.id)
+}
+
+/// Prints the logins: one line per account with email, password, roles, name.
+pub fn print(demo: &DemoLogins, out: &mut impl Write) {
+    let verb = if demo.created { "Created" } else { "Found" };
+    let mut text = format!(
+        "{verb} the demo organisation \"{ORG_NAME}\" ({}).\nDemo logins (every account uses the password shown):\n",
+        demo.org_id
+    );
+    for login in &demo.logins {
+        let roles: Vec<&str> = login.roles.iter().map(|role| role.as_str()).collect();
+        text.push_str(&format!("  {:<42} {:<16} {:<12} {}\n", login.email, demo.password, roles.join(","), login.name));
+    }
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}

@@ -1,0 +1,25 @@
+//! HTTP routes. Each resource module registers its handlers in its own
+//! `config`; [`config`] registers them all.
+
+pub mod auth;
+pub mod devices;
+pub mod health;
+pub mod me;
+pub mod mentorships;
+pub mod openapi;
+pub mod people;
+pub mod sync;
+
+use actix_web::web::ServiceConfig;
+
+/// Registers every route of the API.
+pub fn config(cfg: &mut ServiceConfig) {
+    health::config(cfg);
+    openapi::config(cfg);
+    auth::config(cfg);
+    me::config(cfg);
+    mentorships::config(cfg);
+    people::config(cfg);
+    devices::config(cfg);
+    sync::config(cfg);
+}

@@ -1,0 +1,176 @@
+//! `/v1/auth/*`: login, refresh, logout.
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::AuthUser;
+use crate::auth::session::{self, Credentials, Lifetimes, Signed};
+use crate::db::devices;
+use crate::domain::{Email, Role};
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(login).service(refresh).service(logout);
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+    /// Shown in the device list, e.g. "Amara's phone".
+    pub device_name: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// The signed-in person.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SignedInUser {
+    pub id: String,
+    pub org_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+}
+
+/// The device the tokens are bound to.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SignedInDevice {
+    pub id: String,
+    pub name: String,
+    /// Automerge actor id this device must write with.
+    pub actor_id: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenResponse {
+    /// Short-lived bearer token (HS256 JWT).
+    pub access_token: String,
+    /// Opaque; exchange at `/v1/auth/refresh`. Each one works once.
+    pub refresh_token: String,
+    pub token_type: String,
+    /// Seconds until `access_token` expires.
+    pub expires_in: u64,
+    pub user: SignedInUser,
+    pub device: SignedInDevice,
+}
+
+impl From<Signed> for TokenResponse {
+    fn from(signed: Signed) -> Self {
+        Self {
+            access_token: signed.tokens.access_token,
+            refresh_token: signed.tokens.refresh_token,
+            token_type: "Bearer".to_owned(),
+            expires_in: signed.tokens.expires_in,
+            user: SignedInUser {
+                roles: signed.person.roles().to_list(),
+                id: signed.person.id,
+                org_id: signed.person.org_id,
+                email: signed.person.email,
+                display_name: signed.person.display_name,
+            },
+            device: SignedInDevice { id: signed.device.id, name: signed.device.name, actor_id: signed.device.actor_id },
+        }
+    }
+}
+
+fn lifetimes(state: &AppState) -> Lifetimes {
+    Lifetimes { refresh: state.settings.refresh_token_ttl }
+}
+
+/// Sign in on a new device.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in; a new device is registered", body = TokenResponse),
+        (status = 400, description = "Malformed request", body = ErrorBody),
+        (status = 401, description = "Wrong email or password", body = ErrorBody),
+        (status = 429, description = "Too many failed attempts; see Retry-After", body = ErrorBody),
+    )
+)]
+#[post("/v1/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let LoginRequest { email, password, device_name } = body.into_inner();
+    let email = Email::parse(&email)?;
+    let address = req.peer_addr().map(|addr| addr.ip());
+    if let Err(retry_after) = state.limiter.check(email.as_str(), address) {
+        state.metrics.record_login_throttled();
+        return Err(ApiError::TooManyRequests { retry_after });
+    }
+    let keys = state.keys.clone();
+    let lifetimes = lifetimes(&state);
+    let account = email.clone();
+    let signed = state
+        .db
+        .run(move |conn| {
+            session::login(
+                conn,
+                &keys,
+                lifetimes,
+                Credentials { email: &account, password: &password, device_name: &device_name },
+            )
+        })
+        .await?;
+    match signed {
+        Some(signed) => {
+            state.limiter.record_success(email.as_str());
+            state.metrics.record_login();
+            tracing::info!(person_id = %signed.person.id, device_id = %signed.device.id, "login");
+            Ok(HttpResponse::Ok().json(TokenResponse::from(signed)))
+        }
+        None => {
+            state.limiter.record_failure(email.as_str(), address);
+            state.metrics.record_login_failure();
+            Err(ApiError::unauthorized("invalid_credentials", "the email or password is not correct"))
+        }
+    }
+}
+
+/// Exchange a refresh token for a new pair.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "New tokens; the presented refresh token is used up", body = TokenResponse),
+        (status = 401, description = "Unknown, expired or reused token (reuse revokes the whole family), or revoked device", body = ErrorBody),
+    )
+)]
+#[post("/v1/auth/refresh")]
+pub async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>) -> Result<HttpResponse, ApiError> {
+    let keys = state.keys.clone();
+    let lifetimes = lifetimes(&state);
+    let presented = body.into_inner().refresh_token;
+    let signed = state.db.run(move |conn| session::refresh(conn, &keys, lifetimes, &presented)).await?;
+    Ok(HttpResponse::Ok().json(TokenResponse::from(signed)))
+}
+
+/// Sign this device out: its refresh tokens stop working.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    )
+)]
+#[post("/v1/auth/logout")]
+pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    state
+        .db
+        .run(move |conn| {
+            let device = devices::find_by_id(conn, &user.device_id)?.ok_or_else(|| ApiError::not_found("device"))?;
+            session::logout(conn, &device, &user.actor())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

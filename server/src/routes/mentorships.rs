@@ -1,0 +1,185 @@
+//! `/v1/mentorships`: pairings.
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::db::mentorships::Scope;
+use crate::domain::mentorships::{self as ops, MentorshipView, NewMentorship, Outcome, Transition, Warning};
+use crate::domain::{Role, parse_input_date};
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(list_mentorships)
+        .service(create_mentorship)
+        .service(pause_mentorship)
+        .service(resume_mentorship)
+        .service(end_mentorship);
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateMentorshipRequest {
+    pub mentor_id: Uuid,
+    pub mentee_id: Uuid,
+    /// `YYYY-MM-DD`; today when absent. A future date makes the pairing `proposed`.
+    pub started_on: Option<String>,
+    pub site_id: Option<Uuid>,
+    /// Defaults to the organisation's first programme (created if none).
+    pub programme_id: Option<Uuid>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreatedMentorship {
+    #[serde(flatten)]
+    pub mentorship: MentorshipView,
+    /// Allowed but worth a second look: `mentor_is_line_manager`, `mentor_at_capacity`.
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EndMentorshipRequest {
+    pub reason: String,
+    /// `ended` (default) or `completed`.
+    #[serde(default)]
+    pub outcome: Outcome,
+}
+
+/// The caller's pairings; coordinators and admins see the organisation's.
+#[utoipa::path(
+    tag = "mentorships",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = [MentorshipView]),
+        (status = 401, body = ErrorBody),
+    )
+)]
+#[get("/v1/mentorships")]
+pub async fn list_mentorships(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let list = state
+        .db
+        .run(move |conn| {
+            let scope = if user.roles.manages_org() { Scope::All } else { Scope::Involving(&user.person_id) };
+            ops::list(conn, &user.org_id, scope)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// Pair a mentor with a mentee (coordinators).
+#[utoipa::path(
+    tag = "mentorships",
+    security(("bearer" = [])),
+    request_body = CreateMentorshipRequest,
+    responses(
+        (status = 201, body = CreatedMentorship),
+        (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, description = "Mentor, mentee, site or programme not in the organisation", body = ErrorBody),
+        (status = 409, description = "The two already have an open pairing", body = ErrorBody),
+    )
+)]
+#[post("/v1/mentorships")]
+pub async fn create_mentorship(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<CreateMentorshipRequest>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_any(&[Role::Coordinator])?;
+    let body = body.into_inner();
+    let new = NewMentorship {
+        mentor_id: body.mentor_id.to_string(),
+        mentee_id: body.mentee_id.to_string(),
+        started_on: body.started_on.as_deref().map(|text| parse_input_date("started_on", text)).transpose()?,
+        site_id: body.site_id.map(|id| id.to_string()),
+        programme_id: body.programme_id.map(|id| id.to_string()),
+    };
+    let (mentorship, warnings) = state.db.run(move |conn| ops::create(conn, &user.org_id, &user.actor(), &new)).await?;
+    Ok(HttpResponse::Created().json(CreatedMentorship { mentorship, warnings }))
+}
+
+async fn apply(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: Uuid,
+    transition: Transition,
+) -> Result<HttpResponse, ApiError> {
+    let view = state
+        .db
+        .run(move |conn| ops::transition(conn, &user.org_id, &user.actor(), &id.to_string(), &transition))
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Pause an active pairing (coordinators).
+#[utoipa::path(
+    tag = "mentorships",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Mentorship id")),
+    responses(
+        (status = 200, body = MentorshipView),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not active", body = ErrorBody),
+    )
+)]
+#[post("/v1/mentorships/{id}/pause")]
+pub async fn pause_mentorship(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_any(&[Role::Coordinator])?;
+    apply(state, user, id.into_inner(), Transition::Pause).await
+}
+
+/// Resume a paused pairing (coordinators).
+#[utoipa::path(
+    tag = "mentorships",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Mentorship id")),
+    responses(
+        (status = 200, body = MentorshipView),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not paused", body = ErrorBody),
+    )
+)]
+#[post("/v1/mentorships/{id}/resume")]
+pub async fn resume_mentorship(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_any(&[Role::Coordinator])?;
+    apply(state, user, id.into_inner(), Transition::Resume).await
+}
+
+/// End a pairing, with a reason (coordinators).
+#[utoipa::path(
+    tag = "mentorships",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Mentorship id")),
+    request_body = EndMentorshipRequest,
+    responses(
+        (status = 200, body = MentorshipView),
+        (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Already ended or completed", body = ErrorBody),
+    )
+)]
+#[post("/v1/mentorships/{id}/end")]
+pub async fn end_mentorship(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<EndMentorshipRequest>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_any(&[Role::Coordinator])?;
+    let body = body.into_inner();
+    let transition = Transition::End { reason: ops::end_reason(&body.reason)?, outcome: body.outcome };
+    apply(state, user, id.into_inner(), transition).await
+}

@@ -1,0 +1,184 @@
+//! `POST /v1/sync` (CBOR) and `GET /v1/sync/live` (WebSocket).
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use sync_core::automerge::ActorId;
+use sync_core::protocol;
+
+use crate::auth::AuthUser;
+use crate::db::mentorships::{self as mentorships_db, Scope as MentorshipScope};
+use crate::domain::Role;
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+use crate::sync::engine::{self, COMPACT_AFTER, Caller};
+use crate::sync::live::LiveEvent;
+
+/// The largest sync body accepted: a phone's whole caseload after weeks offline.
+pub const MAX_SYNC_BODY: usize = 32 * 1024 * 1024;
+
+/// How often a live connection is pinged so dead ones are noticed.
+const LIVE_PING: Duration = Duration::from_secs(20);
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/v1/sync").app_data(web::PayloadConfig::new(MAX_SYNC_BODY)).service(post_sync).service(get_live),
+    );
+}
+
+fn caller(user: &AuthUser) -> Result<Caller, ApiError> {
+    let actor = hex::decode(&user.actor_id)
+        .map(ActorId::from)
+        .map_err(|_| ApiError::internal("a device has a malformed actor id"))?;
+    Ok(Caller {
+        person: user.person_id.parse().map_err(|_| ApiError::internal("a person has a malformed id"))?,
+        org_id: user.org_id.clone(),
+        device_id: user.device_id.clone(),
+        actor,
+    })
+}
+
+/// Reconcile a device with the server: the request carries the device's
+/// inventory and the changes the server lacks; the reply what the device lacks,
+/// rejections and documents to purge. Body and reply are CBOR (see
+/// `sync_core::protocol`).
+#[utoipa::path(
+    tag = "sync",
+    security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "application/cbor", description = "sync_core::protocol::SyncRequest"),
+    responses(
+        (status = 200, content_type = "application/cbor", body = Vec<u8>, description = "sync_core::protocol::SyncResponse"),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody),
+    )
+)]
+#[post("")]
+pub async fn post_sync(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !content_type.starts_with(protocol::CONTENT_TYPE) {
+        return Err(ApiError::unsupported_media_type(format!(
+            "sync bodies are {}, not {content_type:?}",
+            protocol::CONTENT_TYPE
+        )));
+    }
+    let caller = caller(&user)?;
+    let sync = state.sync.clone();
+    let (reply, compact) = state
+        .db
+        .run(move |conn| {
+            let request = protocol::decode_request(&body)
+                .map_err(|e| ApiError::bad_request("malformed_sync_body", e.to_string()))?;
+            let outcome = engine::handle(conn, &sync.cache, &caller, request)?;
+            let events: Vec<LiveEvent> = outcome
+                .changed
+                .iter()
+                .map(|doc| LiveEvent {
+                    org_id: doc.org_id.clone(),
+                    document_id: doc.id.to_string(),
+                    mentorship_id: doc.mentorship_id.map(|m| m.to_string()),
+                    owner_id: doc.owner_id.map(|o| o.to_string()),
+                })
+                .collect();
+            sync.notifier.publish(conn, &events);
+            let compact: Vec<_> =
+                outcome.changed.iter().filter(|d| d.changes_since_snapshot > COMPACT_AFTER).map(|d| d.id).collect();
+            Ok((protocol::encode(&outcome.response), compact))
+        })
+        .await?;
+    for id in compact {
+        let (db, sync) = (state.db.clone(), state.sync.clone());
+        actix_web::rt::spawn(async move {
+            if let Err(error) = db.run(move |conn| engine::compact(conn, &sync.cache, id)).await {
+                tracing::warn!(document = %id, %error, "compaction failed; will retry after later writes");
+            }
+        });
+    }
+    Ok(HttpResponse::Ok().content_type(protocol::CONTENT_TYPE).body(reply))
+}
+
+/// A WebSocket that sends `{"type":"documents_changed","documents":[id]}` when a
+/// document the caller may read changes, so the device syncs at once.
+/// Coordinators and admins receive `{"type":"programme_changed","mentorship_id":..}`
+/// for their organisation (no content, only which pairing moved).
+#[utoipa::path(
+    tag = "sync",
+    security(("bearer" = [])),
+    responses((status = 101, description = "switching to WebSocket"), (status = 401, body = ErrorBody))
+)]
+#[get("/live")]
+pub async fn get_live(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    stream: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let (org_id, person_id) = (user.org_id.clone(), user.person_id.clone());
+    let pairings: HashSet<String> = state
+        .db
+        .run(move |conn| {
+            Ok(mentorships_db::find_by_org_with_names(conn, &org_id, MentorshipScope::Involving(&person_id))?
+                .into_iter()
+                .filter(|m| m.mentorship.status != "ended")
+                .map(|m| m.mentorship.id)
+                .collect())
+        })
+        .await?;
+    let watches_programme = user.roles.has(Role::Coordinator) || user.roles.has(Role::Admin);
+    let (response, mut session, mut messages) =
+        actix_ws::handle(&req, stream).map_err(|e| ApiError::bad_request("not_websocket", e.to_string()))?;
+    let mut events = state.sync.notifier.subscribe();
+    actix_web::rt::spawn(async move {
+        let mut ping = tokio::time::interval(LIVE_PING);
+        loop {
+            tokio::select! {
+                event = events.recv() => {
+                    let event = match event {
+                        Ok(event) => event,
+                        // Fell behind: tell the device to sync everything.
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => LiveEvent {
+                            org_id: user.org_id.clone(), document_id: "*".into(), mentorship_id: None, owner_id: None,
+                        },
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    };
+                    if event.org_id != user.org_id {
+                        continue;
+                    }
+                    let mine = event.owner_id.as_deref() == Some(user.person_id.as_str())
+                        || event.mentorship_id.as_ref().is_some_and(|m| pairings.contains(m))
+                        || event.document_id == "*";
+                    let text = if mine {
+                        serde_json::json!({ "type": "documents_changed", "documents": [event.document_id] })
+                    } else if watches_programme && event.mentorship_id.is_some() {
+                        serde_json::json!({ "type": "programme_changed", "mentorship_id": event.mentorship_id })
+                    } else {
+                        continue;
+                    };
+                    if session.text(text.to_string()).await.is_err() {
+                        break;
+                    }
+                }
+                message = messages.recv() => match message {
+                    Some(Ok(actix_ws::Message::Ping(bytes))) => {
+                        if session.pong(&bytes).await.is_err() { break; }
+                    }
+                    Some(Ok(actix_ws::Message::Close(_))) | None | Some(Err(_)) => break,
+                    Some(Ok(_)) => {}
+                },
+                _ = ping.tick() => {
+                    if session.ping(b"").await.is_err() { break; }
+                }
+            }
+        }
+        let _ = session.close(None).await;
+    });
+    Ok(response)
+}

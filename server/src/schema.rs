@@ -1,0 +1,211 @@
+//! Diesel table definitions, kept by hand in step with `migrations/sqlite` and
+//! `migrations/postgres` (the tests compare both migrated schemas with each other).
+
+diesel::table! {
+    organisations (id) {
+        id -> Text,
+        name -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    sites (id) {
+        id -> Text,
+        org_id -> Text,
+        name -> Text,
+        kind -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    people (id) {
+        id -> Text,
+        org_id -> Text,
+        email -> Text,
+        display_name -> Text,
+        is_mentee -> Bool,
+        is_mentor -> Bool,
+        is_coordinator -> Bool,
+        is_admin -> Bool,
+        line_manager_id -> Nullable<Text>,
+        site_id -> Nullable<Text>,
+        start_date -> Nullable<Text>,
+        password_hash -> Text,
+        created_at -> Text,
+        deactivated_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    programmes (id) {
+        id -> Text,
+        org_id -> Text,
+        name -> Text,
+        induction_weeks -> Integer,
+        contact_every_days -> Integer,
+        first_contact_days -> Integer,
+        checkin_days -> Text,
+        max_mentees_per_mentor -> Integer,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    mentorships (id) {
+        id -> Text,
+        org_id -> Text,
+        programme_id -> Text,
+        site_id -> Nullable<Text>,
+        mentor_id -> Text,
+        mentee_id -> Text,
+        status -> Text,
+        started_on -> Nullable<Text>,
+        ended_on -> Nullable<Text>,
+        end_reason -> Nullable<Text>,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    devices (id) {
+        id -> Text,
+        person_id -> Text,
+        org_id -> Text,
+        name -> Text,
+        actor_id -> Text,
+        created_at -> Text,
+        last_seen_at -> Nullable<Text>,
+        revoked_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        family_id -> Text,
+        device_id -> Text,
+        person_id -> Text,
+        token_hash -> Text,
+        issued_at -> Text,
+        expires_at -> Text,
+        used_at -> Nullable<Text>,
+        revoked_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        org_id -> Text,
+        actor_person_id -> Nullable<Text>,
+        device_id -> Nullable<Text>,
+        action -> Text,
+        object_type -> Text,
+        object_id -> Text,
+        event_time -> Text,
+        server_time -> Text,
+        detail -> Text,
+    }
+}
+
+diesel::joinable!(sites -> organisations (org_id));
+diesel::joinable!(people -> organisations (org_id));
+diesel::joinable!(programmes -> organisations (org_id));
+diesel::joinable!(mentorships -> programmes (programme_id));
+diesel::joinable!(devices -> people (person_id));
+diesel::joinable!(refresh_tokens -> devices (device_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    sites,
+    people,
+    programmes,
+    mentorships,
+    devices,
+    refresh_tokens,
+    audit_events,
+);
+
+diesel::table! {
+    documents (id) {
+        id -> Text,
+        org_id -> Text,
+        kind -> Text,
+        mentorship_id -> Nullable<Text>,
+        owner_id -> Nullable<Text>,
+        header -> Text,
+        heads -> Text,
+        snapshot -> Nullable<Binary>,
+        snapshot_upto -> BigInt,
+        last_change_id -> BigInt,
+        changes_since_snapshot -> Integer,
+        created_at -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    document_changes (id) {
+        id -> BigInt,
+        document_id -> Text,
+        hash -> Text,
+        bytes -> Binary,
+        device_id -> Nullable<Text>,
+        person_id -> Nullable<Text>,
+        received_at -> Text,
+    }
+}
+
+diesel::table! {
+    session_projections (document_id) {
+        document_id -> Text,
+        org_id -> Text,
+        mentorship_id -> Text,
+        kind -> Nullable<Text>,
+        session_date -> Nullable<Text>,
+        start_time -> Nullable<Text>,
+        duration_minutes -> Nullable<Integer>,
+        mode -> Nullable<Text>,
+        status -> Text,
+        mentor_signed -> Bool,
+        mentee_signed -> Bool,
+        amended_after_sign_off -> Bool,
+        amended_parts -> Text,
+        shared_summary -> Nullable<Text>,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    action_projections (document_id, action_id) {
+        document_id -> Text,
+        action_id -> Text,
+        org_id -> Text,
+        mentorship_id -> Text,
+        due_on -> Nullable<Text>,
+        done -> Bool,
+    }
+}
+
+diesel::table! {
+    goal_projections (document_id, goal_id) {
+        document_id -> Text,
+        goal_id -> Text,
+        org_id -> Text,
+        mentorship_id -> Text,
+        category -> Text,
+        status -> Text,
+        target_date -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    device_sync (device_id) {
+        device_id -> Text,
+        org_id -> Text,
+        last_sync_at -> Text,
+        oldest_unsynced_secs -> Nullable<BigInt>,
+    }
+}

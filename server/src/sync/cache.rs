@@ -1,0 +1,90 @@
+//! A bounded in-memory cache of hot documents.
+//!
+//! Each entry is its own mutex: requests touching the same document take turns,
+//! requests touching different documents run side by side. An entry holds the
+//! loaded document, the object index the write rules need, and the id of the last
+//! stored change it reflects, so a stale entry (another server process wrote) is
+//! caught up from the database instead of reloaded.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use sync_core::rules::ObjectIndex;
+use sync_core::{Document, DocumentId};
+
+/// A document as loaded on the server.
+pub struct CachedDoc {
+    /// The document.
+    pub doc: Document,
+    /// Where every object of it was created, for the write rules.
+    pub index: ObjectIndex,
+    /// The last stored change reflected in `doc`.
+    pub last_change_id: i64,
+}
+
+/// One cache slot; `None` until loaded.
+pub type Slot = Arc<Mutex<Option<CachedDoc>>>;
+
+struct Entry {
+    slot: Slot,
+    last_used: u64,
+}
+
+/// Hot documents, at most `capacity` of them.
+pub struct DocCache {
+    entries: Mutex<HashMap<DocumentId, Entry>>,
+    tick: std::sync::atomic::AtomicU64,
+    capacity: usize,
+}
+
+impl DocCache {
+    /// An empty cache holding at most `capacity` documents.
+    pub fn new(capacity: usize) -> Self {
+        Self { entries: Mutex::new(HashMap::new()), tick: Default::default(), capacity: capacity.max(1) }
+    }
+
+    fn map(&self) -> MutexGuard<'_, HashMap<DocumentId, Entry>> {
+        // The map holds no invariants a panic could break halfway.
+        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The slot of a document, created empty if absent. Evicts the least recently
+    /// used entry when full; a request still holding an evicted slot keeps it.
+    pub fn slot(&self, id: DocumentId) -> Slot {
+        let tick = self.tick.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut map = self.map();
+        if let Some(entry) = map.get_mut(&id) {
+            entry.last_used = tick;
+            return entry.slot.clone();
+        }
+        if map.len() >= self.capacity
+            && let Some(oldest) = map.iter().min_by_key(|(_, e)| e.last_used).map(|(id, _)| *id)
+        {
+            map.remove(&oldest);
+        }
+        let slot = Slot::default();
+        map.insert(id, Entry { slot: slot.clone(), last_used: tick });
+        slot
+    }
+
+    /// Forget a document (after a failed write left memory ahead of storage).
+    pub fn evict(&self, id: DocumentId) {
+        self.map().remove(&id);
+    }
+
+    /// How many documents are cached.
+    pub fn len(&self) -> usize {
+        self.map().len()
+    }
+
+    /// Whether nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.map().is_empty()
+    }
+}
+
+/// Lock a slot, carrying on after a panic in another request: the worst case is a
+/// stale entry, which the version check catches up.
+pub fn lock(slot: &Slot) -> MutexGuard<'_, Option<CachedDoc>> {
+    slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

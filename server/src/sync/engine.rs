@@ -1,0 +1,497 @@
+//! Answers one sync request.
+//!
+//! For every offered document: is the caller allowed to hold it (computed from
+//! pairings, never from the request)? Then every new change is checked: its actor
+//! is the caller's device, its dependencies are known, and the write rules
+//! (`sync_core::rules`) pass on its raw operations. A document's changes are kept
+//! or refused together; a refusal concerns that document only. Kept changes are
+//! stored with the document's new heads and projections in one transaction, under
+//! a row lock on PostgreSQL so several server processes never interleave writes to
+//! one document. Only then does the reply acknowledge them.
+//!
+//! The reply carries what the device lacks. When the device's heads include
+//! changes the server does not have and were not offered (a side lost state), the
+//! reply carries an Automerge sync message instead and that document continues
+//! with Automerge's sync protocol until both sides agree.
+
+use std::collections::{HashMap, HashSet};
+
+use diesel::Connection;
+use sync_core::automerge::sync::{self, SyncDoc};
+use sync_core::automerge::{ActorId, Change, ChangeHash, ReadDoc};
+use sync_core::protocol::{self, DocOffer, DocReply, SyncRequest, SyncResponse, WireRejection};
+use sync_core::rules::{self, ObjectIndex, Violation};
+use sync_core::{DocHeader, DocRole, Document, DocumentId, MentorshipId, Pair, Scope, UserId};
+
+use super::cache::{self, CachedDoc, DocCache};
+use super::projection::{self, Projection};
+use crate::db::documents::{self as documents_db, DocumentRef, NewChange, NewDocument};
+use crate::db::mentorships::{self as mentorships_db, Scope as MentorshipScope};
+use crate::db::projections::{self as projections_db, Owner};
+use crate::db::{self, DbConnection};
+use crate::error::ApiError;
+
+/// Stored changes after the snapshot beyond which a document is compacted.
+pub const COMPACT_AFTER: i32 = 256;
+
+/// The actor the server writes genesis-only documents with; it never writes content.
+fn server_actor() -> ActorId {
+    ActorId::from(*b"alongside-server")
+}
+
+/// Who is syncing.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub person: UserId,
+    pub org_id: String,
+    pub device_id: String,
+    pub actor: ActorId,
+}
+
+/// A document whose stored state changed in this request.
+#[derive(Debug, Clone)]
+pub struct ChangedDoc {
+    pub id: DocumentId,
+    pub org_id: String,
+    pub mentorship_id: Option<MentorshipId>,
+    pub owner_id: Option<UserId>,
+    /// Changes stored after its snapshot: compaction is due when large.
+    pub changes_since_snapshot: i32,
+}
+
+/// The reply and what changed.
+#[derive(Debug)]
+pub struct Outcome {
+    pub response: SyncResponse,
+    pub changed: Vec<ChangedDoc>,
+}
+
+/// The pairings whose documents `caller` may hold: theirs, unless ended.
+fn readable_pairs(conn: &mut DbConnection, caller: &Caller) -> Result<HashMap<MentorshipId, Pair>, ApiError> {
+    let person = caller.person.to_string();
+    let pairings = mentorships_db::find_by_org_with_names(conn, &caller.org_id, MentorshipScope::Involving(&person))
+        .map_err(ApiError::internal)?;
+    let mut pairs = HashMap::new();
+    for named in pairings {
+        let m = named.mentorship;
+        if m.status == "ended" {
+            continue;
+        }
+        let (Ok(mentorship_id), Ok(mentor_id), Ok(mentee_id)) =
+            (m.id.parse(), m.mentor_id.parse(), m.mentee_id.parse())
+        else {
+            continue;
+        };
+        pairs.insert(mentorship_id, Pair { mentorship_id, mentor_id, mentee_id });
+    }
+    Ok(pairs)
+}
+
+fn may_hold(header: &DocHeader, caller: &Caller, pairs: &HashMap<MentorshipId, Pair>) -> bool {
+    if !header.is_consistent() || header.role_of(caller.person) == DocRole::Outsider {
+        return false;
+    }
+    match header.scope {
+        Scope::Pair { mentorship_id, mentor_id, mentee_id } => {
+            pairs.get(&mentorship_id).is_some_and(|pair| pair.mentor_id == mentor_id && pair.mentee_id == mentee_id)
+        }
+        Scope::Owner { owner_id } => owner_id == caller.person,
+    }
+}
+
+fn bad(code: &'static str, message: String) -> ApiError {
+    ApiError::bad_request(code, message)
+}
+
+/// Answer a sync request. Runs synchronously: call it from `web::block`.
+pub fn handle(
+    conn: &mut DbConnection,
+    cache: &DocCache,
+    caller: &Caller,
+    request: SyncRequest,
+) -> Result<Outcome, ApiError> {
+    let pairs = readable_pairs(conn, caller)?;
+    let offered_ids: Vec<String> = request.documents.iter().map(|o| o.header.id.to_string()).collect();
+    let stored: HashMap<String, DocumentRef> = documents_db::find_refs_by_ids(conn, &caller.org_id, &offered_ids)
+        .map_err(ApiError::internal)?
+        .into_iter()
+        .map(|r| (r.id.clone(), r))
+        .collect();
+
+    let mut response = SyncResponse { protocol: protocol::PROTOCOL_VERSION, ..SyncResponse::default() };
+    let mut changed = Vec::new();
+    let mut seen = HashSet::new();
+    for offer in &request.documents {
+        let id = offer.header.id;
+        if !seen.insert(id) {
+            return Err(bad("duplicate_document", format!("document {id} is offered twice")));
+        }
+        let stored_ref = stored.get(&id.to_string());
+        let same_header = stored_ref.is_none_or(|r| parse_header(&r.header).is_some_and(|h| h == offer.header));
+        if !same_header || !may_hold(&offer.header, caller, &pairs) {
+            // Access withdrawn, or never granted: the device deletes it. Nothing about
+            // the server's copy (if any) is revealed.
+            response.purge.push(id);
+            continue;
+        }
+        let (reply, change) = process_offer(conn, cache, caller, offer, stored_ref)?;
+        response.documents.push(reply);
+        changed.extend(change);
+    }
+
+    if request.complete_inventory {
+        let mentorship_ids: Vec<String> = pairs.keys().map(ToString::to_string).collect();
+        let readable =
+            documents_db::find_refs_readable(conn, &caller.org_id, &mentorship_ids, &caller.person.to_string())
+                .map_err(ApiError::internal)?;
+        for doc_ref in readable {
+            let Some(header) = parse_header(&doc_ref.header) else { continue };
+            if seen.contains(&header.id) || !may_hold(&header, caller, &pairs) {
+                continue;
+            }
+            let slot = cache.slot(header.id);
+            let mut guard = cache::lock(&slot);
+            let cached = load(conn, &mut guard, header, Some(doc_ref.last_change_id))?;
+            response.documents.push(DocReply {
+                header,
+                heads: protocol::heads_to_wire(&cached.doc.heads()),
+                changes: Vec::new(),
+                snapshot: Some(cached.doc.save().into()),
+                accepted: 0,
+                rejection: None,
+                sync_message: None,
+            });
+        }
+    }
+
+    let oldest = request.oldest_unsynced_secs.map(|s| i64::try_from(s).unwrap_or(i64::MAX));
+    projections_db::record_device_sync(conn, &caller.device_id, &caller.org_id, &db::now(), oldest)
+        .map_err(ApiError::internal)?;
+    Ok(Outcome { response, changed })
+}
+
+fn parse_header(json: &str) -> Option<DocHeader> {
+    serde_json::from_str(json).ok()
+}
+
+/// Make sure the slot holds the document as stored (up to `stored_version`), or
+/// the bare genesis if it was never stored.
+fn load<'a>(
+    conn: &mut DbConnection,
+    slot: &'a mut Option<CachedDoc>,
+    header: DocHeader,
+    stored_version: Option<i64>,
+) -> Result<&'a mut CachedDoc, ApiError> {
+    let stale = match (&*slot, stored_version) {
+        (None, _) => true,
+        (Some(cached), Some(version)) => cached.last_change_id < version,
+        (Some(_), None) => false,
+    };
+    if stale {
+        let loaded = match slot.take() {
+            Some(cached) if stored_version.is_some() => catch_up(conn, cached)?,
+            _ => load_fresh(conn, header, stored_version.is_some())?,
+        };
+        *slot = Some(loaded);
+    }
+    slot.as_mut().ok_or_else(|| ApiError::internal("document cache slot emptied while held"))
+}
+
+fn load_fresh(conn: &mut DbConnection, header: DocHeader, stored: bool) -> Result<CachedDoc, ApiError> {
+    let id = header.id.to_string();
+    let state = if stored { documents_db::find_stored(conn, &id).map_err(ApiError::internal)? } else { None };
+    let (doc, after) = match state {
+        Some(documents_db::StoredState { snapshot: Some(bytes), snapshot_upto }) => {
+            (Document::load(header, &bytes, server_actor()).map_err(ApiError::internal)?, snapshot_upto)
+        }
+        Some(documents_db::StoredState { snapshot: None, snapshot_upto }) => {
+            (Document::create(header, server_actor()).map_err(ApiError::internal)?, snapshot_upto)
+        }
+        None => (Document::create(header, server_actor()).map_err(ApiError::internal)?, 0),
+    };
+    let mut cached = CachedDoc { doc, index: ObjectIndex::default(), last_change_id: after };
+    if stored {
+        cached = catch_up(conn, cached)?;
+    }
+    cached.index = ObjectIndex::build(cached.doc.automerge()).map_err(|v| ApiError::internal(v.to_string()))?;
+    Ok(cached)
+}
+
+/// Apply the changes stored after what the cached copy reflects.
+fn catch_up(conn: &mut DbConnection, mut cached: CachedDoc) -> Result<CachedDoc, ApiError> {
+    let id = cached.doc.header().id.to_string();
+    let rows = documents_db::find_changes_after(conn, &id, cached.last_change_id).map_err(ApiError::internal)?;
+    let Some(last) = rows.last().map(|(id, _)| *id) else { return Ok(cached) };
+    let changes = rows
+        .into_iter()
+        .map(|(_, bytes)| Change::from_bytes(bytes))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ApiError::internal)?;
+    cached.doc.automerge().apply_changes(changes.clone()).map_err(ApiError::internal)?;
+    cached.index.extend(&changes).map_err(|v| ApiError::internal(v.to_string()))?;
+    cached.last_change_id = last;
+    Ok(cached)
+}
+
+/// What the checks decided about offered changes.
+enum Verdict {
+    /// These new changes were applied to the cached document (possibly none).
+    Accepted(Vec<Change>),
+    /// Refused; nothing was applied.
+    Rejected(WireRejection),
+    /// Some dependency is unknown: fall back to Automerge's sync protocol.
+    MissingDependencies,
+}
+
+fn rejection(violation: &Violation) -> WireRejection {
+    WireRejection {
+        path: violation.path.to_string(),
+        code: violation.rule.code().to_owned(),
+        reason: violation.rule.to_string(),
+    }
+}
+
+/// Check the changes the document does not have yet and, if they all pass, apply them.
+fn check_and_apply(cached: &mut CachedDoc, caller: &Caller, offered: Vec<Change>) -> Verdict {
+    let mut new = Vec::new();
+    let mut batch = HashSet::new();
+    for change in offered {
+        let hash = change.hash();
+        if cached.doc.automerge_ref().get_change_by_hash(&hash).is_none() && batch.insert(hash) {
+            new.push(change);
+        }
+    }
+    if new.is_empty() {
+        return Verdict::Accepted(new);
+    }
+    let mut available: HashSet<ChangeHash> = HashSet::new();
+    for change in &new {
+        if change.actor_id() != &caller.actor {
+            return Verdict::Rejected(WireRejection {
+                path: "/".into(),
+                code: "wrong_actor".into(),
+                reason: "a change was written by another device's actor; each device may only send its own changes"
+                    .into(),
+            });
+        }
+        let deps_known = change
+            .deps()
+            .iter()
+            .all(|dep| available.contains(dep) || cached.doc.automerge_ref().get_change_by_hash(dep).is_some());
+        if !deps_known {
+            return Verdict::MissingDependencies;
+        }
+        available.insert(change.hash());
+    }
+    let header = *cached.doc.header();
+    if let Err(violation) = rules::check_changes(&cached.index, &header, caller.person, &new) {
+        return Verdict::Rejected(rejection(&violation));
+    }
+    if let Err(error) = cached.doc.automerge().apply_changes(new.clone()) {
+        return Verdict::Rejected(WireRejection {
+            path: "/".into(),
+            code: "malformed".into(),
+            reason: format!("the changes could not be applied: {error}"),
+        });
+    }
+    if let Err(violation) = cached.index.extend(&new) {
+        return Verdict::Rejected(rejection(&violation));
+    }
+    Verdict::Accepted(new)
+}
+
+fn process_offer(
+    conn: &mut DbConnection,
+    cache: &DocCache,
+    caller: &Caller,
+    offer: &DocOffer,
+    stored_ref: Option<&DocumentRef>,
+) -> Result<(DocReply, Option<ChangedDoc>), ApiError> {
+    let header = offer.header;
+    let id = header.id;
+    let client_heads = protocol::heads_from_wire(&offer.heads)
+        .ok_or_else(|| bad("malformed_heads", format!("document {id}: heads must be 32-byte hashes")))?;
+    let offered = offer
+        .changes
+        .iter()
+        .map(|bytes| Change::from_bytes(bytes.to_vec()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad("malformed_change", format!("document {id}: a change could not be decoded: {e}")))?;
+    let message = offer
+        .sync_message
+        .as_ref()
+        .map(|m| sync::Message::decode(m))
+        .transpose()
+        .map_err(|e| bad("malformed_sync_message", format!("document {id}: {e}")))?;
+
+    let slot = cache.slot(id);
+    let mut guard = cache::lock(&slot);
+    let mut state = sync::State::new();
+    let writes = !offered.is_empty() || message.is_some();
+    let mut verdict = Verdict::Accepted(Vec::new());
+    let mut changed = None;
+
+    if writes {
+        let result = conn.transaction(|conn| -> Result<(), ApiError> {
+            let version = documents_db::lock_version(conn, &id.to_string()).map_err(ApiError::internal)?;
+            let cached = load(conn, &mut guard, header, version)?;
+            let candidates = match &message {
+                Some(message) => {
+                    let mut fork = cached.doc.automerge().fork();
+                    fork.sync()
+                        .receive_sync_message(&mut state, message.clone())
+                        .map_err(|e| bad("malformed_sync_message", format!("document {id}: {e}")))?;
+                    cached.doc.automerge().get_changes_added(&mut fork)
+                }
+                None => offered,
+            };
+            verdict = check_and_apply(cached, caller, candidates);
+            if let Verdict::Accepted(new) = &verdict
+                && !new.is_empty()
+            {
+                changed = Some(store_changes(conn, cached, caller, version.is_none(), new)?);
+            }
+            Ok(())
+        });
+        if let Err(error) = result {
+            // Memory may be ahead of storage now; the next request reloads.
+            drop(guard);
+            cache.evict(id);
+            return Err(error);
+        }
+    }
+
+    let cached = load(conn, &mut guard, header, stored_ref.map(|r| r.last_change_id))?;
+    let server_heads = cached.doc.heads();
+    let mut reply = DocReply {
+        header,
+        heads: protocol::heads_to_wire(&server_heads),
+        changes: Vec::new(),
+        snapshot: None,
+        accepted: 0,
+        rejection: None,
+        sync_message: None,
+    };
+    let known: Vec<ChangeHash> =
+        client_heads.iter().copied().filter(|h| cached.doc.automerge_ref().get_change_by_hash(h).is_some()).collect();
+    match verdict {
+        Verdict::Rejected(refusal) => {
+            // The device keeps its text as a rejection and returns to this version.
+            reply.snapshot = Some(cached.doc.save().into());
+            reply.rejection = Some(refusal);
+            return Ok((reply, changed));
+        }
+        Verdict::Accepted(_) => reply.accepted = u32::try_from(offer.changes.len()).unwrap_or(u32::MAX),
+        Verdict::MissingDependencies => {}
+    }
+    let in_step = known.len() == client_heads.len();
+    if in_step && message.is_none() {
+        if known != server_heads {
+            reply.changes =
+                cached.doc.automerge().get_changes(&known).iter().map(|c| c.raw_bytes().to_vec().into()).collect();
+        }
+    } else {
+        let mut sorted_client = client_heads.clone();
+        sorted_client.sort();
+        let mut sorted_server = server_heads.clone();
+        sorted_server.sort();
+        if sorted_client != sorted_server {
+            reply.sync_message =
+                cached.doc.automerge().sync().generate_sync_message(&mut state).map(|m| m.encode().into());
+        }
+    }
+    Ok((reply, changed))
+}
+
+/// Persist accepted changes with the document's heads and projections (inside the
+/// caller's transaction).
+fn store_changes(
+    conn: &mut DbConnection,
+    cached: &mut CachedDoc,
+    caller: &Caller,
+    is_new: bool,
+    new: &[Change],
+) -> Result<ChangedDoc, ApiError> {
+    let header = *cached.doc.header();
+    let id = header.id.to_string();
+    let now = db::now();
+    let mentorship_id = header.mentorship_id().map(|m| m.to_string());
+    let owner_id = match header.scope {
+        Scope::Owner { owner_id } => Some(owner_id),
+        Scope::Pair { .. } => None,
+    };
+    if is_new {
+        let header_json = serde_json::to_string(&header).map_err(ApiError::internal)?;
+        let owner = owner_id.map(|o| o.to_string());
+        documents_db::insert_if_absent(
+            conn,
+            &NewDocument {
+                id: &id,
+                org_id: &caller.org_id,
+                kind: header.kind.as_str(),
+                mentorship_id: mentorship_id.as_deref(),
+                owner_id: owner.as_deref(),
+                header: &header_json,
+                created_at: &now,
+                updated_at: &now,
+            },
+        )
+        .map_err(ApiError::internal)?;
+    }
+    let person = caller.person.to_string();
+    let rows: Vec<NewChange<'_>> = new
+        .iter()
+        .map(|change| NewChange {
+            document_id: &id,
+            hash: change.hash().to_string(),
+            bytes: change.raw_bytes().to_vec(),
+            device_id: Some(&caller.device_id),
+            person_id: Some(&person),
+            received_at: &now,
+        })
+        .collect();
+    let last = documents_db::append_changes(conn, &id, &rows).map_err(ApiError::internal)?;
+    let heads: Vec<String> = cached.doc.heads().iter().map(ToString::to_string).collect();
+    let added = i32::try_from(rows.len()).unwrap_or(i32::MAX);
+    documents_db::update_heads(conn, &id, &heads.join(","), last, added, &now).map_err(ApiError::internal)?;
+    cached.last_change_id = last;
+
+    if let Some(mentorship) = &mentorship_id {
+        let owner = Owner { document_id: &id, org_id: &caller.org_id, mentorship_id: mentorship };
+        match projection::project(&mut cached.doc) {
+            Ok(Projection::Session(session)) => projections_db::replace_session(conn, owner, &session, &now),
+            Ok(Projection::Goals(goals)) => projections_db::replace_goals(conn, owner, &goals),
+            Ok(Projection::None) => Ok(()),
+            Err(error) => {
+                // The write rules govern who writes where, not the shape of values, so a
+                // pair member's malformed value can make a document unreadable as typed
+                // data. The change is kept (nothing is lost); the console shows the last
+                // readable projection.
+                tracing::warn!(document = %id, %error, "document could not be projected");
+                Ok(())
+            }
+        }
+        .map_err(ApiError::internal)?;
+    }
+    let changes_since_snapshot = documents_db::find_changes_since_snapshot(conn, &id).map_err(ApiError::internal)?;
+    Ok(ChangedDoc {
+        id: header.id,
+        org_id: caller.org_id.clone(),
+        mentorship_id: header.mentorship_id(),
+        owner_id,
+        changes_since_snapshot,
+    })
+}
+
+/// Fold a document's stored changes into a snapshot. Runs after the request,
+/// on a blocking thread; writers to the document wait only for a fork.
+pub fn compact(conn: &mut DbConnection, cache: &DocCache, id: DocumentId) -> Result<(), ApiError> {
+    let slot = cache.slot(id);
+    let (mut fork, upto) = {
+        let mut guard = cache::lock(&slot);
+        let Some(cached) = guard.as_mut() else { return Ok(()) };
+        (cached.doc.automerge().fork(), cached.last_change_id)
+    };
+    let snapshot = fork.save();
+    documents_db::compact(conn, &id.to_string(), &snapshot, upto).map_err(ApiError::internal)
+}

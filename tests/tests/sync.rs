@@ -1,0 +1,317 @@
+//! End-to-end sync: the real server on a free port, real sync-core clients acting
+//! as phones, on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures
+
+use alongside_tests::phones::{Phone, craft_offer, post_sync};
+use alongside_tests::{backends, spawn_app};
+use serde_json::json;
+use sync_core::automerge::transaction::Transactable;
+use sync_core::automerge::{ActorId, ROOT, ReadDoc};
+use sync_core::protocol::SyncRequest;
+use sync_core::{ClientError, DocHeader, Document, DocumentId, GoalCategory, Pair, SessionKind};
+
+fn pair_of(fixture: &alongside_tests::OrgFixture) -> Pair {
+    Pair {
+        mentorship_id: fixture.mentorship_id.parse().unwrap(),
+        mentor_id: fixture.mentor.id.parse().unwrap(),
+        mentee_id: fixture.mentee.id.parse().unwrap(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_phones_offline_start_the_same_session_and_converge() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let org = app.seed_org("river").await;
+        let mentor = Phone::login(&app, &org.mentor.email);
+        let mentee = Phone::login(&app, &org.mentee.email);
+        let m = &org.mentorship_id;
+
+        // Both offline: the mentee scans the session id from the mentor's QR code.
+        let sid = mentor.client.create_session(m, SessionKind::Shadowing, "2026-03-14").unwrap();
+        mentee.client.join_session(&sid, m, SessionKind::Shadowing, "2026-03-14").unwrap();
+        mentor.client.edit_notes(&sid, 0, 0, "Hoist transfer with Mr Jones, room 4. ").unwrap();
+        mentee.client.edit_notes(&sid, 0, 0, "Zoë showed me the dementia unit 🌷").unwrap();
+        mentor.client.set_my_account(&sid, "Steady; needs confidence with families.").unwrap();
+        mentee.client.set_my_account(&sid, "Nervous at first, better after lunch.").unwrap();
+        assert_eq!(mentor.client.pending().unwrap(), 1);
+
+        mentor.client.sync().unwrap();
+        mentee.client.sync().unwrap();
+        mentor.client.sync().unwrap();
+
+        let a = mentor.client.session(&sid).unwrap();
+        let b = mentee.client.session(&sid).unwrap();
+        assert_eq!(a, b, "{backend}");
+        assert!(a.notes.contains("Hoist transfer with Mr Jones, room 4. "), "{backend}: {}", a.notes);
+        assert!(a.notes.contains("Zoë showed me the dementia unit 🌷"), "{backend}: {}", a.notes);
+        assert_eq!(a.accounts.len(), 2);
+        assert_eq!(mentor.client.sessions(m).unwrap().len(), 1, "{backend}: one session, no duplicate");
+        assert_eq!(mentee.client.sessions(m).unwrap().len(), 1);
+        assert_eq!(mentor.client.pending().unwrap(), 0);
+        assert_eq!(mentee.client.pending().unwrap(), 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forbidden_writes_are_refused_locally_and_crafted_ones_rejected_by_the_server() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let org = app.seed_org("brook").await;
+        let pair = pair_of(&org);
+        let mentee = Phone::login(&app, &org.mentee.email);
+        let sid = mentee.client.create_session(&org.mentorship_id, SessionKind::Meeting, "2026-04-01").unwrap();
+        let refused = mentee.client.set_feedback(&sid, "I was brilliant", "none");
+        assert!(matches!(refused, Err(ClientError::Forbidden { .. })), "{backend}: {refused:?}");
+
+        // A modified app skips the client check: it writes mentor feedback into a new
+        // session, and also adds a goal (allowed) in the same request.
+        let actor = ActorId::from(hex_decode(&org.mentee.session.actor_id));
+        let session_header = DocHeader::session(DocumentId::new_random(), pair);
+        let mut forged = Document::create(session_header, actor.clone()).unwrap();
+        let feedback = forged.automerge_ref().get(ROOT, "feedback").unwrap().unwrap().1;
+        forged.automerge().put(&feedback, "strengths", "forged praise").unwrap();
+        forged.automerge().commit();
+        let mut plan = Document::create(DocHeader::goal_plan(pair), actor).unwrap();
+        plan.add_goal(pair.mentee_id, "Lead a handover", GoalCategory::Confidence, None).unwrap();
+        let request = SyncRequest {
+            protocol: sync_core::protocol::PROTOCOL_VERSION,
+            complete_inventory: false,
+            documents: vec![craft_offer(&mut forged), craft_offer(&mut plan)],
+            oldest_unsynced_secs: None,
+        };
+        let reply = post_sync(&app, org.mentee.token(), &request).await;
+        let session_reply = reply.documents.iter().find(|d| d.header.id == session_header.id).unwrap();
+        let rejection = session_reply.rejection.as_ref().expect("the forged change is rejected");
+        assert_eq!(rejection.code, "mentor_only", "{backend}");
+        assert_eq!(rejection.path, "/feedback/strengths");
+        let plan_reply = reply.documents.iter().find(|d| d.header.id == plan.header().id).unwrap();
+        assert!(plan_reply.rejection.is_none(), "{backend}: the other document is accepted");
+        assert_eq!(plan_reply.heads, sync_core::protocol::heads_to_wire(&plan.heads()));
+
+        // Replaying the same request is harmless.
+        let again = post_sync(&app, org.mentee.token(), &request).await;
+        let plan_again = again.documents.iter().find(|d| d.header.id == plan.header().id).unwrap();
+        assert_eq!(plan_again.heads, plan_reply.heads, "{backend}");
+
+        // The mentor sees the goal, and never the forged praise.
+        let mentor = Phone::login(&app, &org.mentor.email);
+        mentor.client.sync().unwrap();
+        let goals = mentor.client.goals(&org.mentorship_id).unwrap();
+        assert_eq!(goals.len(), 1, "{backend}");
+        assert!(mentor.client.session(&session_header.id.to_string()).is_err(), "{backend}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_carrying_another_devices_actor_is_rejected() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let org = app.seed_org("ford").await;
+        let pair = pair_of(&org);
+        // Signed in as the mentee's device, but the change claims the mentor's actor.
+        let impostor = ActorId::from(hex_decode(&org.mentor.session.actor_id));
+        let mut doc = Document::create(DocHeader::session(DocumentId::new_random(), pair), impostor).unwrap();
+        doc.edit_notes(pair.mentee_id, 0, 0, "written under someone else's name").unwrap();
+        let request = SyncRequest {
+            protocol: sync_core::protocol::PROTOCOL_VERSION,
+            complete_inventory: false,
+            documents: vec![craft_offer(&mut doc)],
+            oldest_unsynced_secs: None,
+        };
+        let reply = post_sync(&app, org.mentee.token(), &request).await;
+        assert_eq!(reply.documents[0].rejection.as_ref().map(|r| r.code.as_str()), Some("wrong_actor"), "{backend}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_offline_edit_after_sign_off_is_kept_and_flags_the_session_amended() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let org = app.seed_org("weir").await;
+        let mentor = Phone::login(&app, &org.mentor.email);
+        let mentee = Phone::login(&app, &org.mentee.email);
+        let sid = mentor.client.create_session(&org.mentorship_id, SessionKind::Shadowing, "2026-05-02").unwrap();
+        mentor.client.edit_notes(&sid, 0, 0, "Night shift handover.").unwrap();
+        mentor.client.sync().unwrap();
+        mentee.client.sync().unwrap();
+
+        mentor.client.sign_off(&sid).unwrap();
+        mentor.client.sync().unwrap();
+        // The mentee, offline since the last sync, adds a line.
+        mentee.client.edit_notes(&sid, 0, 0, "Also: fire drill at 3am. ").unwrap();
+        let report = mentee.client.sync().unwrap();
+        assert!(report.rejected.is_empty(), "{backend}: a late edit is never rejected for being late");
+        mentor.client.sync().unwrap();
+
+        let view = mentor.client.session(&sid).unwrap();
+        assert!(view.notes.contains("Also: fire drill at 3am."), "{backend}");
+        assert!(view.mentor_sign_off.is_some());
+        assert!(view.amended_after_sign_off, "{backend}");
+        assert_eq!(view.amended_parts, vec!["notes".to_owned()]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ended_pairing_purges_its_documents_and_a_revoked_device_wipes() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let org = app.seed_org("marsh").await;
+        let mentee = Phone::login(&app, &org.mentee.email);
+        let mentor = Phone::login(&app, &org.mentor.email);
+        let sid = mentee.client.create_session(&org.mentorship_id, SessionKind::CheckIn, "2026-05-03").unwrap();
+        mentee.client.add_goal(&org.mentorship_id, "Feel at home on nights", GoalCategory::Wellbeing, None).unwrap();
+        mentee.client.sync().unwrap();
+
+        let ended = app
+            .post(
+                &format!("/v1/mentorships/{}/end", org.mentorship_id),
+                Some(org.coordinator.token()),
+                &json!({ "reason": "mentee moved to another home" }),
+            )
+            .await;
+        assert!(ended.status().is_success(), "{backend}: {}", ended.status());
+        let report = mentee.client.sync().unwrap();
+        assert_eq!(report.purged.len(), 2, "{backend}: session and goal plan purged: {report:?}");
+        assert!(matches!(mentee.client.session(&sid), Err(ClientError::NotFound { .. })));
+
+        let device = mentor.client.account().unwrap().device_id;
+        let revoked =
+            app.post(&format!("/v1/devices/{device}/revoke"), Some(org.coordinator.token()), &json!({})).await;
+        assert!(revoked.status().is_success(), "{backend}: {}", revoked.status());
+        let store = mentor.store_path();
+        assert!(store.exists());
+        let result = mentor.client.sync();
+        assert!(matches!(result, Err(ClientError::Revoked { .. })), "{backend}: {result:?}");
+        assert!(!store.exists(), "{backend}: the revoked device's store is wiped");
+        assert!(mentor.client.account().is_none());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_documents_with_changes_on_both_sides_converge_in_one_round_trip() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let org = app.seed_org("lock").await;
+        let mentor = Phone::login(&app, &org.mentor.email);
+        let mentee = Phone::login(&app, &org.mentee.email);
+        let ids: Vec<String> = (0..50)
+            .map(|i| {
+                let date = format!("2026-0{}-{:02}", 1 + i / 28, 1 + i % 28);
+                mentor.client.create_session(&org.mentorship_id, SessionKind::Shadowing, &date).unwrap()
+            })
+            .collect();
+        mentor.client.sync().unwrap();
+        let first = mentee.client.sync().unwrap();
+        assert_eq!(first.docs_received, 50, "{backend}");
+
+        // A long shift offline: the mentee changes 20 documents, the mentor 20 others.
+        for sid in &ids[..20] {
+            mentee.client.set_my_account(sid, "Learnt the medication round.").unwrap();
+        }
+        for sid in &ids[30..] {
+            mentor.client.edit_notes(sid, 0, 0, "Mentor's note after the shift.").unwrap();
+        }
+        mentor.client.sync().unwrap();
+
+        let report = mentee.client.sync().unwrap();
+        assert_eq!(report.round_trips, 1, "{backend}: {report:?}");
+        assert_eq!(report.docs_sent, 20);
+        assert_eq!(report.docs_received, 20);
+        assert_eq!(mentee.client.pending().unwrap(), 0);
+        mentor.client.sync().unwrap();
+        for sid in &ids {
+            assert_eq!(mentor.client.session(sid).unwrap(), mentee.client.session(sid).unwrap(), "{backend}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_bodies_get_clear_errors_and_others_keep_syncing() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let org = app.seed_org("pond").await;
+        let token = org.mentee.token().to_owned();
+        let send = |body: Vec<u8>, content_type: &'static str| {
+            let request = app.client.post(app.url("/v1/sync")).bearer_auth(&token).header("content-type", content_type);
+            request.body(body).send()
+        };
+
+        let garbage = send(b"\xff\x00 definitely not cbor".to_vec(), "application/cbor").await.unwrap();
+        assert_eq!(garbage.status(), 400, "{backend}");
+        let body: serde_json::Value = garbage.json().await.unwrap();
+        assert_eq!(body["error"], "malformed_sync_body");
+
+        let mut doc = Document::create(
+            DocHeader::session(DocumentId::new_random(), pair_of(&org)),
+            ActorId::from(hex_decode(&org.mentee.session.actor_id)),
+        )
+        .unwrap();
+        let valid = sync_core::protocol::encode(&SyncRequest {
+            protocol: sync_core::protocol::PROTOCOL_VERSION,
+            complete_inventory: false,
+            documents: vec![craft_offer(&mut doc)],
+            oldest_unsynced_secs: None,
+        });
+        let truncated = send(valid[..valid.len() / 2].to_vec(), "application/cbor").await.unwrap();
+        assert_eq!(truncated.status(), 400, "{backend}");
+
+        let wrong_type = send(valid.clone(), "application/json").await.unwrap();
+        assert_eq!(wrong_type.status(), 415, "{backend}");
+        let body: serde_json::Value = wrong_type.json().await.unwrap();
+        assert!(body["message"].as_str().unwrap().contains("application/cbor"));
+
+        let oversized = send(vec![0u8; 33 * 1024 * 1024], "application/cbor").await.unwrap();
+        assert_eq!(oversized.status(), 413, "{backend}");
+
+        let anonymous =
+            app.client.post(app.url("/v1/sync")).header("content-type", "application/cbor").body(valid).send().await;
+        assert_eq!(anonymous.unwrap().status(), 401);
+
+        // The server keeps serving everyone else.
+        let phone = Phone::login(&app, &org.mentor.email);
+        phone.client.create_session(&org.mentorship_id, SessionKind::Meeting, "2026-06-01").unwrap();
+        assert_eq!(phone.client.sync().unwrap().rejected.len(), 0, "{backend}");
+    }
+}
+
+fn hex_decode(text: &str) -> Vec<u8> {
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_sync_state_falls_back_to_automerge_sync_and_converges() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let org = app.seed_org("tarn").await;
+        let mentor = Phone::login(&app, &org.mentor.email);
+        let sid = mentor.client.create_session(&org.mentorship_id, SessionKind::Meeting, "2026-09-01").unwrap();
+        mentor.client.sync().unwrap();
+        mentor.client.edit_notes(&sid, 0, 0, "Written offline after the last sync.").unwrap();
+
+        // The phone wrongly believes the server already has its latest change (its
+        // record of the server's heads is corrupt), so the shortcut sends nothing.
+        let id: DocumentId = sid.parse().unwrap();
+        let heads = {
+            let mut store = sync_core::Store::open(&mentor.store_path()).unwrap();
+            let stored = store.load(id).unwrap().unwrap();
+            let mut doc = Document::load(stored.header, &stored.bytes, ActorId::random()).unwrap();
+            let heads: Vec<String> = doc.heads().iter().map(ToString::to_string).collect();
+            let seq = store.sync_mark(id).unwrap().unwrap().local_seq;
+            store.mark_synced(id, &heads, seq - 1, None).unwrap();
+            heads
+        };
+        assert_eq!(heads.len(), 1);
+
+        let report = mentor.client.sync().unwrap();
+        assert!(report.round_trips > 1, "{backend}: the fallback takes more than one round trip: {report:?}");
+        let mentee = Phone::login(&app, &org.mentee.email);
+        mentee.client.sync().unwrap();
+        assert!(
+            mentee.client.session(&sid).unwrap().notes.contains("Written offline after the last sync."),
+            "{backend}"
+        );
+        assert_eq!(mentor.client.pending().unwrap(), 0, "{backend}");
+    }
+}
