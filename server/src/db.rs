@@ -22,7 +22,7 @@ pub mod sites;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::r2d2::{self, CustomizeConnection, ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::{PgConnection, SqliteConnection};
@@ -238,6 +238,36 @@ fn create_parent_dir(path: &Path) -> Result<(), DbError> {
             std::fs::create_dir_all(parent).map_err(|source| DbError::CreateDir { path: parent.to_owned(), source })
         }
         _ => Ok(()),
+    }
+}
+
+/// Runs `f` in a transaction that writes. On SQLite it begins with `BEGIN
+/// IMMEDIATE`, taking the write lock up front: a deferred transaction that reads
+/// before it writes cannot upgrade its lock while another connection writes, and
+/// fails at once with "database is locked" whatever the busy timeout. With the
+/// lock taken first, concurrent writers queue on the busy timeout instead.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    let nested = Manager::transaction_manager_status_mut(conn).transaction_depth()?.is_some();
+    let DbConnection::Sqlite(sqlite) = conn else { return conn.transaction(f) };
+    if nested {
+        // Inside a transaction the lock is already decided; a savepoint will do.
+        return conn.transaction(f);
+    }
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    match f(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            Manager::rollback_transaction(conn)?;
+            Err(error)
+        }
     }
 }
 

@@ -6,7 +6,6 @@
 
 use std::io::Write;
 
-use diesel::Connection;
 use time::Duration;
 
 use crate::db::{self, DbConnection, organisations, people};
@@ -143,7 +142,7 @@ pub fn seed(conn: &mut DbConnection) -> Result<DemoLogins, ApiError> {
     if let Some(org) = organisations::find_by_name(conn, ORG_NAME)? {
         return Ok(DemoLogins { org_id: org.id, created: false, password: PASSWORD, logins });
     }
-    let org_id = conn.transaction(create)?;
+    let org_id = crate::db::write_transaction(conn, create)?;
     Ok(DemoLogins { org_id, created: true, password: PASSWORD, logins })
 }
 

@@ -315,3 +315,45 @@ async fn lost_sync_state_falls_back_to_automerge_sync_and_converges() {
         assert_eq!(mentor.client.pending().unwrap(), 0, "{backend}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_phones_syncing_at_once_all_succeed() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let org = app.create_org("Busy Care").await;
+        let mut people = Vec::new();
+        for i in 0..6 {
+            let mentor_email = format!("mentor{i}@busy.example");
+            let mentee_email = format!("mentee{i}@busy.example");
+            let mentor =
+                app.create_person(&org, &mentor_email, "Mentor", &[alongside_server::domain::Role::Mentor]).await;
+            let mentee =
+                app.create_person(&org, &mentee_email, "Mentee", &[alongside_server::domain::Role::Mentee]).await;
+            let mentorship = app.pair(&org, &mentor, &mentee).await;
+            people.push((mentorship.clone(), mentor_email));
+            people.push((mentorship, mentee_email));
+        }
+        let phones: Vec<(String, Phone)> =
+            people.into_iter().map(|(mentorship, email)| (mentorship, Phone::login(&app, &email))).collect();
+        // Everyone writes, then everyone syncs at the same moment, three times over:
+        // concurrent writers must queue, never fail (SQLite's "database is locked").
+        let barrier = std::sync::Barrier::new(phones.len());
+        std::thread::scope(|scope| {
+            for (mentorship, phone) in &phones {
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    for round in 0..3 {
+                        let sid = phone.client.create_session(mentorship, SessionKind::CheckIn, "2026-10-01").unwrap();
+                        phone.client.edit_notes(&sid, 0, 0, &format!("round {round}")).unwrap();
+                        barrier.wait();
+                        let report = phone.client.sync();
+                        assert!(report.is_ok(), "{backend}: {report:?}");
+                    }
+                });
+            }
+        });
+        for (_, phone) in &phones {
+            assert_eq!(phone.client.pending().unwrap(), 0, "{backend}");
+        }
+    }
+}

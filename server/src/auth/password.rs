@@ -1,7 +1,7 @@
 //! Password hashing with argon2id (the crate's defaults: 19 MiB, 2 passes,
 //! OWASP's recommended minimum).
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError, mpsc};
 
 use argon2::password_hash::SaltString;
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
@@ -9,8 +9,59 @@ use rand_core::OsRng;
 
 use crate::error::ApiError;
 
+/// Every argon2 computation runs on one of a few dedicated threads. Each takes
+/// 19 MiB and a core for tens of milliseconds: run on whatever blocking thread a
+/// login lands on, a burst of logins (a shift change, or an attack) costs hundreds
+/// of megabytes (the allocator keeps a buffer per thread) and starves every other
+/// request. Queued logins wait their turn instead.
+static HASHING: LazyLock<HashingThreads> =
+    LazyLock::new(|| HashingThreads::start(std::thread::available_parallelism().map_or(2, |n| n.get())));
+
+type Job = Box<dyn FnOnce() + Send>;
+
+struct HashingThreads {
+    jobs: Mutex<mpsc::Sender<Job>>,
+}
+
+impl HashingThreads {
+    fn start(count: usize) -> Self {
+        let (sender, receiver) = mpsc::channel::<Job>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        for n in 0..count.max(1) {
+            let receiver = receiver.clone();
+            let spawned = std::thread::Builder::new().name(format!("argon2-{n}")).spawn(move || {
+                loop {
+                    let job = receiver.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                    let Ok(job) = job else { return };
+                    // A panicking job must not take the thread (and future logins) with it.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                }
+            });
+            if let Err(error) = spawned {
+                tracing::error!(%error, "could not start a password hashing thread");
+            }
+        }
+        Self { jobs: Mutex::new(sender) }
+    }
+
+    /// Run `work` on a hashing thread and wait for it; `None` if it could not run.
+    fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        let (done, result) = mpsc::sync_channel(1);
+        let job: Job = Box::new(move || {
+            let _ = done.send(work());
+        });
+        self.jobs.lock().unwrap_or_else(PoisonError::into_inner).send(job).ok()?;
+        result.recv().ok()
+    }
+}
+
 /// Hashes a password into a PHC string (`$argon2id$v=19$...`).
 pub fn hash(password: &str) -> Result<String, ApiError> {
+    let password = password.to_owned();
+    HASHING.run(move || hash_now(&password)).unwrap_or_else(|| Err(ApiError::internal("password hashing failed")))
+}
+
+fn hash_now(password: &str) -> Result<String, ApiError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -21,10 +72,16 @@ pub fn hash(password: &str) -> Result<String, ApiError> {
 /// Checks a password against a stored hash. A malformed stored hash never
 /// matches.
 pub fn verify(password: &str, stored: &str) -> bool {
-    match PasswordHash::new(stored) {
-        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
-        Err(_) => false,
+    if PasswordHash::new(stored).is_err() {
+        return false;
     }
+    let (password, stored) = (password.to_owned(), stored.to_owned());
+    HASHING
+        .run(move || {
+            PasswordHash::new(&stored)
+                .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        })
+        .unwrap_or(false)
 }
 
 /// A hash of a random password, verified against when the email is unknown, so
@@ -32,7 +89,7 @@ pub fn verify(password: &str, stored: &str) -> bool {
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
     let mut bytes = [0u8; 32];
     crate::auth::tokens::fill_random(&mut bytes);
-    hash(&hex::encode(bytes)).unwrap_or_default()
+    hash_now(&hex::encode(bytes)).unwrap_or_default()
 });
 
 /// Spends the time of one verification without any account.

@@ -7,7 +7,6 @@
 
 use std::time::Duration;
 
-use diesel::Connection;
 use time::OffsetDateTime;
 
 use super::password;
@@ -76,7 +75,7 @@ pub fn login(
         )?;
         return Ok(None);
     }
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let device = device_ops::register(conn, &person, &device_name)?;
         let tokens = issue_pair(conn, keys, lifetimes, &person, &device, &db::new_id())?;
         record_audit(
@@ -117,7 +116,7 @@ pub fn refresh(
         .filter(Person::is_active)
         .ok_or_else(|| ApiError::unauthorized("account_deactivated", "this account is not active"))?;
 
-    let rotated = conn.transaction(|conn| {
+    let rotated = crate::db::write_transaction(conn, |conn| {
         // The conditional update comes first: it takes the write lock at once and
         // only one of two racing refreshes can win it.
         if refresh_tokens::update_used(conn, &token.id, &db::now())? == 0 {
@@ -133,7 +132,7 @@ pub fn refresh(
 
 /// Revokes every refresh token of the device.
 pub fn logout(conn: &mut DbConnection, device: &Device, actor: &Actor) -> Result<(), ApiError> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         refresh_tokens::update_revoked_by_device(conn, &device.id, &db::now())?;
         record_audit(
             conn,
@@ -153,7 +152,7 @@ pub fn device_revoked() -> ApiError {
 /// Revokes the family (committed, whatever the caller then answers) and returns
 /// the error to answer with.
 fn revoke_family_for_reuse(conn: &mut DbConnection, token: &RefreshToken, device: &Device) -> ApiError {
-    let result = conn.transaction(|conn| {
+    let result = crate::db::write_transaction(conn, |conn| {
         refresh_tokens::update_revoked_by_family(conn, &token.family_id, &db::now())?;
         record_audit(
             conn,

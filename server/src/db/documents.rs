@@ -164,7 +164,7 @@ pub fn find_changes_since_snapshot(conn: &mut DbConnection, id: &str) -> QueryRe
 /// Fold the changes up to `upto` into `snapshot`. Changes stored after `upto`
 /// meanwhile stay and still count.
 pub fn compact(conn: &mut DbConnection, id: &str, snapshot: &[u8], upto: i64) -> QueryResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let folded = diesel::delete(
             document_changes::table.filter(document_changes::document_id.eq(id)).filter(document_changes::id.le(upto)),
         )

@@ -88,7 +88,7 @@ pub fn record_device_sync(
     now: &str,
     oldest_unsynced_secs: Option<i64>,
 ) -> QueryResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         diesel::delete(device_sync::table.filter(device_sync::device_id.eq(device_id))).execute(conn)?;
         diesel::insert_into(device_sync::table)
             .values((

@@ -1,6 +1,5 @@
 //! Registering and revoking devices.
 
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -58,7 +57,7 @@ pub fn register(conn: &mut DbConnection, person: &Person, name: &str) -> Result<
 /// Revokes a device and every refresh token it holds. Revoking a revoked device
 /// changes nothing and is not an error, so retries are harmless.
 pub fn revoke(conn: &mut DbConnection, device: &Device, actor: &Actor) -> Result<Device, ApiError> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let now = db::now();
         if devices::update_revoked(conn, &device.id, &now)? > 0 {
             refresh_tokens::update_revoked_by_device(conn, &device.id, &now)?;

@@ -1,7 +1,6 @@
 //! Pairing mentors with mentees and moving pairings through their life:
 //! proposed -> active <-> paused -> ended | completed.
 
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use time::Date;
 use utoipa::ToSchema;
@@ -117,7 +116,7 @@ pub fn create(
     actor: &Actor,
     new: &NewMentorship,
 ) -> Result<(MentorshipView, Vec<Warning>), ApiError> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let mentor = people::find_by_id(conn, org_id, &new.mentor_id)?.ok_or_else(|| ApiError::not_found("mentor"))?;
         let mentee = people::find_by_id(conn, org_id, &new.mentee_id)?.ok_or_else(|| ApiError::not_found("mentee"))?;
         if mentor.id == mentee.id {
@@ -220,7 +219,7 @@ pub fn transition(
     id: &str,
     transition: &Transition,
 ) -> Result<MentorshipView, ApiError> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let current = mentorships::find_by_id(conn, org_id, id)?.ok_or_else(|| ApiError::not_found("mentorship"))?;
         let today = db::date_text(db::today());
         let (from, change, action): (&[&str], StatusChange<'_>, &str) = match transition {

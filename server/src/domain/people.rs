@@ -1,6 +1,5 @@
 //! Adding people to an organisation and showing them.
 
-use diesel::Connection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -75,7 +74,7 @@ pub fn create(conn: &mut DbConnection, org_id: &str, actor: &Actor, new: &NewPer
     let password_hash = password::hash(password.expose())?;
     let roles = Roles::from_list(&new.roles);
 
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         if organisations::find_by_id(conn, org_id)?.is_none() {
             return Err(ApiError::not_found("organisation"));
         }

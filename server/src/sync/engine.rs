@@ -16,7 +16,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use diesel::Connection;
 use sync_core::automerge::sync::{self, SyncDoc};
 use sync_core::automerge::{ActorId, Change, ChangeHash, ReadDoc};
 use sync_core::protocol::{self, DocOffer, DocReply, SyncRequest, SyncResponse, WireRejection};
@@ -332,7 +331,7 @@ fn process_offer(
     let mut changed = None;
 
     if writes {
-        let result = conn.transaction(|conn| -> Result<(), ApiError> {
+        let result = crate::db::write_transaction(conn, |conn| -> Result<(), ApiError> {
             let version = documents_db::lock_version(conn, &id.to_string()).map_err(ApiError::internal)?;
             let cached = load(conn, &mut guard, header, version)?;
             let candidates = match &message {
