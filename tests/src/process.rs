@@ -6,13 +6,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The `alongside` binary built next to this test binary.
+/// The `alongside` binary of the same build profile: next to a binary in
+/// `target/<profile>/`, or one level up from a test in `target/<profile>/deps/`.
 pub fn server_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
-    let binary = dir.join(format!("alongside{}", std::env::consts::EXE_SUFFIX));
-    assert!(binary.exists(), "{} is missing: build the workspace (cargo test --workspace builds it)", binary.display());
-    binary
+    let exe = std::env::current_exe().expect("own binary path");
+    let name = format!("alongside{}", std::env::consts::EXE_SUFFIX);
+    let candidates: Vec<PathBuf> = exe.ancestors().skip(1).take(2).map(|dir| dir.join(&name)).collect();
+    candidates.iter().find(|path| path.exists()).cloned().unwrap_or_else(|| {
+        panic!("no `alongside` binary in {candidates:?}: build it first (cargo test --workspace builds it)")
+    })
 }
 
 /// Run an `alongside` command to completion and return its standard output.
@@ -74,6 +76,11 @@ impl ServerProcess {
             assert!(Instant::now() < deadline, "the server at {} did not become ready", self.address);
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// The operating system's id of the running server.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// SIGKILL: no shutdown, no flushing, like a crashed or OOM-killed process.

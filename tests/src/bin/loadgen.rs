@@ -1,0 +1,313 @@
+//! Load generator for `POST /v1/sync`: N simulated devices, each holding M
+//! documents, edit offline and then sync all at once, for several rounds, against
+//! a real `alongside serve` process on a fresh database. Prints JSON.
+//!
+//! ```text
+//! cargo build --release -p alongside-server -p alongside-tests
+//! target/release/alongside-loadgen --devices 200 --docs 10 --changed 5 --rounds 5
+//! TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres target/release/alongside-loadgen --postgres
+//! ```
+//!
+//! Alongside the server figures it measures the same per-document work done
+//! in-process by bare Automerge (load, apply one change, save), so the server's
+//! overhead shows as a ratio.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark harness: fail loudly
+
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use alongside_server::db::Db;
+use alongside_server::domain::mentorships::{self, NewMentorship};
+use alongside_server::domain::people::NewPerson;
+use alongside_server::domain::{Actor, Role, organisations, people};
+use alongside_tests::phones::Phone;
+use alongside_tests::process::ServerProcess;
+use alongside_tests::{Backend, PASSWORD, TestDatabase};
+use serde_json::json;
+use sync_core::automerge::{ActorId, AutoCommit};
+use sync_core::{DocHeader, Document, DocumentId, MentorshipId, Pair, SessionKind, UserId};
+
+struct Options {
+    devices: usize,
+    docs: usize,
+    changed: usize,
+    rounds: usize,
+    backend: Backend,
+}
+
+fn options() -> Options {
+    let mut options = Options { devices: 100, docs: 10, changed: 5, rounds: 5, backend: Backend::Sqlite };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut number = |name: &str| -> usize {
+            args.next().and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{name} takes a number"))
+        };
+        match arg.as_str() {
+            "--devices" => options.devices = number("--devices").max(2),
+            "--docs" => options.docs = number("--docs").max(1),
+            "--changed" => options.changed = number("--changed"),
+            "--rounds" => options.rounds = number("--rounds").max(1),
+            "--postgres" => options.backend = Backend::Postgres,
+            other => panic!("unknown option {other}; see the module doc"),
+        }
+    }
+    options.changed = options.changed.min(options.docs);
+    options
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn millis(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Peak resident memory of a process, in MiB (Linux).
+fn peak_rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// CPU seconds (user + system) a process has used so far (Linux).
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command name; utime and stime are 14 and 15.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// Median milliseconds of `count` sequential calls of `call`.
+fn sequential_ms(count: usize, mut call: impl FnMut()) -> f64 {
+    let mut samples: Vec<f64> = (0..count)
+        .map(|_| {
+            let start = Instant::now();
+            call();
+            millis(start.elapsed())
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    percentile(&samples, 50.0)
+}
+
+/// Seed one organisation with devices/2 pairs; returns (mentorship id, mentor email, mentee email).
+fn seed(database_url: &str, devices: usize) -> Vec<(String, String, String)> {
+    let db = Db::connect(database_url, 2).unwrap();
+    db.migrate().unwrap();
+    let mut conn = db.get().unwrap();
+    let org = organisations::create(&mut conn, "Load Test Care").unwrap().id;
+    let actor = Actor::system();
+    let mut pairs = Vec::new();
+    for i in 0..devices / 2 {
+        let mut person = |role: Role, email: String| {
+            let new = NewPerson {
+                email,
+                display_name: format!("Load {i}"),
+                roles: vec![role],
+                password: PASSWORD.to_owned(),
+                line_manager_id: None,
+                site_id: None,
+                start_date: None,
+            };
+            people::create(&mut conn, &org, &actor, &new).unwrap()
+        };
+        let mentor = person(Role::Mentor, format!("mentor{i}@load.example"));
+        let mentee = person(Role::Mentee, format!("mentee{i}@load.example"));
+        let new = NewMentorship {
+            mentor_id: mentor.id.clone(),
+            mentee_id: mentee.id.clone(),
+            started_on: None,
+            site_id: None,
+            programme_id: None,
+        };
+        let (mentorship, _) = mentorships::create(&mut conn, &org, &actor, &new).unwrap();
+        pairs.push((mentorship.id, mentor.email, mentee.email));
+    }
+    pairs
+}
+
+/// Bare Automerge doing one doc-sync's work in-process: load the document, apply
+/// one incoming change, save. Median microseconds over `iterations`.
+fn bare_automerge_us(iterations: usize) -> (f64, usize) {
+    let pair = Pair {
+        mentorship_id: MentorshipId::new_random(),
+        mentor_id: UserId::new_random(),
+        mentee_id: UserId::new_random(),
+    };
+    let header = DocHeader::session(DocumentId::new_random(), pair);
+    let mut doc = Document::create(header, ActorId::random()).unwrap();
+    doc.set_session_basics(pair.mentor_id, SessionKind::Shadowing, "2026-03-14").unwrap();
+    doc.edit_notes(pair.mentor_id, 0, 0, "Initial notes from the shift.").unwrap();
+    let bytes = doc.save();
+    let base = doc.heads();
+    doc.edit_notes(pair.mentor_id, 0, 0, "[edit]").unwrap();
+    let change = doc.automerge().get_changes(&base).remove(0);
+    let mut samples: Vec<f64> = (0..iterations)
+        .map(|_| {
+            let start = Instant::now();
+            let mut am = AutoCommit::load(&bytes).unwrap();
+            am.apply_changes([change.clone()]).unwrap();
+            std::hint::black_box(am.save());
+            start.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    (percentile(&samples, 50.0), bytes.len())
+}
+
+fn main() {
+    let options = options();
+    let database = TestDatabase::create(options.backend);
+    let data_dir = tempfile::tempdir().unwrap();
+    let pairs = seed(&database.url, options.devices);
+    let server = ServerProcess::start(&database.url, data_dir.path(), &"ab".repeat(32));
+    let address = server.address.clone();
+
+    // Sign in every device (mentor and mentee phones) concurrently; login latency is
+    // dominated by argon2id on the server.
+    let logins: Vec<(Phone, String, Duration)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pairs
+            .iter()
+            .flat_map(|(m, mentor, mentee)| [(m.clone(), mentor.clone()), (m.clone(), mentee.clone())])
+            .map(|(mentorship, email)| {
+                let address = address.clone();
+                scope.spawn(move || {
+                    let start = Instant::now();
+                    let phone = Phone::login_at(&address, &email);
+                    (phone, mentorship, start.elapsed())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut login_ms: Vec<f64> = logins.iter().map(|(_, _, d)| millis(*d)).collect();
+    login_ms.sort_by(f64::total_cmp);
+
+    // One at a time: what a single person waits for.
+    let agent = ureq::agent();
+    let email = &pairs[0].1;
+    let body = json!({ "email": email, "password": PASSWORD, "device_name": "latency probe" });
+    let mut token = String::new();
+    let login_alone_ms = sequential_ms(20, || {
+        let reply: serde_json::Value =
+            agent.post(&format!("{address}/v1/auth/login")).send_json(&body).unwrap().into_json().unwrap();
+        token = reply["access_token"].as_str().unwrap().to_owned();
+    });
+    let bearer = format!("Bearer {token}");
+    let me_ms = sequential_ms(200, || {
+        agent.get(&format!("{address}/v1/me")).set("Authorization", &bearer).call().unwrap();
+    });
+    let mentorships_ms = sequential_ms(200, || {
+        agent.get(&format!("{address}/v1/mentorships")).set("Authorization", &bearer).call().unwrap();
+    });
+
+    // Each device creates its documents and catches up once.
+    let devices: Vec<(Phone, Vec<String>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = logins
+            .into_iter()
+            .map(|(phone, mentorship, _)| {
+                let docs = options.docs;
+                scope.spawn(move || {
+                    let ids: Vec<String> = (0..docs)
+                        .map(|i| {
+                            let date = format!("2026-03-{:02}", 1 + i % 28);
+                            phone.client.create_session(&mentorship, SessionKind::Shadowing, &date).unwrap()
+                        })
+                        .collect();
+                    phone.client.sync().unwrap();
+                    (phone, ids)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    // Catch-up after the partner's documents arrived: one more quiet sync each.
+    let mut catch_up_round_trips = Vec::new();
+    for (phone, _) in &devices {
+        catch_up_round_trips.push(phone.client.sync().unwrap().round_trips);
+    }
+
+    let barrier = Arc::new(Barrier::new(devices.len()));
+    let mut latencies = Vec::new();
+    let (mut doc_syncs, mut docs_sent, mut bytes_up, mut bytes_down, mut round_trips, mut syncs) =
+        (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
+    let mut busy = Duration::ZERO;
+    let cpu_before = server.pid().and_then(cpu_seconds);
+    for round in 0..options.rounds {
+        // Offline edits, then everyone syncs at once.
+        for (phone, ids) in &devices {
+            for id in ids.iter().skip(round % options.docs).take(options.changed) {
+                phone.client.edit_notes(id, 0, 0, &format!("[round {round}] ")).unwrap();
+            }
+        }
+        let started = Instant::now();
+        let reports: Vec<(sync_core::SyncReport, Duration)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = devices
+                .iter()
+                .map(|(phone, _)| {
+                    let barrier = barrier.clone();
+                    scope.spawn(move || {
+                        barrier.wait();
+                        let start = Instant::now();
+                        let report = phone.client.sync().unwrap();
+                        (report, start.elapsed())
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        busy += started.elapsed();
+        for (report, took) in reports {
+            latencies.push(millis(took));
+            doc_syncs += u64::from(report.docs_sent + report.docs_received);
+            docs_sent += u64::from(report.docs_sent);
+            bytes_up += report.bytes_sent;
+            bytes_down += report.bytes_received;
+            round_trips += u64::from(report.round_trips);
+            syncs += 1;
+        }
+    }
+    latencies.sort_by(f64::total_cmp);
+    let server_cpu = server.pid().and_then(cpu_seconds).zip(cpu_before).map(|(after, before)| after - before);
+    let server_cpu_us_per_doc_sync = server_cpu.map(|s| s * 1e6 / doc_syncs.max(1) as f64);
+    let rss = server.pid().and_then(peak_rss_mib);
+    let (bare_us, doc_bytes) = bare_automerge_us(2000);
+    let server_us_per_doc_sync = busy.as_secs_f64() * 1e6 / doc_syncs.max(1) as f64;
+
+    let report = json!({
+        "backend": options.backend.to_string(),
+        "machine": format!("{} cores", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)),
+        "devices": devices.len(),
+        "documents_per_device": options.docs,
+        "changed_per_device_per_round": options.changed,
+        "rounds": options.rounds,
+        "login_burst_ms": { "p50": percentile(&login_ms, 50.0), "p99": percentile(&login_ms, 99.0) },
+        "login_alone_ms_p50": login_alone_ms,
+        "get_me_ms_p50": me_ms,
+        "get_mentorships_ms_p50": mentorships_ms,
+        "sync_request_ms": { "p50": percentile(&latencies, 50.0), "p99": percentile(&latencies, 99.0) },
+        "doc_syncs": doc_syncs,
+        "doc_syncs_per_second": doc_syncs as f64 / busy.as_secs_f64(),
+        "round_trips_per_sync": round_trips as f64 / syncs.max(1) as f64,
+        "round_trips_per_catch_up": catch_up_round_trips.iter().map(|&r| f64::from(r)).sum::<f64>() / catch_up_round_trips.len().max(1) as f64,
+        "bytes_up_per_changed_doc": bytes_up as f64 / docs_sent.max(1) as f64,
+        "bytes_down_per_doc_sync": bytes_down as f64 / doc_syncs.max(1) as f64,
+        "server_peak_rss_mib": rss,
+        "wall_us_per_doc_sync": server_us_per_doc_sync,
+        "bare_automerge_us_per_doc_sync": bare_us,
+        "bare_automerge_doc_bytes": doc_bytes,
+        "ratio_wall_to_bare": server_us_per_doc_sync / bare_us,
+        "server_cpu_us_per_doc_sync": server_cpu_us_per_doc_sync,
+        "ratio_server_cpu_to_bare": server_cpu_us_per_doc_sync.map(|us| us / bare_us),
+    });
+    println!("{}", serde_json::to_string_pretty(&report).unwrap());
+}
