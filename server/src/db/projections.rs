@@ -88,16 +88,27 @@ pub fn record_device_sync(
     now: &str,
     oldest_unsynced_secs: Option<i64>,
 ) -> QueryResult<()> {
-    crate::db::write_transaction(conn, |conn| {
-        diesel::delete(device_sync::table.filter(device_sync::device_id.eq(device_id))).execute(conn)?;
-        diesel::insert_into(device_sync::table)
-            .values((
-                device_sync::device_id.eq(device_id),
-                device_sync::org_id.eq(org_id),
-                device_sync::last_sync_at.eq(now),
-                device_sync::oldest_unsynced_secs.eq(oldest_unsynced_secs),
-            ))
-            .execute(conn)
-            .map(drop)
-    })
+    let row = (
+        device_sync::device_id.eq(device_id),
+        device_sync::org_id.eq(org_id),
+        device_sync::last_sync_at.eq(now),
+        device_sync::oldest_unsynced_secs.eq(oldest_unsynced_secs),
+    );
+    let update = (device_sync::last_sync_at.eq(now), device_sync::oldest_unsynced_secs.eq(oldest_unsynced_secs));
+    // One upsert statement; the multi-backend connection cannot express ON CONFLICT.
+    match conn {
+        DbConnection::Sqlite(conn) => diesel::insert_into(device_sync::table)
+            .values(row)
+            .on_conflict(device_sync::device_id)
+            .do_update()
+            .set(update)
+            .execute(conn),
+        DbConnection::Pg(conn) => diesel::insert_into(device_sync::table)
+            .values(row)
+            .on_conflict(device_sync::device_id)
+            .do_update()
+            .set(update)
+            .execute(conn),
+    }
+    .map(drop)
 }

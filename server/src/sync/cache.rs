@@ -20,6 +20,12 @@ pub struct CachedDoc {
     pub index: ObjectIndex,
     /// The last stored change reflected in `doc`.
     pub last_change_id: i64,
+    /// Changes stored after the snapshot, as far as this process knows: the trigger
+    /// for compaction, so an estimate is enough.
+    pub since_snapshot: i32,
+    /// The projection last written, so an edit that changes nothing the console
+    /// sees (most edits: notes, accounts) writes no projection rows.
+    pub projection: Option<super::projection::Projection>,
 }
 
 /// One cache slot; `None` until loaded.

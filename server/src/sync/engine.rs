@@ -208,7 +208,8 @@ fn load_fresh(conn: &mut DbConnection, header: DocHeader, stored: bool) -> Resul
         }
         None => (Document::create(header, server_actor()).map_err(ApiError::internal)?, 0),
     };
-    let mut cached = CachedDoc { doc, index: ObjectIndex::default(), last_change_id: after };
+    let mut cached =
+        CachedDoc { doc, index: ObjectIndex::default(), last_change_id: after, since_snapshot: 0, projection: None };
     if stored {
         cached = catch_up(conn, cached)?;
     }
@@ -229,6 +230,7 @@ fn catch_up(conn: &mut DbConnection, mut cached: CachedDoc) -> Result<CachedDoc,
     cached.doc.automerge().apply_changes(changes.clone()).map_err(ApiError::internal)?;
     cached.index.extend(&changes).map_err(|v| ApiError::internal(v.to_string()))?;
     cached.last_change_id = last;
+    cached.since_snapshot = cached.since_snapshot.saturating_add(i32::try_from(changes.len()).unwrap_or(i32::MAX));
     Ok(cached)
 }
 
@@ -454,13 +456,23 @@ fn store_changes(
     let added = i32::try_from(rows.len()).unwrap_or(i32::MAX);
     documents_db::update_heads(conn, &id, &heads.join(","), last, added, &now).map_err(ApiError::internal)?;
     cached.last_change_id = last;
+    cached.since_snapshot = cached.since_snapshot.saturating_add(added);
 
     if let Some(mentorship) = &mentorship_id {
         let owner = Owner { document_id: &id, org_id: &caller.org_id, mentorship_id: mentorship };
         match projection::project(&mut cached.doc) {
-            Ok(Projection::Session(session)) => projections_db::replace_session(conn, owner, &session, &now),
-            Ok(Projection::Goals(goals)) => projections_db::replace_goals(conn, owner, &goals),
-            Ok(Projection::None) => Ok(()),
+            Ok(projection) if cached.projection.as_ref() == Some(&projection) => Ok(()),
+            Ok(projection) => {
+                let written = match &projection {
+                    Projection::Session(session) => projections_db::replace_session(conn, owner, session, &now),
+                    Projection::Goals(goals) => projections_db::replace_goals(conn, owner, goals),
+                    Projection::None => Ok(()),
+                };
+                // Remembered only once written; the transaction may still fail, in which
+                // case the whole cached entry is evicted.
+                cached.projection = Some(projection);
+                written
+            }
             Err(error) => {
                 // The write rules govern who writes where, not the shape of values, so a
                 // pair member's malformed value can make a document unreadable as typed
@@ -472,13 +484,12 @@ fn store_changes(
         }
         .map_err(ApiError::internal)?;
     }
-    let changes_since_snapshot = documents_db::find_changes_since_snapshot(conn, &id).map_err(ApiError::internal)?;
     Ok(ChangedDoc {
         id: header.id,
         org_id: caller.org_id.clone(),
         mentorship_id: header.mentorship_id(),
         owner_id,
-        changes_since_snapshot,
+        changes_since_snapshot: cached.since_snapshot,
     })
 }
 
@@ -492,5 +503,9 @@ pub fn compact(conn: &mut DbConnection, cache: &DocCache, id: DocumentId) -> Res
         (cached.doc.automerge().fork(), cached.last_change_id)
     };
     let snapshot = fork.save();
-    documents_db::compact(conn, &id.to_string(), &snapshot, upto).map_err(ApiError::internal)
+    documents_db::compact(conn, &id.to_string(), &snapshot, upto).map_err(ApiError::internal)?;
+    if let Some(cached) = cache::lock(&slot).as_mut() {
+        cached.since_snapshot = 0;
+    }
+    Ok(())
 }
