@@ -24,6 +24,7 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod demo;
 pub mod domain;
@@ -153,6 +154,9 @@ impl Application {
                 .configure(routes::config)
                 .default_service(web::to(not_found))
         })
+        // Phones keep a connection between a sync and the next edit's sync; a longer
+        // keep-alive than actix's 5 s default saves them reconnecting.
+        .keep_alive(std::time::Duration::from_secs(75))
         .listen(listener)?;
         if let Some(workers) = state.settings.workers {
             server = server.workers(workers);
@@ -187,12 +191,14 @@ async fn not_found() -> Result<HttpResponse, ApiError> {
 
 /// Error responses produced by actix itself (e.g. 405) get the JSON shape too.
 fn ensure_json_error<B: MessageBody>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_json = res
+    // JSON errors, and the console's HTML error pages, are already shaped for
+    // whoever reads them.
+    let is_shaped = res
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/json"));
-    if is_json {
+        .is_some_and(|value| value.starts_with("application/json") || value.starts_with("text/html"));
+    if is_shaped {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -424,10 +424,12 @@ impl Client {
 
     fn fetch_mentorships(&self, signed_in: &mut SignedIn) -> Result<Vec<Mentorship>, ClientError> {
         let list: MentorshipList = self.authed(signed_in, |token| {
-            read_json(send(
-                self.agent.get(&self.url("/v1/mentorships")).set("Authorization", &format!("Bearer {token}")),
-                Body::Empty,
-            )?)
+            retry_once_if_offline(|| {
+                read_json(send(
+                    self.agent.get(&self.url("/v1/mentorships")).set("Authorization", &format!("Bearer {token}")),
+                    Body::Empty,
+                )?)
+            })
         })?;
         let list = match list {
             MentorshipList::Bare(list) | MentorshipList::Wrapped { mentorships: list } => list,
@@ -674,15 +676,19 @@ impl SyncRun<'_> {
             let body = protocol::encode(&request);
             self.report.bytes_sent += body.len() as u64;
             let response = self.client.authed(signed_in, |token| {
-                let response = send(
-                    self.client
-                        .agent
-                        .post(&self.client.url("/v1/sync"))
-                        .set("Authorization", &format!("Bearer {token}"))
-                        .set("Content-Type", protocol::CONTENT_TYPE),
-                    Body::Bytes(&body),
-                )?;
-                read_bytes(response)
+                // A sync request is idempotent, so a stale pooled connection (closed by the
+                // server while idle) is worth one immediate retry.
+                retry_once_if_offline(|| {
+                    let response = send(
+                        self.client
+                            .agent
+                            .post(&self.client.url("/v1/sync"))
+                            .set("Authorization", &format!("Bearer {token}"))
+                            .set("Content-Type", protocol::CONTENT_TYPE),
+                        Body::Bytes(&body),
+                    )?;
+                    read_bytes(response)
+                })
             })?;
             self.report.round_trips += 1;
             self.report.bytes_received += response.len() as u64;
@@ -924,6 +930,15 @@ fn actor_from_hex(hex_actor: &str) -> Result<ActorId, ClientError> {
         return Err(invalid("the server issued an actor id of the wrong length"));
     }
     Ok(ActorId::from(bytes))
+}
+
+/// Run an idempotent request, once more if the first attempt could not reach the
+/// server (typically a pooled connection the server had closed).
+fn retry_once_if_offline<T>(request: impl Fn() -> Result<T, ClientError>) -> Result<T, ClientError> {
+    match request() {
+        Err(ClientError::Offline { .. }) => request(),
+        other => other,
+    }
 }
 
 enum Body<'a> {

@@ -14,7 +14,7 @@ use super::tokens::{self, AccessSubject, JwtKeys};
 use crate::db::devices::{self, Device};
 use crate::db::people::{self, Person};
 use crate::db::refresh_tokens::{self, RefreshToken};
-use crate::db::{self, DbConnection};
+use crate::db::{self, Db, DbConnection};
 use crate::domain::{Actor, AuditObject, Email, devices as device_ops, record_audit, required_text};
 use crate::error::ApiError;
 
@@ -35,46 +35,65 @@ pub struct Signed {
     pub tokens: TokenPair,
 }
 
-/// What a login is checked with.
-#[derive(Debug, Clone, Copy)]
-pub struct Credentials<'a> {
-    pub email: &'a Email,
-    pub password: &'a str,
-    pub device_name: &'a str,
-}
-
 /// How long issued tokens live.
 #[derive(Debug, Clone, Copy)]
 pub struct Lifetimes {
     pub refresh: Duration,
 }
 
-/// Checks the credentials; `Ok(None)` means they are wrong (deliberately not
-/// saying whether the account exists). An unknown email costs one dummy argon2
-/// verification, like a wrong password.
+/// What checking a password came to.
+#[derive(Debug)]
+pub enum Verified {
+    /// No active person has this email (one dummy hash was still computed).
+    Unknown,
+    /// The person exists; the password is wrong.
+    Wrong(Person),
+    /// The password is right.
+    Right(Person),
+}
+
+/// Checks an email and password without holding a database connection while
+/// argon2 runs: the person is looked up, the connection goes back to the pool,
+/// then the hash is checked on the hashing threads. (Holding a connection while
+/// queued for hashing let a burst of logins starve every other request.) An
+/// unknown email costs one dummy verification, like a wrong password.
+pub async fn verify(db: &Db, email: &Email, password: String) -> Result<Verified, ApiError> {
+    let account = email.as_str().to_owned();
+    let person = db.run(move |conn| Ok(people::find_by_email(conn, &account)?)).await?;
+    let person = person.filter(Person::is_active);
+    Ok(actix_web::web::block(move || match person {
+        None => {
+            password::verify_dummy(&password);
+            Verified::Unknown
+        }
+        Some(person) if password::verify(&password, &person.password_hash) => Verified::Right(person),
+        Some(person) => Verified::Wrong(person),
+    })
+    .await?)
+}
+
+/// Records a failed login of a known person.
+pub fn record_failed_login(conn: &mut DbConnection, person: &Person) -> Result<(), ApiError> {
+    record_audit(
+        conn,
+        &person.org_id,
+        &Actor { person_id: Some(person.id.clone()), device_id: None },
+        "login.failed",
+        AuditObject { kind: "person", id: &person.id },
+        serde_json::json!({}),
+    )
+}
+
+/// Completes the login of a verified person: registers the device and issues
+/// the first token pair of a new family.
 pub fn login(
     conn: &mut DbConnection,
     keys: &JwtKeys,
     lifetimes: Lifetimes,
-    credentials: Credentials<'_>,
-) -> Result<Option<Signed>, ApiError> {
-    let device_name = required_text("device_name", credentials.device_name, 100)?;
-    let person = people::find_by_email(conn, credentials.email.as_str())?;
-    let Some(person) = person.filter(Person::is_active) else {
-        password::verify_dummy(credentials.password);
-        return Ok(None);
-    };
-    if !password::verify(credentials.password, &person.password_hash) {
-        record_audit(
-            conn,
-            &person.org_id,
-            &Actor { person_id: Some(person.id.clone()), device_id: None },
-            "login.failed",
-            AuditObject { kind: "person", id: &person.id },
-            serde_json::json!({}),
-        )?;
-        return Ok(None);
-    }
+    person: Person,
+    device_name: &str,
+) -> Result<Signed, ApiError> {
+    let device_name = required_text("device_name", device_name, 100)?;
     crate::db::write_transaction(conn, |conn| {
         let device = device_ops::register(conn, &person, &device_name)?;
         let tokens = issue_pair(conn, keys, lifetimes, &person, &device, &db::new_id())?;
@@ -86,7 +105,7 @@ pub fn login(
             AuditObject { kind: "device", id: &device.id },
             serde_json::json!({ "device_name": device.name }),
         )?;
-        Ok(Some(Signed { person, device, tokens }))
+        Ok(Signed { person, device, tokens })
     })
 }
 

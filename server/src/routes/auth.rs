@@ -5,9 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
-use crate::auth::session::{self, Credentials, Lifetimes, Signed};
+use crate::auth::session::{self, Lifetimes, Signed};
 use crate::db::devices;
-use crate::domain::{Email, Role};
+use crate::domain::{Email, Role, required_text};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -107,28 +107,21 @@ pub async fn login(
         state.metrics.record_login_throttled();
         return Err(ApiError::TooManyRequests { retry_after });
     }
-    let keys = state.keys.clone();
-    let lifetimes = lifetimes(&state);
-    let account = email.clone();
-    let signed = state
-        .db
-        .run(move |conn| {
-            session::login(
-                conn,
-                &keys,
-                lifetimes,
-                Credentials { email: &account, password: &password, device_name: &device_name },
-            )
-        })
-        .await?;
-    match signed {
-        Some(signed) => {
+    required_text("device_name", &device_name, 100)?;
+    match session::verify(&state.db, &email, password).await? {
+        session::Verified::Right(person) => {
+            let keys = state.keys.clone();
+            let lifetimes = lifetimes(&state);
+            let signed = state.db.run(move |conn| session::login(conn, &keys, lifetimes, person, &device_name)).await?;
             state.limiter.record_success(email.as_str());
             state.metrics.record_login();
             tracing::info!(person_id = %signed.person.id, device_id = %signed.device.id, "login");
             Ok(HttpResponse::Ok().json(TokenResponse::from(signed)))
         }
-        None => {
+        verdict => {
+            if let session::Verified::Wrong(person) = verdict {
+                state.db.run(move |conn| session::record_failed_login(conn, &person)).await?;
+            }
             state.limiter.record_failure(email.as_str(), address);
             state.metrics.record_login_failure();
             Err(ApiError::unauthorized("invalid_credentials", "the email or password is not correct"))
