@@ -98,7 +98,12 @@ fn confirm(conn: &mut DbConnection, claims: tokens::Claims) -> Result<AuthUser, 
         return Err(ApiError::unauthorized("account_deactivated", "this account is not active"));
     }
     let now = OffsetDateTime::now_utc();
-    devices::update_last_seen(conn, &device.id, &db::timestamp(now), &db::timestamp(now - LAST_SEEN_GRANULARITY))?;
+    let stale_before = db::timestamp(now - LAST_SEEN_GRANULARITY);
+    // Compare first: an UPDATE that matches nothing still takes SQLite's write lock,
+    // and this runs on every request.
+    if device.last_seen_at.as_deref().is_none_or(|seen| seen < stale_before.as_str()) {
+        devices::update_last_seen(conn, &device.id, &db::timestamp(now), &stale_before)?;
+    }
     Ok(AuthUser {
         roles: person.roles(),
         person_id: person.id,
