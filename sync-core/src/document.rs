@@ -159,6 +159,20 @@ impl Document {
         if id.as_deref() != Some(self.header.id.to_string().as_str()) {
             return Err(schema_error("/id", "the document's id does not match its header"));
         }
+        let owners: Vec<(&str, String)> = match self.header.scope {
+            Scope::Pair { mentorship_id, mentor_id, mentee_id } => vec![
+                ("mentorship_id", mentorship_id.to_string()),
+                ("mentor_id", mentor_id.to_string()),
+                ("mentee_id", mentee_id.to_string()),
+            ],
+            Scope::Owner { owner_id } => vec![("owner_id", owner_id.to_string())],
+        };
+        for (key, expected) in owners {
+            let path = format!("/{key}");
+            if self.get_string(&ROOT, key, &path)?.as_deref() != Some(expected.as_str()) {
+                return Err(schema_error(path, "the document belongs to someone else than its header says"));
+            }
+        }
         Ok(())
     }
 

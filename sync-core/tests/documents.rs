@@ -204,6 +204,12 @@ fn wrong_shapes_are_clear_errors_not_panics() {
     assert!(matches!(Document::load(header, b"not automerge", ActorId::random()), Err(DocumentError::Automerge(_))));
     assert!(matches!(Document::load(header, &[], ActorId::random()), Err(DocumentError::Schema { .. })));
 
+    // The same id claimed for another pair: the stored scope must match the header.
+    let claimed = DocHeader::session(header.id, common::pair());
+    let bytes = phone(header).save();
+    let err = Document::load(claimed, &bytes, ActorId::random()).unwrap_err();
+    assert!(matches!(&err, DocumentError::Schema { path, .. } if path == "/mentorship_id"), "{err}");
+
     // A header whose kind and scope do not fit.
     let bad = DocHeader { id: DocumentId::new_random(), ..DocHeader::journal(UserId::new_random()) };
     assert!(matches!(Document::create(bad, ActorId::random()), Err(DocumentError::Invalid(_))));

@@ -357,3 +357,37 @@ async fn many_phones_syncing_at_once_all_succeed() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_id_from_another_organisation_is_refused_and_reveals_nothing() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let victim = app.seed_org("north").await;
+        let attacker = app.seed_org("south").await;
+        let phone = Phone::login(&app, &victim.mentor.email);
+        let sid = phone.client.create_session(&victim.mentorship_id, SessionKind::Shadowing, "2026-11-01").unwrap();
+        phone.client.edit_notes(&sid, 0, 0, "Confidential: Mrs Green's care plan").unwrap();
+        phone.client.sync().unwrap();
+
+        // The attacker learnt the id and offers a document with it under their own pair.
+        let header = DocHeader::session(sid.parse().unwrap(), pair_of(&attacker));
+        let actor = ActorId::from(hex_decode(&attacker.mentee.session.actor_id));
+        let mut doc = Document::create(header, actor).unwrap();
+        doc.edit_notes(pair_of(&attacker).mentee_id, 0, 0, "overwrite").unwrap();
+        let request = SyncRequest {
+            protocol: sync_core::protocol::PROTOCOL_VERSION,
+            complete_inventory: true,
+            documents: vec![craft_offer(&mut doc)],
+            oldest_unsynced_secs: None,
+        };
+        let reply = post_sync(&app, attacker.mentee.token(), &request).await;
+        assert_eq!(reply.purge, vec![header.id], "{backend}");
+        assert!(reply.documents.iter().all(|d| d.header.id != header.id), "{backend}: nothing about it is sent");
+
+        // The victim's document is untouched.
+        let other_phone = Phone::login(&app, &victim.mentee.email);
+        other_phone.client.sync().unwrap();
+        let notes = other_phone.client.session(&sid).unwrap().notes;
+        assert_eq!(notes, "Confidential: Mrs Green's care plan", "{backend}");
+    }
+}

@@ -51,10 +51,11 @@ pub struct StoredState {
     pub snapshot_upto: i64,
 }
 
-/// The organisation's documents among `ids`.
-pub fn find_refs_by_ids(conn: &mut DbConnection, org_id: &str, ids: &[String]) -> QueryResult<Vec<DocumentRef>> {
+/// The stored documents among `ids`, in any organisation: document ids are
+/// global, so an id taken by another organisation must be seen as taken (and then
+/// refused), never as new.
+pub fn find_refs_by_ids(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<DocumentRef>> {
     documents::table
-        .filter(documents::org_id.eq(org_id))
         .filter(documents::id.eq_any(ids))
         .select((documents::id, documents::header, documents::last_change_id))
         .load(conn)

@@ -111,7 +111,7 @@ pub fn handle(
 ) -> Result<Outcome, ApiError> {
     let pairs = readable_pairs(conn, caller)?;
     let offered_ids: Vec<String> = request.documents.iter().map(|o| o.header.id.to_string()).collect();
-    let stored: HashMap<String, DocumentRef> = documents_db::find_refs_by_ids(conn, &caller.org_id, &offered_ids)
+    let stored: HashMap<String, DocumentRef> = documents_db::find_refs_by_ids(conn, &offered_ids)
         .map_err(ApiError::internal)?
         .into_iter()
         .map(|r| (r.id.clone(), r))
