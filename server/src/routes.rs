@@ -12,7 +12,7 @@ pub mod sync;
 
 use actix_web::web::ServiceConfig;
 
-/// Registers every route of the API.
+/// Registers every route of the API, and the manager console under `/console`.
 pub fn config(cfg: &mut ServiceConfig) {
     health::config(cfg);
     openapi::config(cfg);
@@ -22,4 +22,5 @@ pub fn config(cfg: &mut ServiceConfig) {
     people::config(cfg);
     devices::config(cfg);
     sync::config(cfg);
+    crate::console::config(cfg);
 }

@@ -209,3 +209,16 @@ diesel::table! {
         oldest_unsynced_secs -> Nullable<BigInt>,
     }
 }
+
+diesel::table! {
+    console_sessions (id) {
+        id -> Text,
+        person_id -> Text,
+        org_id -> Text,
+        csrf_token -> Text,
+        created_at -> Text,
+        last_seen_at -> Text,
+        expires_at -> Text,
+        revoked_at -> Nullable<Text>,
+    }
+}

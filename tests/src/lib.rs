@@ -23,6 +23,7 @@
 // Test support: a failed setup step should stop the test with its reason.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+pub mod console;
 pub mod phones;
 pub mod process;
 

@@ -10,7 +10,7 @@ use crate::routes;
 #[openapi(
     info(
         title = "Alongside",
-        description = "Offline-first peer mentoring for health and social care: auth, people, pairings and devices."
+        description = "Offline-first peer mentoring for health and social care: auth, people, pairings and devices. The manager console under /console is server-rendered HTML for browsers (cookie sessions) and is not described here."
     ),
     paths(
         routes::health::healthz,

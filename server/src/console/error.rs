@@ -1,0 +1,102 @@
+//! How console failures are answered: an HTML page with the right status, never
+//! the JSON API's body (a person reads it, not a program).
+//!
+//! - not signed in (no cookie, unknown, expired or revoked session): `303` to the
+//!   sign-in page, for pages and for the live fragments alike (the page's script
+//!   reloads, which lands on sign-in);
+//! - a form without the session's CSRF token: `403`;
+//! - everything else keeps the status [`ApiError`] gives it (400, 403, 404 for
+//!   other organisations' ids, 409, 429, 500), with the same policy for 500s: the
+//!   cause chain is logged and the page says only that something went wrong.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{StatusCode, header::ContentType};
+use actix_web::{HttpResponse, ResponseError};
+
+use super::pages;
+use crate::error::{ApiError, cause_chain};
+
+/// Where the console sends people who are not signed in.
+pub const SIGN_IN_PATH: &str = "/console/sign-in";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConsoleError {
+    #[error("sign in to use the console")]
+    SignInRequired,
+    #[error("this form has expired or did not come from this console; reload the page and try again")]
+    Csrf,
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+impl ConsoleError {
+    /// A form body that could not be read.
+    pub fn bad_form(error: &actix_web::error::UrlencodedError) -> Self {
+        use actix_web::error::UrlencodedError as E;
+        match error {
+            E::Overflow { .. } => Self::Api(ApiError::PayloadTooLarge { message: "the form is too large".to_owned() }),
+            other => Self::Api(ApiError::bad_request("invalid_form", format!("the form could not be read: {other}"))),
+        }
+    }
+
+    /// A query string that could not be read.
+    pub fn bad_query(error: &actix_web::error::QueryPayloadError) -> Self {
+        Self::Api(ApiError::bad_request("invalid_query", format!("the address is not valid: {error}")))
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::Api(ApiError::not_found(what))
+    }
+}
+
+impl From<diesel::result::Error> for ConsoleError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Api(error.into())
+    }
+}
+
+impl ResponseError for ConsoleError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::SignInRequired => StatusCode::SEE_OTHER,
+            Self::Csrf => StatusCode::FORBIDDEN,
+            Self::Api(inner) => inner.status_code(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if let Self::SignInRequired = self {
+            return HttpResponse::SeeOther().insert_header((header::LOCATION, SIGN_IN_PATH)).finish();
+        }
+        let message = match self {
+            Self::Api(ApiError::Internal(_)) => {
+                tracing::error!(error = %cause_chain(self), "console request failed");
+                "Something went wrong on the server; the error has been logged.".to_owned()
+            }
+            other => sentence(&other.to_string()),
+        };
+        let mut response = HttpResponse::build(status);
+        response.content_type(ContentType::html());
+        if let Self::Api(ApiError::TooManyRequests { retry_after }) = self {
+            let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+            if let Ok(value) = HeaderValue::from_str(&seconds.max(1).to_string()) {
+                response.insert_header((header::RETRY_AFTER, value));
+            }
+        }
+        response.body(pages::error_page(status, &message).into_string())
+    }
+}
+
+/// Errors are lowercase fragments; pages show sentences.
+pub fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut out: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => return String::new(),
+    };
+    if !out.ends_with(['.', '?', '!']) {
+        out.push('.');
+    }
+    out
+}

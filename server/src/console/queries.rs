@@ -1,0 +1,234 @@
+//! The console's reads. Each function is one query over a whole organisation (or
+//! one pairing of it), so a page costs the same handful of queries whether the
+//! programme has ten pairings or a thousand. Only projection columns are read:
+//! there is no query here that could return a pair's words.
+
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::devices::Device;
+use crate::db::mentorships::{self, NamedMentorship, Scope};
+use crate::db::programmes::Programme;
+use crate::db::sites::Site;
+use crate::schema::{
+    action_projections, device_sync, devices, goal_projections, programmes, session_projections, sites,
+};
+
+/// Which rows to read: an organisation's, optionally only one pairing's.
+#[derive(Debug, Clone, Copy)]
+pub struct Filter<'a> {
+    pub org_id: &'a str,
+    pub mentorship_id: Option<&'a str>,
+}
+
+impl<'a> Filter<'a> {
+    pub fn org(org_id: &'a str) -> Self {
+        Self { org_id, mentorship_id: None }
+    }
+
+    pub fn pairing(org_id: &'a str, mentorship_id: &'a str) -> Self {
+        Self { org_id, mentorship_id: Some(mentorship_id) }
+    }
+}
+
+/// What the console knows of one session: metadata only (no shared summary
+/// either; see [`shared_summaries`]).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = session_projections)]
+pub struct SessionRow {
+    pub document_id: String,
+    pub mentorship_id: String,
+    pub kind: Option<String>,
+    pub session_date: Option<String>,
+    pub start_time: Option<String>,
+    pub duration_minutes: Option<i32>,
+    pub mode: Option<String>,
+    pub status: String,
+    pub mentor_signed: bool,
+    pub mentee_signed: bool,
+    pub amended_after_sign_off: bool,
+    pub amended_parts: String,
+}
+
+/// One goal: category, status and target date; never its title or description.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = goal_projections)]
+pub struct GoalRow {
+    pub goal_id: String,
+    pub mentorship_id: String,
+    pub category: String,
+    pub status: String,
+    pub target_date: Option<String>,
+}
+
+/// One agreed action: due date and whether it is done; never its text.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = action_projections)]
+pub struct ActionRow {
+    pub document_id: String,
+    pub action_id: String,
+    pub mentorship_id: String,
+    pub due_on: Option<String>,
+    pub done: bool,
+}
+
+/// When a device last synced and how old its oldest unsent change was then.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = device_sync)]
+pub struct DeviceSyncRow {
+    pub device_id: String,
+    pub last_sync_at: String,
+    pub oldest_unsynced_secs: Option<i64>,
+}
+
+/// Goals per (pairing, status).
+#[derive(Debug, Clone)]
+pub struct GoalCount {
+    pub mentorship_id: String,
+    pub status: String,
+    pub count: i64,
+}
+
+/// Actions per pairing: open, and open past their due date.
+#[derive(Debug, Clone, Default)]
+pub struct ActionCount {
+    pub open: i64,
+    pub overdue: i64,
+    pub done: i64,
+}
+
+pub fn pairings(conn: &mut DbConnection, filter: Filter<'_>) -> QueryResult<Vec<NamedMentorship>> {
+    let scope = match filter.mentorship_id {
+        Some(id) => Scope::One(id),
+        None => Scope::All,
+    };
+    mentorships::find_by_org_with_names(conn, filter.org_id, scope)
+}
+
+pub fn programmes(conn: &mut DbConnection, org_id: &str) -> QueryResult<Vec<Programme>> {
+    programmes::table
+        .filter(programmes::org_id.eq(org_id))
+        .order((programmes::created_at, programmes::id))
+        .select(Programme::as_select())
+        .load(conn)
+}
+
+pub fn sites(conn: &mut DbConnection, org_id: &str) -> QueryResult<Vec<Site>> {
+    sites::table.filter(sites::org_id.eq(org_id)).order(sites::name).select(Site::as_select()).load(conn)
+}
+
+pub fn sessions(conn: &mut DbConnection, filter: Filter<'_>) -> QueryResult<Vec<SessionRow>> {
+    let mut query = session_projections::table
+        .filter(session_projections::org_id.eq(filter.org_id))
+        .order((session_projections::session_date, session_projections::document_id))
+        .select(SessionRow::as_select())
+        .into_boxed();
+    if let Some(id) = filter.mentorship_id {
+        query = query.filter(session_projections::mentorship_id.eq(id));
+    }
+    query.load(conn)
+}
+
+/// Summaries the pair chose to share with the coordinator, by session date.
+pub fn shared_summaries(
+    conn: &mut DbConnection,
+    org_id: &str,
+    mentorship_id: &str,
+) -> QueryResult<Vec<(Option<String>, String)>> {
+    session_projections::table
+        .filter(session_projections::org_id.eq(org_id))
+        .filter(session_projections::mentorship_id.eq(mentorship_id))
+        .filter(session_projections::shared_summary.is_not_null())
+        .order((session_projections::session_date, session_projections::document_id))
+        .select((session_projections::session_date, session_projections::shared_summary.assume_not_null()))
+        .load(conn)
+}
+
+pub fn goal_counts(conn: &mut DbConnection, org_id: &str) -> QueryResult<Vec<GoalCount>> {
+    let rows: Vec<(String, String, i64)> = goal_projections::table
+        .filter(goal_projections::org_id.eq(org_id))
+        .group_by((goal_projections::mentorship_id, goal_projections::status))
+        .select((goal_projections::mentorship_id, goal_projections::status, count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(mentorship_id, status, count)| GoalCount { mentorship_id, status, count }).collect())
+}
+
+pub fn goals(conn: &mut DbConnection, org_id: &str, mentorship_id: &str) -> QueryResult<Vec<GoalRow>> {
+    goal_projections::table
+        .filter(goal_projections::org_id.eq(org_id))
+        .filter(goal_projections::mentorship_id.eq(mentorship_id))
+        .order((goal_projections::target_date, goal_projections::goal_id))
+        .select(GoalRow::as_select())
+        .load(conn)
+}
+
+/// Action counts per pairing; `today` is `YYYY-MM-DD` (dates sort as text).
+pub fn action_counts(
+    conn: &mut DbConnection,
+    org_id: &str,
+    today: &str,
+) -> QueryResult<std::collections::HashMap<String, ActionCount>> {
+    let by_state: Vec<(String, bool, i64)> = action_projections::table
+        .filter(action_projections::org_id.eq(org_id))
+        .group_by((action_projections::mentorship_id, action_projections::done))
+        .select((action_projections::mentorship_id, action_projections::done, count_star()))
+        .load(conn)?;
+    let overdue: Vec<(String, i64)> = action_projections::table
+        .filter(action_projections::org_id.eq(org_id))
+        .filter(action_projections::done.eq(false))
+        .filter(action_projections::due_on.lt(today))
+        .group_by(action_projections::mentorship_id)
+        .select((action_projections::mentorship_id, count_star()))
+        .load(conn)?;
+    let mut counts = std::collections::HashMap::<String, ActionCount>::new();
+    for (mentorship_id, done, count) in by_state {
+        let entry = counts.entry(mentorship_id).or_default();
+        if done {
+            entry.done += count;
+        } else {
+            entry.open += count;
+        }
+    }
+    for (mentorship_id, count) in overdue {
+        counts.entry(mentorship_id).or_default().overdue = count;
+    }
+    Ok(counts)
+}
+
+pub fn actions(conn: &mut DbConnection, org_id: &str, mentorship_id: &str) -> QueryResult<Vec<ActionRow>> {
+    action_projections::table
+        .filter(action_projections::org_id.eq(org_id))
+        .filter(action_projections::mentorship_id.eq(mentorship_id))
+        .order((action_projections::done, action_projections::due_on, action_projections::action_id))
+        .select(ActionRow::as_select())
+        .load(conn)
+}
+
+/// The organisation's devices, revoked ones included only when asked.
+pub fn devices(conn: &mut DbConnection, org_id: &str, person_ids: Option<&[String]>) -> QueryResult<Vec<Device>> {
+    let mut query = devices::table
+        .filter(devices::org_id.eq(org_id))
+        .order((devices::person_id, devices::created_at, devices::id))
+        .select(Device::as_select())
+        .into_boxed();
+    match person_ids {
+        Some(ids) => query = query.filter(devices::person_id.eq_any(ids.to_vec())),
+        None => query = query.filter(devices::revoked_at.is_null()),
+    }
+    query.load(conn)
+}
+
+/// Sync records of the organisation's devices, or only of `device_ids`.
+pub fn device_sync(
+    conn: &mut DbConnection,
+    org_id: &str,
+    device_ids: Option<&[String]>,
+) -> QueryResult<Vec<DeviceSyncRow>> {
+    let mut query =
+        device_sync::table.filter(device_sync::org_id.eq(org_id)).select(DeviceSyncRow::as_select()).into_boxed();
+    if let Some(ids) = device_ids {
+        query = query.filter(device_sync::device_id.eq_any(ids.to_vec()));
+    }
+    query.load(conn)
+}

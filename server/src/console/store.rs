@@ -1,0 +1,53 @@
+//! Queries on `console_sessions`.
+
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::schema::console_sessions;
+
+/// One signed-in browser. `id` is the SHA-256 (hex) of the cookie's token.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = console_sessions)]
+pub struct ConsoleSession {
+    pub id: String,
+    pub person_id: String,
+    pub org_id: String,
+    pub csrf_token: String,
+    pub created_at: String,
+    pub last_seen_at: String,
+    pub expires_at: String,
+    pub revoked_at: Option<String>,
+}
+
+pub fn insert(conn: &mut DbConnection, session: &ConsoleSession) -> QueryResult<()> {
+    diesel::insert_into(console_sessions::table).values(session).execute(conn).map(drop)
+}
+
+pub fn find_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ConsoleSession>> {
+    console_sessions::table.find(id).select(ConsoleSession::as_select()).first(conn).optional()
+}
+
+/// Records activity and slides the expiry; returns rows changed.
+pub fn update_seen(conn: &mut DbConnection, id: &str, now: &str, expires_at: &str) -> QueryResult<usize> {
+    diesel::update(console_sessions::table.find(id))
+        .set((console_sessions::last_seen_at.eq(now), console_sessions::expires_at.eq(expires_at)))
+        .execute(conn)
+}
+
+/// Ends a session unless it already ended; returns rows changed.
+pub fn update_revoked(conn: &mut DbConnection, id: &str, at: &str) -> QueryResult<usize> {
+    diesel::update(console_sessions::table.find(id).filter(console_sessions::revoked_at.is_null()))
+        .set(console_sessions::revoked_at.eq(at))
+        .execute(conn)
+}
+
+/// Deletes a person's sessions that expired or were revoked before `now`, so the
+/// table does not grow with every sign-in.
+pub fn delete_finished_for_person(conn: &mut DbConnection, person_id: &str, now: &str) -> QueryResult<usize> {
+    diesel::delete(
+        console_sessions::table
+            .filter(console_sessions::person_id.eq(person_id))
+            .filter(console_sessions::expires_at.lt(now).or(console_sessions::revoked_at.is_not_null())),
+    )
+    .execute(conn)
+}
