@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 
 use crate::config::{DEFAULT_BIND, DEFAULT_DATA_DIR, DEFAULT_DATABASE_URL, Settings};
-use crate::db::{self, Db, DbError, people};
+use crate::db::{self, DbError, people};
 use crate::domain::mentorships::{self as mentorship_ops, NewMentorship};
 use crate::domain::people::NewPerson;
 use crate::domain::{self, Actor, Email, Role};
@@ -186,8 +186,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             runtime.block_on(serve(database_url, data_dir, args))
         }
         command => {
-            let db = Db::connect(&database_url, 2)?;
-            let applied = db.migrate()?;
+            let mut conn = db::connect_one(&database_url)?;
+            let applied = db::run_migrations(&mut conn)?;
             if let Command::Migrate = command {
                 let mut out = std::io::stdout().lock();
                 for version in &applied {
@@ -195,7 +195,6 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 }
                 return Ok(());
             }
-            let mut conn = db.get()?;
             run_offline(&mut conn, command)
         }
     }

@@ -180,17 +180,10 @@ impl Db {
     pub fn connect(url: &str, pool_size: u32) -> Result<Self, DbError> {
         let target = DatabaseTarget::parse(url)?;
         let backend = match &target {
-            DatabaseTarget::Sqlite(path) => {
-                create_parent_dir(path)?;
-                Backend::Sqlite
-            }
+            DatabaseTarget::Sqlite(_) => Backend::Sqlite,
             DatabaseTarget::Postgres(_) => Backend::Postgres,
         };
-        let mut probe = target.establish()?;
-        if let DbConnection::Sqlite(conn) = &mut probe {
-            prepare_sqlite(conn).map_err(DbError::Prepare)?;
-        }
-        drop(probe);
+        drop(connect_target(&target)?);
         let pool = Pool::builder()
             .max_size(pool_size.max(1))
             .min_idle(Some(1))
@@ -230,6 +223,25 @@ impl Db {
         let mut conn = self.get()?;
         run_migrations(&mut conn)
     }
+}
+
+/// One connection without a pool, for one-shot commands. A pool's worker threads
+/// may still be inside libpq or OpenSSL when such a command's process exits, which
+/// crashed `alongside org create` on PostgreSQL now and then (SIGSEGV at exit).
+pub fn connect_one(url: &str) -> Result<DbConnection, DbError> {
+    connect_target(&DatabaseTarget::parse(url)?)
+}
+
+/// Connects once, creating a SQLite file and its directory if missing.
+fn connect_target(target: &DatabaseTarget) -> Result<DbConnection, DbError> {
+    if let DatabaseTarget::Sqlite(path) = target {
+        create_parent_dir(path)?;
+    }
+    let mut conn = target.establish()?;
+    if let DbConnection::Sqlite(sqlite) = &mut conn {
+        prepare_sqlite(sqlite).map_err(DbError::Prepare)?;
+    }
+    Ok(conn)
 }
 
 fn create_parent_dir(path: &Path) -> Result<(), DbError> {

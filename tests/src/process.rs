@@ -24,7 +24,13 @@ pub fn run_cli(database_url: &str, args: &[&str]) -> String {
         .env("ALONGSIDE_DATABASE_URL", database_url)
         .output()
         .expect("run alongside");
-    assert!(output.status.success(), "alongside {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "alongside {args:?} failed ({}): {}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
+    );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
