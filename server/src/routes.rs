@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod devices;
+pub mod documents;
 pub mod health;
 pub mod me;
 pub mod mentorships;
@@ -22,5 +23,6 @@ pub fn config(cfg: &mut ServiceConfig) {
     people::config(cfg);
     devices::config(cfg);
     sync::config(cfg);
+    documents::config(cfg);
     crate::console::config(cfg);
 }

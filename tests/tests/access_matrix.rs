@@ -5,9 +5,11 @@
 // Helpers here panic on purpose: a failed expectation fails the test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+use alongside_tests::phones::Phone;
 use alongside_tests::{OrgFixture, TestApp, backends, json_body, spawn_app};
 use reqwest::Method;
 use serde_json::{Value, json};
+use sync_core::{DocumentId, GoalCategory, ReflectionInput};
 
 /// Columns of the matrix, in the order cells run (coordinators last, so their
 /// successful writes do not change what the others see).
@@ -34,6 +36,11 @@ struct World {
     spare_devices: Vec<(String, String)>,
     /// A device of A's unpaired mentee, which only managers may revoke.
     other_device: String,
+    /// Documents synced by the mentees of A and B: each pairing's goal plan, and
+    /// A's mentee's journal.
+    a_goal_plan: String,
+    a_journal: String,
+    b_goal_plan: String,
 }
 
 impl World {
@@ -67,6 +74,9 @@ impl World {
             .replace("{b_mentee}", &self.b.mentee.id)
             .replace("{b_person}", &self.b.other_mentee.id)
             .replace("{b_device}", &self.b.mentee.session.device_id)
+            .replace("{a_goal_plan}", &self.a_goal_plan)
+            .replace("{a_journal}", &self.a_journal)
+            .replace("{b_goal_plan}", &self.b_goal_plan)
             .replace("{caller}", caller)
     }
 }
@@ -82,6 +92,8 @@ fn matrix() -> Vec<Row> {
         row(M::GET, "/v1/people/{a_other_mentee}", None, [401, 403, 403, 200, 200]),
         row(M::GET, "/v1/devices", None, [401, 200, 200, 200, 200]),
         row(M::GET, "/v1/devices?scope=org", None, [401, 403, 403, 200, 200]),
+        row(M::GET, "/v1/documents/{a_goal_plan}", None, [401, 200, 200, 404, 404]),
+        row(M::GET, "/v1/documents/{a_journal}", None, [401, 200, 404, 404, 404]),
         row(
             M::POST,
             "/v1/people",
@@ -120,6 +132,7 @@ fn matrix() -> Vec<Row> {
             [401, 403, 403, 404, 404],
         ),
         row(M::POST, "/v1/devices/{b_device}/revoke", Some("{}"), [401, 404, 404, 404, 404]),
+        row(M::GET, "/v1/documents/{b_goal_plan}", None, [401, 404, 404, 404, 404]),
         // Last: ends A's pairing.
         row(
             M::POST,
@@ -140,10 +153,29 @@ async fn build_world(app: &TestApp) -> World {
         spare_devices.push((caller.to_owned(), spare.device_id));
     }
     let other = app.login(&a.other_mentee.email, alongside_tests::PASSWORD, "second phone").await;
-    World { a, b, spare_devices, other_device: other.device_id }
+    let a_goal_plan = sync_documents(app, &a).await;
+    let b_goal_plan = sync_documents(app, &b).await;
+    let a_journal = DocumentId::journal_of(a.mentee.id.parse().expect("a person id")).to_string();
+    World { a, b, spare_devices, other_device: other.device_id, a_goal_plan, a_journal, b_goal_plan }
 }
 
-#[tokio::test]
+/// The fixture's mentee adds a goal and a reflection from a phone and syncs;
+/// returns the pairing's goal plan id.
+async fn sync_documents(app: &TestApp, org: &OrgFixture) -> String {
+    let (address, email, mentorship) = (app.address.clone(), org.mentee.email.clone(), org.mentorship_id.clone());
+    tokio::task::spawn_blocking(move || {
+        let phone = Phone::login_at(&address, &email);
+        phone.client.add_goal(&mentorship, "Lead a handover", GoalCategory::Confidence, None).expect("goal");
+        let reflection = ReflectionInput { what_happened: "First night shift".into(), ..Default::default() };
+        phone.client.add_reflection(&reflection).expect("reflection");
+        phone.client.sync().expect("sync");
+    })
+    .await
+    .expect("phone thread");
+    DocumentId::goal_plan_of(org.mentorship_id.parse().expect("a mentorship id")).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_role_gets_the_expected_status_on_every_endpoint() {
     for backend in backends() {
         let app = spawn_app(backend).await;

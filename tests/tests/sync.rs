@@ -391,3 +391,61 @@ async fn a_document_id_from_another_organisation_is_refused_and_reveals_nothing(
         assert_eq!(notes, "Confidential: Mrs Green's care plan", "{backend}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_reads_as_json_only_for_those_who_may_read_it() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let org = app.seed_org("fen").await;
+        let other = app.seed_org("moor").await;
+        let mentee = Phone::login(&app, &org.mentee.email);
+        let sid = mentee.client.create_session(&org.mentorship_id, SessionKind::Meeting, "2026-10-02").unwrap();
+        mentee.client.edit_notes(&sid, 0, 0, "Handover with Siân 🌼").unwrap();
+        let goal =
+            mentee.client.add_goal(&org.mentorship_id, "Lead a handover", GoalCategory::Confidence, None).unwrap();
+        let entry = mentee
+            .client
+            .add_reflection(&sync_core::ReflectionInput { what_happened: "A hard night".into(), ..Default::default() })
+            .unwrap();
+        mentee.client.sync().unwrap();
+
+        let path = format!("/v1/documents/{sid}");
+        let body = alongside_tests::json_body(app.get(&path, Some(org.mentor.token())).await).await;
+        assert_eq!(body["kind"], "session", "{backend}: {body}");
+        assert_eq!(body["mentorship_id"], org.mentorship_id.as_str());
+        assert_eq!(body["view"]["notes"], "Handover with Siân 🌼", "{backend}: {body}");
+        assert!(!body["heads"].as_array().unwrap().is_empty());
+
+        let plan = DocumentId::goal_plan_of(org.mentorship_id.parse().unwrap());
+        let body =
+            alongside_tests::json_body(app.get(&format!("/v1/documents/{plan}"), Some(org.mentor.token())).await).await;
+        assert_eq!(body["view"]["goals"][0]["id"], goal.as_str(), "{backend}: {body}");
+
+        let journal = DocumentId::journal_of(org.mentee.id.parse().unwrap());
+        let journal_path = format!("/v1/documents/{journal}");
+        let body = alongside_tests::json_body(app.get(&journal_path, Some(org.mentee.token())).await).await;
+        assert_eq!(body["view"]["reflections"][0]["id"], entry.as_str(), "{backend}: {body}");
+        assert_eq!(body["owner_id"], org.mentee.id.as_str());
+
+        // Everyone else: 404 alike, whether the document exists or not.
+        for (who, token, path) in [
+            ("the mentor, for the mentee's journal", org.mentor.token(), &journal_path),
+            ("the coordinator", org.coordinator.token(), &path),
+            ("the admin", org.admin.token(), &path),
+            ("an unpaired mentee", org.other_mentee.token(), &path),
+            ("another organisation's mentor", other.mentor.token(), &path),
+        ] {
+            let response = app.get(path, Some(token)).await;
+            assert_eq!(response.status().as_u16(), 404, "{backend}: {who}");
+        }
+        let missing = format!("/v1/documents/{}", DocumentId::new_random());
+        alongside_tests::assert_error(app.get(&missing, Some(org.mentor.token())).await, 404, "not_found").await;
+        alongside_tests::assert_error(
+            app.get("/v1/documents/not-an-id", Some(org.mentor.token())).await,
+            404,
+            "not_found",
+        )
+        .await;
+        assert_eq!(app.get(&path, None).await.status().as_u16(), 401, "{backend}");
+    }
+}

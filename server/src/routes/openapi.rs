@@ -10,7 +10,7 @@ use crate::routes;
 #[openapi(
     info(
         title = "Alongside",
-        description = "Offline-first peer mentoring for health and social care: auth, people, pairings and devices. The manager console under /console is server-rendered HTML for browsers (cookie sessions) and is not described here."
+        description = "Offline-first peer mentoring for health and social care: auth, people, pairings, devices, sync (CBOR) and documents. The manager console under /console is server-rendered HTML for browsers (cookie sessions) and is not described here."
     ),
     paths(
         routes::health::healthz,
@@ -30,6 +30,9 @@ use crate::routes;
         routes::people::get_person,
         routes::devices::list_devices,
         routes::devices::revoke_device,
+        routes::sync::post_sync,
+        routes::sync::get_live,
+        routes::documents::get_document,
         openapi_json,
     ),
     components(schemas(crate::error::ErrorBody)),

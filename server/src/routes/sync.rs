@@ -28,7 +28,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     );
 }
 
-fn caller(user: &AuthUser) -> Result<Caller, ApiError> {
+pub(crate) fn caller(user: &AuthUser) -> Result<Caller, ApiError> {
     let actor = hex::decode(&user.actor_id)
         .map(ActorId::from)
         .map_err(|_| ApiError::internal("a device has a malformed actor id"))?;
@@ -45,6 +45,8 @@ fn caller(user: &AuthUser) -> Result<Caller, ApiError> {
 /// rejections and documents to purge. Body and reply are CBOR (see
 /// `sync_core::protocol`).
 #[utoipa::path(
+    post,
+    path = "/v1/sync",
     tag = "sync",
     security(("bearer" = [])),
     request_body(content = Vec<u8>, content_type = "application/cbor", description = "sync_core::protocol::SyncRequest"),
@@ -110,6 +112,8 @@ pub async fn post_sync(
 /// Coordinators and admins receive `{"type":"programme_changed","mentorship_id":..}`
 /// for their organisation (no content, only which pairing moved).
 #[utoipa::path(
+    get,
+    path = "/v1/sync/live",
     tag = "sync",
     security(("bearer" = [])),
     responses((status = 101, description = "switching to WebSocket"), (status = 401, body = ErrorBody))

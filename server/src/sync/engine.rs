@@ -20,7 +20,7 @@ use sync_core::automerge::sync::{self, SyncDoc};
 use sync_core::automerge::{ActorId, Change, ChangeHash, ReadDoc};
 use sync_core::protocol::{self, DocOffer, DocReply, SyncRequest, SyncResponse, WireRejection};
 use sync_core::rules::{self, ObjectIndex, Violation};
-use sync_core::{DocHeader, DocRole, Document, DocumentId, MentorshipId, Pair, Scope, UserId};
+use sync_core::{DocHeader, DocKind, DocRole, Document, DocumentId, MentorshipId, Pair, Scope, UserId};
 
 use super::cache::{self, CachedDoc, DocCache};
 use super::projection::{self, Projection};
@@ -508,4 +508,67 @@ pub fn compact(conn: &mut DbConnection, cache: &DocCache, id: DocumentId) -> Res
         cached.since_snapshot = 0;
     }
     Ok(())
+}
+
+/// A stored document as typed data, for `GET /v1/documents/{id}`.
+#[derive(Debug)]
+pub struct DocumentJson {
+    pub header: DocHeader,
+    /// The server's heads, hex.
+    pub heads: Vec<String>,
+    /// The typed view: a session, `{"goals": [..]}` or `{"reflections": [..]}`.
+    pub view: serde_json::Value,
+}
+
+/// The server's copy of one document the caller may read. A document that does
+/// not exist, belongs to another organisation or is not the caller's to read is
+/// "not found" alike, so nothing about it is revealed.
+pub fn document_view(
+    conn: &mut DbConnection,
+    cache: &DocCache,
+    caller: &Caller,
+    id: DocumentId,
+) -> Result<DocumentJson, ApiError> {
+    let not_found = || ApiError::not_found("document");
+    let stored = documents_db::find_refs_by_ids(conn, &[id.to_string()])
+        .map_err(ApiError::internal)?
+        .into_iter()
+        .next()
+        .ok_or_else(not_found)?;
+    let header = parse_header(&stored.header).filter(|h| h.id == id).ok_or_else(not_found)?;
+    let pairs = readable_pairs(conn, caller)?;
+    if !may_hold(&header, caller, &pairs) {
+        return Err(not_found());
+    }
+    let slot = cache.slot(id);
+    let mut guard = cache::lock(&slot);
+    let cached = load(conn, &mut guard, header, Some(stored.last_change_id))?;
+    let heads = cached.doc.heads().iter().map(ToString::to_string).collect();
+    let view = match header.kind {
+        DocKind::Session => cached.doc.session_view().map(serde_json::to_value),
+        DocKind::GoalPlan => cached.doc.goals().map(|goals| serde_json::to_value(GoalsJson { goals })),
+        DocKind::Journal => {
+            cached.doc.reflections().map(|reflections| serde_json::to_value(ReflectionsJson { reflections }))
+        }
+    }
+    .map_err(|e| {
+        // The write rules govern who writes where, not the shape of values: a pair
+        // member's malformed value can leave a document unreadable as typed data.
+        ApiError::conflict(
+            "unreadable_document",
+            format!("the document cannot be read as a {}: {e}", header.kind.as_str()),
+        )
+    })?
+    .map_err(ApiError::internal)?;
+    Ok(DocumentJson { header, heads, view })
+}
+
+#[derive(serde::Serialize)]
+struct GoalsJson {
+    goals: Vec<sync_core::Goal>,
+}
+
+#[derive(serde::Serialize)]
+struct ReflectionsJson {
+    reflections: Vec<sync_core::Reflection>,
 }
