@@ -65,6 +65,7 @@ diesel::table! {
         ended_on -> Nullable<Text>,
         end_reason -> Nullable<Text>,
         created_at -> Text,
+        pause_reason -> Nullable<Text>,
     }
 }
 

@@ -202,7 +202,9 @@ async fn forms_without_the_sessions_csrf_token_are_refused() {
         assert_eq!(no_cookie.status(), 403, "{backend}");
 
         // With the token the same form works.
-        let paused = console.post(&format!("/console/pairings/{}/pause", org.mentorship_id), &[]).await;
+        let paused = console
+            .post(&format!("/console/pairings/{}/pause", org.mentorship_id), &[("reason", "Annual leave")])
+            .await;
         assert_eq!(paused.status(), 303, "{backend}");
         assert_eq!(status_of(&app, &org).await, "paused", "{backend}");
     }
@@ -356,9 +358,16 @@ async fn coordinators_add_people_pair_them_with_warnings_and_manage_pairings() {
 
         // Pause, resume, end with a reason.
         let base = format!("/console/pairings/{}", org.mentorship_id);
-        assert_eq!(console.post(&format!("{base}/pause"), &[]).await.status(), 303);
+        assert_eq!(console.post(&format!("{base}/pause"), &[]).await.status(), 400, "{backend}: a reason is asked for");
+        let leave = [("reason", "Sam is on two weeks' leave")];
+        assert_eq!(console.post(&format!("{base}/pause"), &leave).await.status(), 303);
         assert_eq!(status_of(&app, &org).await, "paused", "{backend}");
-        assert_eq!(console.post(&format!("{base}/pause"), &[]).await.status(), 409, "{backend}: already paused");
+        let (_, page) = console.page(&base).await;
+        assert!(
+            page.contains("Sam is on two weeks&#39; leave") || page.contains("Sam is on two weeks' leave"),
+            "{backend}"
+        );
+        assert_eq!(console.post(&format!("{base}/pause"), &leave).await.status(), 409, "{backend}: already paused");
         assert_eq!(console.post(&format!("{base}/resume"), &[]).await.status(), 303);
         assert_eq!(console.post(&format!("{base}/end"), &[("reason", " "), ("outcome", "ended")]).await.status(), 400);
         let ended =

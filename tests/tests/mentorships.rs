@@ -151,11 +151,21 @@ async fn pairings_pause_resume_and_end_only_from_states_that_allow_it() {
         let path = |action: &str| format!("/v1/mentorships/{}/{action}", org.mentorship_id);
 
         assert_error(app.post(&path("resume"), Some(token), &json!({})).await, 409, "invalid_transition").await;
-        let paused = json_body(app.post(&path("pause"), Some(token), &json!({})).await).await;
+        assert_error(app.post(&path("pause"), Some(token), &json!({ "reason": 5 })).await, 400, "invalid_json").await;
+        let paused = json_body(app.post(&path("pause"), Some(token), &json!({ "reason": "Sick leave" })).await).await;
         assert_eq!(paused["status"], "paused", "{backend}");
+        assert_eq!(paused["pause_reason"], "Sick leave", "{backend}");
+        let mentee_view = json_body(app.get("/v1/mentorships", Some(org.mentee.token())).await).await;
+        assert_eq!(mentee_view[0]["status"], "paused", "{backend}");
+        assert!(mentee_view[0]["pause_reason"].is_null(), "{backend}: reasons are for managers: {mentee_view}");
         assert_error(app.post(&path("pause"), Some(token), &json!({})).await, 409, "invalid_transition").await;
         let resumed = json_body(app.post(&path("resume"), Some(token), &json!({})).await).await;
         assert_eq!(resumed["status"], "active");
+        assert!(resumed["pause_reason"].is_null(), "{backend}: resuming clears the reason");
+        // The API also takes a pause with no body at all.
+        let bare = app.request(reqwest::Method::POST, &path("pause"), Some(token), None).await;
+        assert_eq!(bare.status(), 200, "{backend}");
+        json_body(app.post(&path("resume"), Some(token), &json!({})).await).await;
 
         assert_error(app.post(&path("end"), Some(token), &json!({ "reason": "  " })).await, 400, "missing_field").await;
         assert_error(app.post(&path("end"), Some(token), &json!({})).await, 400, "invalid_body").await;
@@ -163,6 +173,9 @@ async fn pairings_pause_resume_and_end_only_from_states_that_allow_it() {
             json_body(app.post(&path("end"), Some(token), &json!({ "reason": "Sam moved to nights" })).await).await;
         assert_eq!(ended["status"], "ended");
         assert_eq!(ended["end_reason"], "Sam moved to nights");
+        let mentee_view = json_body(app.get("/v1/mentorships", Some(org.mentee.token())).await).await;
+        assert_eq!(mentee_view[0]["status"], "ended", "{backend}");
+        assert!(mentee_view[0]["end_reason"].is_null(), "{backend}: {mentee_view}");
         assert!(ended["ended_on"].is_string());
         assert_error(
             app.post(&path("end"), Some(token), &json!({ "reason": "again" })).await,

@@ -340,14 +340,24 @@ async fn transition(state: web::Data<AppState>, user: ConsoleUser, id: String, t
     Ok(see_other(&location))
 }
 
+#[derive(Debug, Deserialize)]
+pub struct PauseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
 async fn pause_pairing(
     state: web::Data<AppState>,
     user: ConsoleUser,
     id: web::Path<String>,
-    form: web::Form<CsrfForm>,
+    form: web::Form<PauseForm>,
 ) -> Page {
     user.check_csrf(&form.csrf)?;
-    transition(state, user, id.into_inner(), Transition::Pause).await
+    // The console asks for a reason (the API leaves it optional).
+    let reason = mentorship_ops::end_reason(&form.reason)?;
+    transition(state, user, id.into_inner(), Transition::Pause { reason: Some(reason) }).await
 }
 
 async fn resume_pairing(

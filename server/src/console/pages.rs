@@ -381,6 +381,8 @@ pub fn pairing_page(user: &ConsoleUser, detail: &PairingDetail, fragment: Markup
                         form.stack method="post" action={ "/console/pairings/" (id) "/pause" } {
                             (csrf_field(&user.csrf_token))
                             p { "Pausing keeps the pair's documents and stops the pairing counting as active." }
+                            label for="pause-reason" { "Reason (the pair will not see this)" }
+                            textarea #pause-reason name="reason" rows="2" maxlength="1000" required {}
                             button type="submit" { "Pause pairing" }
                         }
                     }
@@ -426,6 +428,9 @@ pub fn pairing_fragment(
                 dt { "Status" } dd { span.badge.(format!("status-{}", p.status.as_str())) { (status_label(p.status)) } " " (week_text(p, today)) }
                 dt { "Programme" } dd { (p.rules.name) }
                 dt { "Started" } dd { (date_cell(p.started_on)) }
+                @if let (MentorshipStatus::Paused, Some(reason)) = (p.status, &p.pause_reason) {
+                    dt { "Paused because" } dd { (reason) }
+                }
                 @if let Some(ended) = p.ended_on {
                     dt { "Ended" } dd { (date_cell(Some(ended))) @if let Some(reason) = &p.end_reason { ": " (reason) } }
                 }

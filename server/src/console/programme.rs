@@ -241,6 +241,7 @@ pub struct PairingSummary {
     pub started_on: Option<Date>,
     pub ended_on: Option<Date>,
     pub end_reason: Option<String>,
+    pub pause_reason: Option<String>,
     pub rules: Rules,
     /// Week of the programme (1-based) today, or when it ended.
     pub week: Option<i64>,
@@ -380,6 +381,7 @@ pub fn summarise(rows: &Rows, now: OffsetDateTime) -> Vec<PairingSummary> {
                 started_on,
                 ended_on,
                 end_reason: m.end_reason.clone(),
+                pause_reason: m.pause_reason.clone(),
                 rules,
                 week,
                 sessions: counts,
@@ -676,6 +678,7 @@ mod tests {
                 ended_on: None,
                 end_reason: None,
                 created_at: "2026-01-01T00:00:00Z".into(),
+                pause_reason: None,
             },
             mentor_name: "Mo".into(),
             mentee_name: "Mia".into(),

@@ -21,6 +21,8 @@ pub struct Mentorship {
     pub ended_on: Option<String>,
     pub end_reason: Option<String>,
     pub created_at: String,
+    /// Why it is paused; `None` unless paused.
+    pub pause_reason: Option<String>,
 }
 
 /// A pairing with both people's display names.
@@ -40,12 +42,13 @@ pub enum Scope<'a> {
     One(&'a str),
 }
 
-/// New status and, for endings, when and why.
+/// New status and, for endings, when and why; for pauses, why.
 #[derive(Debug, Clone)]
 pub struct StatusChange<'a> {
     pub status: &'a str,
     pub ended_on: Option<&'a str>,
     pub end_reason: Option<&'a str>,
+    pub pause_reason: Option<&'a str>,
 }
 
 pub fn insert(conn: &mut DbConnection, mentorship: &Mentorship) -> QueryResult<()> {
@@ -137,6 +140,7 @@ pub fn update_status(
         mentorships::status.eq(change.status),
         mentorships::ended_on.eq(change.ended_on),
         mentorships::end_reason.eq(change.end_reason),
+        mentorships::pause_reason.eq(change.pause_reason),
     ))
     .execute(conn)
 }

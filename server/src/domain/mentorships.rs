@@ -27,6 +27,8 @@ pub struct MentorshipView {
     pub started_on: Option<String>,
     pub ended_on: Option<String>,
     pub end_reason: Option<String>,
+    /// Why it is paused; absent unless paused.
+    pub pause_reason: Option<String>,
     pub created_at: String,
 }
 
@@ -45,6 +47,7 @@ impl From<NamedMentorship> for MentorshipView {
             started_on: m.started_on,
             ended_on: m.ended_on,
             end_reason: m.end_reason,
+            pause_reason: m.pause_reason,
             created_at: m.created_at,
         }
     }
@@ -83,7 +86,7 @@ pub enum Outcome {
 /// A change of status.
 #[derive(Debug, Clone)]
 pub enum Transition {
-    Pause,
+    Pause { reason: Option<String> },
     Resume,
     End { reason: String, outcome: Outcome },
 }
@@ -186,6 +189,7 @@ pub fn create(
             ended_on: None,
             end_reason: None,
             created_at: db::now(),
+            pause_reason: None,
         };
         mentorships::insert(conn, &mentorship)?;
         record_audit(
@@ -223,12 +227,16 @@ pub fn transition(
         let current = mentorships::find_by_id(conn, org_id, id)?.ok_or_else(|| ApiError::not_found("mentorship"))?;
         let today = db::date_text(db::today());
         let (from, change, action): (&[&str], StatusChange<'_>, &str) = match transition {
-            Transition::Pause => {
-                (&["active"], StatusChange { status: "paused", ended_on: None, end_reason: None }, "mentorship.paused")
-            }
-            Transition::Resume => {
-                (&["paused"], StatusChange { status: "active", ended_on: None, end_reason: None }, "mentorship.resumed")
-            }
+            Transition::Pause { reason } => (
+                &["active"],
+                StatusChange { status: "paused", ended_on: None, end_reason: None, pause_reason: reason.as_deref() },
+                "mentorship.paused",
+            ),
+            Transition::Resume => (
+                &["paused"],
+                StatusChange { status: "active", ended_on: None, end_reason: None, pause_reason: None },
+                "mentorship.resumed",
+            ),
             Transition::End { reason, outcome } => (
                 &["proposed", "active", "paused"],
                 StatusChange {
@@ -238,6 +246,7 @@ pub fn transition(
                     },
                     ended_on: Some(&today),
                     end_reason: Some(reason),
+                    pause_reason: None,
                 },
                 "mentorship.ended",
             ),
@@ -249,7 +258,7 @@ pub fn transition(
                     "a {} pairing cannot be {}",
                     current.status,
                     match transition {
-                        Transition::Pause => "paused",
+                        Transition::Pause { .. } => "paused",
                         Transition::Resume => "resumed",
                         Transition::End { .. } => "ended",
                     }
@@ -262,7 +271,11 @@ pub fn transition(
             actor,
             action,
             AuditObject { kind: "mentorship", id },
-            serde_json::json!({ "from": current.status, "to": change.status, "reason": change.end_reason }),
+            serde_json::json!({
+                "from": current.status,
+                "to": change.status,
+                "reason": change.end_reason.or(change.pause_reason),
+            }),
         )?;
         find_view(conn, org_id, id)
     })
@@ -271,6 +284,14 @@ pub fn transition(
 /// Validates an end reason.
 pub fn end_reason(reason: &str) -> Result<String, ApiError> {
     required_text("reason", reason, 1000)
+}
+
+/// Validates a pause reason; empty means none given.
+pub fn pause_reason(reason: Option<&str>) -> Result<Option<String>, ApiError> {
+    match reason.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(reason) => required_text("reason", reason, 1000).map(Some),
+    }
 }
 
 /// One pairing with names.

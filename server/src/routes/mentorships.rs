@@ -47,7 +47,17 @@ pub struct EndMentorshipRequest {
     pub outcome: Outcome,
 }
 
-/// The caller's pairings; coordinators and admins see the organisation's.
+/// Optional body of a pause.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct PauseMentorshipRequest {
+    /// Why, shown beside the status until the pairing resumes (sickness, leave...).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// The caller's pairings; coordinators and admins see the organisation's. Why a
+/// pairing was paused or ended is for coordinators and admins only: mentors and
+/// mentees get those fields empty.
 #[utoipa::path(
     tag = "mentorships",
     security(("bearer" = [])),
@@ -61,8 +71,15 @@ pub async fn list_mentorships(state: web::Data<AppState>, user: AuthUser) -> Res
     let list = state
         .db
         .run(move |conn| {
-            let scope = if user.roles.manages_org() { Scope::All } else { Scope::Involving(&user.person_id) };
-            ops::list(conn, &user.org_id, scope)
+            if user.roles.manages_org() {
+                return ops::list(conn, &user.org_id, Scope::All);
+            }
+            let mut list = ops::list(conn, &user.org_id, Scope::Involving(&user.person_id))?;
+            for view in &mut list {
+                view.end_reason = None;
+                view.pause_reason = None;
+            }
+            Ok(list)
         })
         .await?;
     Ok(HttpResponse::Ok().json(list))
@@ -113,13 +130,16 @@ async fn apply(
     Ok(HttpResponse::Ok().json(view))
 }
 
-/// Pause an active pairing (coordinators).
+/// Pause an active pairing (coordinators), optionally saying why. The body may
+/// be empty.
 #[utoipa::path(
     tag = "mentorships",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Mentorship id")),
+    request_body(content = Option<PauseMentorshipRequest>),
     responses(
         (status = 200, body = MentorshipView),
+        (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "Not active", body = ErrorBody),
@@ -130,9 +150,18 @@ pub async fn pause_mentorship(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<Uuid>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     user.require_any(&[Role::Coordinator])?;
-    apply(state, user, id.into_inner(), Transition::Pause).await
+    let request: PauseMentorshipRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        PauseMentorshipRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiError::bad_request("invalid_json", format!("the request body is not a valid pause request: {e}"))
+        })?
+    };
+    let reason = ops::pause_reason(request.reason.as_deref())?;
+    apply(state, user, id.into_inner(), Transition::Pause { reason }).await
 }
 
 /// Resume a paused pairing (coordinators).

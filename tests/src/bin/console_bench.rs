@@ -155,6 +155,7 @@ fn seed_large(conn: &mut DbConnection, pairings: usize) -> Result<String, ApiErr
                 ended_on: None,
                 end_reason: None,
                 created_at: stamp.clone(),
+                pause_reason: (n % 10 == 9).then(|| "Annual leave".to_owned()),
             };
             mentorships::insert(conn, &mentorship)?;
             let pair = Pair {

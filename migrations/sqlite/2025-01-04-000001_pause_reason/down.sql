@@ -1,0 +1,1 @@
+ALTER TABLE mentorships DROP COLUMN pause_reason;
