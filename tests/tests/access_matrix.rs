@@ -90,6 +90,7 @@ fn matrix() -> Vec<Row> {
         row(M::GET, "/v1/people", None, [401, 403, 403, 200, 200]),
         row(M::GET, "/v1/people/{self}", None, [401, 200, 200, 200, 200]),
         row(M::GET, "/v1/people/{a_other_mentee}", None, [401, 403, 403, 200, 200]),
+        row(M::PATCH, "/v1/people/{a_other_mentee}", Some(r#"{"display_name":"Noor N"}"#), [401, 403, 403, 200, 200]),
         row(M::GET, "/v1/devices", None, [401, 200, 200, 200, 200]),
         row(M::GET, "/v1/devices?scope=org", None, [401, 403, 403, 200, 200]),
         row(M::GET, "/v1/documents/{a_goal_plan}", None, [401, 200, 200, 404, 404]),
@@ -114,6 +115,7 @@ fn matrix() -> Vec<Row> {
         row(M::POST, "/v1/devices/{a_other_device}/revoke", Some("{}"), [401, 404, 404, 200, 200]),
         // Organisation B, seen from A: never found, or refused before looking.
         row(M::GET, "/v1/people/{b_person}", None, [401, 403, 403, 404, 404]),
+        row(M::PATCH, "/v1/people/{b_person}", Some(r#"{"active":false}"#), [401, 403, 403, 404, 404]),
         row(M::POST, "/v1/mentorships/{b_pairing}/pause", Some("{}"), [401, 403, 403, 403, 404]),
         row(M::POST, "/v1/mentorships/{b_pairing}/resume", Some("{}"), [401, 403, 403, 403, 404]),
         row(M::POST, "/v1/mentorships/{b_pairing}/end", Some(r#"{"reason":"moved on"}"#), [401, 403, 403, 403, 404]),

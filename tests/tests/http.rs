@@ -114,6 +114,7 @@ async fn openapi_document_describes_every_route() {
         ("/v1/people", "get"),
         ("/v1/people", "post"),
         ("/v1/people/{id}", "get"),
+        ("/v1/people/{id}", "patch"),
         ("/v1/devices", "get"),
         ("/v1/devices/{id}/revoke", "post"),
         ("/v1/sync", "post"),

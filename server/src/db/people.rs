@@ -63,3 +63,37 @@ pub fn find_by_org(conn: &mut DbConnection, org_id: &str) -> QueryResult<Vec<Per
         .select(Person::as_select())
         .load(conn)
 }
+
+/// Fields to change on a person; `None` leaves a field as it is, and for
+/// nullable columns `Some(None)` clears it.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = people)]
+pub struct PersonChanges {
+    pub display_name: Option<String>,
+    pub is_mentee: Option<bool>,
+    pub is_mentor: Option<bool>,
+    pub is_coordinator: Option<bool>,
+    pub is_admin: Option<bool>,
+    pub line_manager_id: Option<Option<String>>,
+    pub site_id: Option<Option<String>>,
+    pub start_date: Option<Option<String>>,
+    pub deactivated_at: Option<Option<String>>,
+}
+
+impl PersonChanges {
+    pub fn is_empty(&self) -> bool {
+        self.display_name.is_none()
+            && self.is_mentee.is_none()
+            && self.is_mentor.is_none()
+            && self.is_coordinator.is_none()
+            && self.is_admin.is_none()
+            && self.line_manager_id.is_none()
+            && self.site_id.is_none()
+            && self.start_date.is_none()
+            && self.deactivated_at.is_none()
+    }
+}
+
+pub fn update(conn: &mut DbConnection, org_id: &str, id: &str, changes: &PersonChanges) -> QueryResult<usize> {
+    diesel::update(people::table.filter(people::org_id.eq(org_id)).filter(people::id.eq(id))).set(changes).execute(conn)
+}

@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 
 use crate::auth::password;
 use crate::db::people::{self, Person};
-use crate::db::{self, DbConnection, organisations, sites};
+use crate::db::{self, DbConnection, devices, organisations, sites};
 use crate::domain::{
     Actor, AuditObject, Email, NewPassword, Role, Roles, parse_input_date, record_audit, required_text,
 };
@@ -126,4 +126,136 @@ pub fn create(conn: &mut DbConnection, org_id: &str, actor: &Actor, new: &NewPer
 
 fn email_taken() -> ApiError {
     ApiError::conflict("email_taken", "a person with this email already exists")
+}
+
+/// A change to a person, as the API takes it. `None` leaves a field alone; for
+/// the optional fields `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct PersonUpdate {
+    pub display_name: Option<String>,
+    pub roles: Option<Vec<Role>>,
+    pub line_manager_id: Option<Option<String>>,
+    pub site_id: Option<Option<String>>,
+    /// `YYYY-MM-DD`.
+    pub start_date: Option<Option<String>>,
+    /// `false` deactivates (and revokes every device, so phones wipe); `true`
+    /// reactivates (the person signs in again on new devices).
+    pub active: Option<bool>,
+}
+
+/// Who may change whom: coordinators and admins change people of their own
+/// organisation; only admins grant, withdraw or hold the admin role (so only an
+/// admin changes an admin); nobody deactivates themselves or withdraws their own
+/// management role, so an organisation cannot lock itself out by accident.
+pub fn update(
+    conn: &mut DbConnection,
+    org_id: &str,
+    actor: &Actor,
+    actor_roles: Roles,
+    id: &str,
+    update: &PersonUpdate,
+) -> Result<Person, ApiError> {
+    let display_name =
+        update.display_name.as_deref().map(|name| required_text("display_name", name, 200)).transpose()?;
+    let roles = match &update.roles {
+        Some(list) if list.is_empty() => {
+            return Err(ApiError::bad_request(
+                "missing_roles",
+                "a person needs at least one role (mentee, mentor, coordinator, admin)",
+            ));
+        }
+        Some(list) => Some(Roles::from_list(list)),
+        None => None,
+    };
+    let start_date = match &update.start_date {
+        Some(Some(text)) => Some(Some(db::date_text(parse_input_date("start_date", text)?))),
+        Some(None) => Some(None),
+        None => None,
+    };
+    let is_self = actor.person_id.as_deref() == Some(id);
+
+    crate::db::write_transaction(conn, |conn| {
+        let current = people::find_by_id(conn, org_id, id)?.ok_or_else(|| ApiError::not_found("person"))?;
+        let admin_involved = current.is_admin || roles.is_some_and(|r| r.admin);
+        if admin_involved && !actor_roles.admin {
+            return Err(ApiError::forbidden("only admins change admins or grant the admin role"));
+        }
+        if is_self {
+            let drops_management =
+                roles.is_some_and(|r| (current.is_admin && !r.admin) || (current.is_coordinator && !r.coordinator));
+            if update.active == Some(false) || drops_management {
+                return Err(ApiError::conflict(
+                    "own_access",
+                    "you cannot deactivate yourself or withdraw your own coordinator or admin role",
+                ));
+            }
+        }
+        if let Some(Some(manager_id)) = &update.line_manager_id {
+            if manager_id == id {
+                return Err(ApiError::bad_request("invalid_line_manager", "a person cannot be their own line manager"));
+            }
+            if people::find_by_id(conn, org_id, manager_id)?.is_none() {
+                return Err(ApiError::not_found("line manager"));
+            }
+        }
+        if let Some(Some(site_id)) = &update.site_id
+            && sites::find_by_id(conn, org_id, site_id)?.is_none()
+        {
+            return Err(ApiError::not_found("site"));
+        }
+        let now = db::now();
+        let deactivated_at = match update.active {
+            Some(false) if current.is_active() => Some(Some(now.clone())),
+            Some(true) if !current.is_active() => Some(None),
+            _ => None,
+        };
+        let changes = people::PersonChanges {
+            display_name: display_name.clone(),
+            is_mentee: roles.map(|r| r.mentee),
+            is_mentor: roles.map(|r| r.mentor),
+            is_coordinator: roles.map(|r| r.coordinator),
+            is_admin: roles.map(|r| r.admin),
+            line_manager_id: update.line_manager_id.clone(),
+            site_id: update.site_id.clone(),
+            start_date: start_date.clone(),
+            deactivated_at: deactivated_at.clone(),
+        };
+        if !changes.is_empty() {
+            people::update(conn, org_id, id, &changes)?;
+        }
+        if matches!(deactivated_at, Some(Some(_))) {
+            // A leaver's phones wipe on their next sync.
+            for device in devices::find_by_person(conn, org_id, id)? {
+                super::devices::revoke(conn, &device, actor)?;
+            }
+        }
+        let mut fields = Vec::new();
+        for (name, changed) in [
+            ("display_name", changes.display_name.is_some()),
+            ("roles", roles.is_some()),
+            ("line_manager_id", changes.line_manager_id.is_some()),
+            ("site_id", changes.site_id.is_some()),
+            ("start_date", changes.start_date.is_some()),
+        ] {
+            if changed {
+                fields.push(name);
+            }
+        }
+        let action = match deactivated_at {
+            Some(Some(_)) => "person.deactivated",
+            Some(None) => "person.reactivated",
+            None => "person.updated",
+        };
+        if !fields.is_empty() || deactivated_at.is_some() {
+            record_audit(
+                conn,
+                org_id,
+                actor,
+                action,
+                AuditObject { kind: "person", id },
+                serde_json::json!({ "fields": fields, "roles": roles.map(Roles::to_list) }),
+            )?;
+        }
+        people::find_by_id(conn, org_id, id)?.ok_or_else(|| ApiError::not_found("person"))
+    })
 }

@@ -28,6 +28,7 @@ use crate::routes;
         routes::people::list_people,
         routes::people::create_person,
         routes::people::get_person,
+        routes::people::update_person,
         routes::devices::list_devices,
         routes::devices::revoke_device,
         routes::sync::post_sync,
