@@ -741,12 +741,8 @@ impl SyncRun<'_> {
                     (Vec::new(), message.map(|m| ByteBuf::from(m.encode())))
                 }
                 None => {
-                    let shared: Vec<_> = mark
-                        .server_heads
-                        .iter()
-                        .filter_map(|h| h.parse().ok())
-                        .filter(|h| doc.automerge_ref().get_change_by_hash(h).is_some())
-                        .collect();
+                    let shared: Vec<_> =
+                        mark.server_heads.iter().filter_map(|h| h.parse().ok()).filter(|h| doc.has_change(h)).collect();
                     let changes = if shared == heads { Vec::new() } else { doc.automerge().get_changes(&shared) };
                     let changes: Vec<ByteBuf> = changes.iter().map(|c| ByteBuf::from(c.raw_bytes().to_vec())).collect();
                     (changes, None)

@@ -136,6 +136,14 @@ impl Document {
         self.doc.get_heads()
     }
 
+    /// Whether the document holds the change `hash` (applied, or queued waiting
+    /// for its dependencies). Cheap, unlike `get_change_by_hash`, which rebuilds
+    /// the change's bytes from the op columns (11% of the server's sync time when
+    /// it was used as an existence test).
+    pub fn has_change(&self, hash: &ChangeHash) -> bool {
+        !self.doc.get_missing_deps(std::slice::from_ref(hash)).contains(hash)
+    }
+
     /// The underlying Automerge document, for sync.
     pub fn automerge(&mut self) -> &mut AutoCommit {
         &mut self.doc

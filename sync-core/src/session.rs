@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use automerge::transaction::Transactable;
-use automerge::{ChangeHash, ObjType, PatchAction, Prop, ReadDoc};
+use automerge::{ChangeHash, ObjType, PatchAction, Prop};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -573,7 +573,7 @@ impl Document {
         let mut heads = Vec::with_capacity(signed.len());
         for hex in signed {
             match ChangeHash::from_str(hex) {
-                Ok(hash) if self.automerge_ref().get_change_by_hash(&hash).is_some() => heads.push(hash),
+                Ok(hash) if self.has_change(&hash) => heads.push(hash),
                 _ => return vec!["unverifiable signature".to_owned()],
             }
         }

@@ -61,15 +61,12 @@ pub async fn verify(db: &Db, email: &Email, password: String) -> Result<Verified
     let account = email.as_str().to_owned();
     let person = db.run(move |conn| Ok(people::find_by_email(conn, &account)?)).await?;
     let person = person.filter(Person::is_active);
-    Ok(actix_web::web::block(move || match person {
-        None => {
-            password::verify_dummy(&password);
-            Verified::Unknown
-        }
-        Some(person) if password::verify(&password, &person.password_hash) => Verified::Right(person),
+    let right = password::check(password, person.as_ref().map(|p| p.password_hash.clone())).await;
+    Ok(match person {
+        None => Verified::Unknown,
+        Some(person) if right => Verified::Right(person),
         Some(person) => Verified::Wrong(person),
     })
-    .await?)
 }
 
 /// Records a failed login of a known person.

@@ -17,7 +17,7 @@
 use std::collections::{HashMap, HashSet};
 
 use sync_core::automerge::sync::{self, SyncDoc};
-use sync_core::automerge::{ActorId, Change, ChangeHash, ReadDoc};
+use sync_core::automerge::{ActorId, Change, ChangeHash};
 use sync_core::protocol::{self, DocOffer, DocReply, SyncRequest, SyncResponse, WireRejection};
 use sync_core::rules::{self, ObjectIndex, Violation};
 use sync_core::{DocHeader, DocKind, DocRole, Document, DocumentId, MentorshipId, Pair, Scope, UserId};
@@ -258,7 +258,7 @@ fn check_and_apply(cached: &mut CachedDoc, caller: &Caller, offered: Vec<Change>
     let mut batch = HashSet::new();
     for change in offered {
         let hash = change.hash();
-        if cached.doc.automerge_ref().get_change_by_hash(&hash).is_none() && batch.insert(hash) {
+        if !cached.doc.has_change(&hash) && batch.insert(hash) {
             new.push(change);
         }
     }
@@ -275,10 +275,7 @@ fn check_and_apply(cached: &mut CachedDoc, caller: &Caller, offered: Vec<Change>
                     .into(),
             });
         }
-        let deps_known = change
-            .deps()
-            .iter()
-            .all(|dep| available.contains(dep) || cached.doc.automerge_ref().get_change_by_hash(dep).is_some());
+        let deps_known = change.deps().iter().all(|dep| available.contains(dep) || cached.doc.has_change(dep));
         if !deps_known {
             return Verdict::MissingDependencies;
         }
@@ -373,8 +370,7 @@ fn process_offer(
         rejection: None,
         sync_message: None,
     };
-    let known: Vec<ChangeHash> =
-        client_heads.iter().copied().filter(|h| cached.doc.automerge_ref().get_change_by_hash(h).is_some()).collect();
+    let known: Vec<ChangeHash> = client_heads.iter().copied().filter(|h| cached.doc.has_change(h)).collect();
     match verdict {
         Verdict::Rejected(refusal) => {
             // The device keeps its text as a rejection and returns to this version.
