@@ -144,3 +144,19 @@ pub fn update_status(
     ))
     .execute(conn)
 }
+
+/// `(id, mentor_id, mentee_id)` of the pairings involving `person_id` that still
+/// grant access to their documents (all but `ended`). Runs on every sync, so it
+/// reads only what the access test needs.
+pub fn find_access_pairs(
+    conn: &mut DbConnection,
+    org_id: &str,
+    person_id: &str,
+) -> QueryResult<Vec<(String, String, String)>> {
+    mentorships::table
+        .filter(mentorships::org_id.eq(org_id))
+        .filter(mentorships::mentor_id.eq(person_id).or(mentorships::mentee_id.eq(person_id)))
+        .filter(mentorships::status.ne("ended"))
+        .select((mentorships::id, mentorships::mentor_id, mentorships::mentee_id))
+        .load(conn)
+}

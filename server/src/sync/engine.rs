@@ -4,10 +4,11 @@
 //! pairings, never from the request)? Then every new change is checked: its actor
 //! is the caller's device, its dependencies are known, and the write rules
 //! (`sync_core::rules`) pass on its raw operations. A document's changes are kept
-//! or refused together; a refusal concerns that document only. Kept changes are
-//! stored with the document's new heads and projections in one transaction, under
-//! a row lock on PostgreSQL so several server processes never interleave writes to
-//! one document. Only then does the reply acknowledge them.
+//! or refused together; a refusal concerns that document only. The kept changes
+//! of the whole request are stored with the documents' new heads and projections
+//! in one transaction, under row locks on PostgreSQL so several server processes
+//! never interleave writes to one document. Only then does the reply acknowledge
+//! them.
 //!
 //! The reply carries what the device lacks. When the device's heads include
 //! changes the server does not have and were not offered (a side lost state), the
@@ -25,7 +26,7 @@ use sync_core::{DocHeader, DocKind, DocRole, Document, DocumentId, MentorshipId,
 use super::cache::{self, CachedDoc, DocCache};
 use super::projection::{self, Projection};
 use crate::db::documents::{self as documents_db, DocumentRef, NewChange, NewDocument};
-use crate::db::mentorships::{self as mentorships_db, Scope as MentorshipScope};
+use crate::db::mentorships as mentorships_db;
 use crate::db::projections::{self as projections_db, Owner};
 use crate::db::{self, DbConnection};
 use crate::error::ApiError;
@@ -68,17 +69,10 @@ pub struct Outcome {
 /// The pairings whose documents `caller` may hold: theirs, unless ended.
 fn readable_pairs(conn: &mut DbConnection, caller: &Caller) -> Result<HashMap<MentorshipId, Pair>, ApiError> {
     let person = caller.person.to_string();
-    let pairings = mentorships_db::find_by_org_with_names(conn, &caller.org_id, MentorshipScope::Involving(&person))
-        .map_err(ApiError::internal)?;
+    let pairings = mentorships_db::find_access_pairs(conn, &caller.org_id, &person).map_err(ApiError::internal)?;
     let mut pairs = HashMap::new();
-    for named in pairings {
-        let m = named.mentorship;
-        if m.status == "ended" {
-            continue;
-        }
-        let (Ok(mentorship_id), Ok(mentor_id), Ok(mentee_id)) =
-            (m.id.parse(), m.mentor_id.parse(), m.mentee_id.parse())
-        else {
+    for (id, mentor, mentee) in pairings {
+        let (Ok(mentorship_id), Ok(mentor_id), Ok(mentee_id)) = (id.parse(), mentor.parse(), mentee.parse()) else {
             continue;
         };
         pairs.insert(mentorship_id, Pair { mentorship_id, mentor_id, mentee_id });
@@ -102,7 +96,58 @@ fn bad(code: &'static str, message: String) -> ApiError {
     ApiError::bad_request(code, message)
 }
 
+/// An offered document that passed the access test, decoded.
+struct Decoded<'a> {
+    offer: &'a DocOffer,
+    stored_ref: Option<&'a DocumentRef>,
+    client_heads: Vec<ChangeHash>,
+    offered: Vec<Change>,
+    message: Option<sync::Message>,
+}
+
+impl Decoded<'_> {
+    fn id(&self) -> DocumentId {
+        self.offer.header.id
+    }
+
+    fn writes(&self) -> bool {
+        !self.offered.is_empty() || self.message.is_some()
+    }
+}
+
+fn decode<'a>(offer: &'a DocOffer, stored_ref: Option<&'a DocumentRef>) -> Result<Decoded<'a>, ApiError> {
+    let id = offer.header.id;
+    let client_heads = protocol::heads_from_wire(&offer.heads)
+        .ok_or_else(|| bad("malformed_heads", format!("document {id}: heads must be 32-byte hashes")))?;
+    let offered = offer
+        .changes
+        .iter()
+        .map(|bytes| Change::from_bytes(bytes.to_vec()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad("malformed_change", format!("document {id}: a change could not be decoded: {e}")))?;
+    let message = offer
+        .sync_message
+        .as_ref()
+        .map(|m| sync::Message::decode(m))
+        .transpose()
+        .map_err(|e| bad("malformed_sync_message", format!("document {id}: {e}")))?;
+    Ok(Decoded { offer, stored_ref, client_heads, offered, message })
+}
+
+/// What the write phase decided for one document.
+struct Written {
+    verdict: Verdict,
+    /// The server's side of Automerge's sync protocol, when the device sent a message.
+    state: sync::State,
+}
+
 /// Answer a sync request. Runs synchronously: call it from `web::block`.
+///
+/// Every offered document is decoded and access-checked before anything is
+/// written, so a malformed body changes nothing. The writes of the whole request
+/// (all documents' changes, heads, projections and the device's sync health)
+/// then go into one transaction, holding the cache entries of the written
+/// documents, locked in document-id order so concurrent requests cannot deadlock.
 pub fn handle(
     conn: &mut DbConnection,
     cache: &DocCache,
@@ -118,7 +163,7 @@ pub fn handle(
         .collect();
 
     let mut response = SyncResponse { protocol: protocol::PROTOCOL_VERSION, ..SyncResponse::default() };
-    let mut changed = Vec::new();
+    let mut decoded = Vec::new();
     let mut seen = HashSet::new();
     for offer in &request.documents {
         let id = offer.header.id;
@@ -133,9 +178,78 @@ pub fn handle(
             response.purge.push(id);
             continue;
         }
-        let (reply, change) = process_offer(conn, cache, caller, offer, stored_ref)?;
+        decoded.push(decode(offer, stored_ref)?);
+    }
+
+    let mut writers: Vec<&Decoded<'_>> = decoded.iter().filter(|d| d.writes()).collect();
+    writers.sort_by_key(|d| d.id());
+    let slots: Vec<_> = writers.iter().map(|d| cache.slot(d.id())).collect();
+    let mut guards: HashMap<DocumentId, _> =
+        writers.iter().zip(&slots).map(|(d, s)| (d.id(), cache::lock(s))).collect();
+    let mut written: HashMap<DocumentId, Written> = HashMap::new();
+    let mut changed = Vec::new();
+    let oldest = request.oldest_unsynced_secs.map(|s| i64::try_from(s).unwrap_or(i64::MAX));
+    let result = crate::db::write_transaction(conn, |conn| -> Result<(), ApiError> {
+        for doc in &writers {
+            let (id, header) = (doc.id(), doc.offer.header);
+            let slot =
+                guards.get_mut(&id).ok_or_else(|| ApiError::internal("a written document lost its cache lock"))?;
+            let version = documents_db::lock_version(conn, &id.to_string()).map_err(ApiError::internal)?;
+            let cached = load(conn, slot, header, version)?;
+            let mut state = sync::State::new();
+            let candidates = match &doc.message {
+                Some(message) => {
+                    let mut fork = cached.doc.automerge().fork();
+                    fork.sync()
+                        .receive_sync_message(&mut state, message.clone())
+                        .map_err(|e| bad("malformed_sync_message", format!("document {id}: {e}")))?;
+                    cached.doc.automerge().get_changes_added(&mut fork)
+                }
+                None => doc.offered.clone(),
+            };
+            let verdict = check_and_apply(cached, caller, candidates);
+            if let Verdict::Accepted(new) = &verdict
+                && !new.is_empty()
+            {
+                changed.push(store_changes(conn, cached, caller, version.is_none(), new)?);
+            }
+            written.insert(id, Written { verdict, state });
+        }
+        projections_db::record_device_sync(conn, &caller.device_id, &caller.org_id, &db::now(), oldest)
+            .map_err(ApiError::internal)?;
+        Ok(())
+    });
+    if let Err(error) = result {
+        // Memory may be ahead of storage now; the next request reloads.
+        drop(guards);
+        for doc in &writers {
+            cache.evict(doc.id());
+        }
+        return Err(error);
+    }
+
+    // Replies for the written documents while their entries are still held; then
+    // the others, one entry at a time (holding one while waiting for another
+    // outside id order could deadlock with a concurrent request).
+    let mut replies = HashMap::new();
+    for doc in &writers {
+        let id = doc.id();
+        let outcome = written.remove(&id).ok_or_else(|| ApiError::internal("a written document has no verdict"))?;
+        let slot = guards.get_mut(&id).ok_or_else(|| ApiError::internal("a written document lost its cache lock"))?;
+        replies.insert(id, reply_for(conn, slot, doc, outcome)?);
+    }
+    drop(guards);
+    for doc in &decoded {
+        let reply = match replies.remove(&doc.id()) {
+            Some(reply) => reply,
+            None => {
+                let slot = cache.slot(doc.id());
+                let mut guard = cache::lock(&slot);
+                let outcome = Written { verdict: Verdict::Accepted(Vec::new()), state: sync::State::new() };
+                reply_for(conn, &mut guard, doc, outcome)?
+            }
+        };
         response.documents.push(reply);
-        changed.extend(change);
     }
 
     if request.complete_inventory {
@@ -162,10 +276,6 @@ pub fn handle(
             });
         }
     }
-
-    let oldest = request.oldest_unsynced_secs.map(|s| i64::try_from(s).unwrap_or(i64::MAX));
-    projections_db::record_device_sync(conn, &caller.device_id, &caller.org_id, &db::now(), oldest)
-        .map_err(ApiError::internal)?;
     Ok(Outcome { response, changed })
 }
 
@@ -298,68 +408,17 @@ fn check_and_apply(cached: &mut CachedDoc, caller: &Caller, offered: Vec<Change>
     Verdict::Accepted(new)
 }
 
-fn process_offer(
+/// The reply for one offered document, after the write phase decided on its
+/// changes: what the device lacks, its rejection, or the next sync message.
+fn reply_for(
     conn: &mut DbConnection,
-    cache: &DocCache,
-    caller: &Caller,
-    offer: &DocOffer,
-    stored_ref: Option<&DocumentRef>,
-) -> Result<(DocReply, Option<ChangedDoc>), ApiError> {
-    let header = offer.header;
-    let id = header.id;
-    let client_heads = protocol::heads_from_wire(&offer.heads)
-        .ok_or_else(|| bad("malformed_heads", format!("document {id}: heads must be 32-byte hashes")))?;
-    let offered = offer
-        .changes
-        .iter()
-        .map(|bytes| Change::from_bytes(bytes.to_vec()))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| bad("malformed_change", format!("document {id}: a change could not be decoded: {e}")))?;
-    let message = offer
-        .sync_message
-        .as_ref()
-        .map(|m| sync::Message::decode(m))
-        .transpose()
-        .map_err(|e| bad("malformed_sync_message", format!("document {id}: {e}")))?;
-
-    let slot = cache.slot(id);
-    let mut guard = cache::lock(&slot);
-    let mut state = sync::State::new();
-    let writes = !offered.is_empty() || message.is_some();
-    let mut verdict = Verdict::Accepted(Vec::new());
-    let mut changed = None;
-
-    if writes {
-        let result = crate::db::write_transaction(conn, |conn| -> Result<(), ApiError> {
-            let version = documents_db::lock_version(conn, &id.to_string()).map_err(ApiError::internal)?;
-            let cached = load(conn, &mut guard, header, version)?;
-            let candidates = match &message {
-                Some(message) => {
-                    let mut fork = cached.doc.automerge().fork();
-                    fork.sync()
-                        .receive_sync_message(&mut state, message.clone())
-                        .map_err(|e| bad("malformed_sync_message", format!("document {id}: {e}")))?;
-                    cached.doc.automerge().get_changes_added(&mut fork)
-                }
-                None => offered,
-            };
-            verdict = check_and_apply(cached, caller, candidates);
-            if let Verdict::Accepted(new) = &verdict
-                && !new.is_empty()
-            {
-                changed = Some(store_changes(conn, cached, caller, version.is_none(), new)?);
-            }
-            Ok(())
-        });
-        if let Err(error) = result {
-            // Memory may be ahead of storage now; the next request reloads.
-            drop(guard);
-            cache.evict(id);
-            return Err(error);
-        }
-    }
-
-    let cached = load(conn, &mut guard, header, stored_ref.map(|r| r.last_change_id))?;
+    slot: &mut Option<CachedDoc>,
+    doc: &Decoded<'_>,
+    written: Written,
+) -> Result<DocReply, ApiError> {
+    let Written { verdict, mut state } = written;
+    let header = doc.offer.header;
+    let cached = load(conn, slot, header, doc.stored_ref.map(|r| r.last_change_id))?;
     let server_heads = cached.doc.heads();
     let mut reply = DocReply {
         header,
@@ -370,19 +429,20 @@ fn process_offer(
         rejection: None,
         sync_message: None,
     };
+    let client_heads = &doc.client_heads;
     let known: Vec<ChangeHash> = client_heads.iter().copied().filter(|h| cached.doc.has_change(h)).collect();
     match verdict {
         Verdict::Rejected(refusal) => {
             // The device keeps its text as a rejection and returns to this version.
             reply.snapshot = Some(cached.doc.save().into());
             reply.rejection = Some(refusal);
-            return Ok((reply, changed));
+            return Ok(reply);
         }
-        Verdict::Accepted(_) => reply.accepted = u32::try_from(offer.changes.len()).unwrap_or(u32::MAX),
+        Verdict::Accepted(_) => reply.accepted = u32::try_from(doc.offer.changes.len()).unwrap_or(u32::MAX),
         Verdict::MissingDependencies => {}
     }
     let in_step = known.len() == client_heads.len();
-    if in_step && message.is_none() {
+    if in_step && doc.message.is_none() {
         if known != server_heads {
             reply.changes =
                 cached.doc.automerge().get_changes(&known).iter().map(|c| c.raw_bytes().to_vec().into()).collect();
@@ -397,7 +457,7 @@ fn process_offer(
                 cached.doc.automerge().sync().generate_sync_message(&mut state).map(|m| m.encode().into());
         }
     }
-    Ok((reply, changed))
+    Ok(reply)
 }
 
 /// Persist accepted changes with the document's heads and projections (inside the
