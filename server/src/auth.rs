@@ -72,6 +72,33 @@ impl FromRequest for AuthUser {
     }
 }
 
+/// A bearer token whose signature, issuer and expiry verified, not yet confirmed
+/// against the database: for handlers that open a database call anyway and
+/// confirm it there with [`confirm`] (sync, on every phone's every sync), saving
+/// a second trip to a blocking thread.
+#[derive(Debug)]
+pub struct VerifiedToken(tokens::Claims);
+
+impl VerifiedToken {
+    /// Checks the token's device and person against the database.
+    pub fn confirm(self, conn: &mut DbConnection) -> Result<AuthUser, ApiError> {
+        confirm(conn, self.0)
+    }
+}
+
+impl FromRequest for VerifiedToken {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let claims = req
+            .app_data::<web::Data<AppState>>()
+            .ok_or_else(|| ApiError::internal("application state is not registered"))
+            .and_then(|state| state.keys.verify(&bearer_token(req)?));
+        std::future::ready(claims.map(VerifiedToken))
+    }
+}
+
 fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
     let missing = || ApiError::unauthorized("missing_token", "send an access token as `Authorization: Bearer <token>`");
     let value = req.headers().get(header::AUTHORIZATION).ok_or_else(missing)?.to_str().map_err(|_| missing())?;

@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use sync_core::automerge::ActorId;
 use sync_core::protocol;
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, VerifiedToken};
 use crate::db::mentorships::{self as mentorships_db, Scope as MentorshipScope};
 use crate::domain::Role;
 use crate::error::{ApiError, ErrorBody};
@@ -61,7 +61,7 @@ pub(crate) fn caller(user: &AuthUser) -> Result<Caller, ApiError> {
 #[post("")]
 pub async fn post_sync(
     state: web::Data<AppState>,
-    user: AuthUser,
+    token: VerifiedToken,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
@@ -72,11 +72,11 @@ pub async fn post_sync(
             protocol::CONTENT_TYPE
         )));
     }
-    let caller = caller(&user)?;
     let sync = state.sync.clone();
     let (reply, compact) = state
         .db
         .run(move |conn| {
+            let caller = caller(&token.confirm(conn)?)?;
             let request = protocol::decode_request(&body)
                 .map_err(|e| ApiError::bad_request("malformed_sync_body", e.to_string()))?;
             let outcome = engine::handle(conn, &sync.cache, &caller, request)?;
