@@ -207,12 +207,20 @@ pub fn handle(
                 }
                 None => doc.offered.clone(),
             };
-            let verdict = check_and_apply(cached, caller, candidates);
-            if let Verdict::Accepted(new) = &verdict
-                && !new.is_empty()
-            {
-                changed.push(store_changes(conn, cached, caller, version.is_none(), new)?);
-            }
+            let verdict = match check_and_apply(cached, caller, candidates) {
+                Verdict::Accepted(new) => {
+                    if !new.is_empty() {
+                        changed.push(store_changes(conn, cached, caller, version.is_none(), &new)?);
+                    }
+                    Verdict::Accepted(new)
+                }
+                Verdict::RejectedMidway(refusal) => {
+                    // Reloaded from storage for the reply.
+                    **slot = None;
+                    Verdict::Rejected(refusal)
+                }
+                other => other,
+            };
             written.insert(id, Written { verdict, state });
         }
         projections_db::record_device_sync(conn, &caller.device_id, &caller.org_id, &db::now(), oldest)
@@ -350,6 +358,9 @@ enum Verdict {
     Accepted(Vec<Change>),
     /// Refused; nothing was applied.
     Rejected(WireRejection),
+    /// Refused after Automerge took some of it in: the cached copy must be
+    /// dropped and reloaded from storage.
+    RejectedMidway(WireRejection),
     /// Some dependency is unknown: fall back to Automerge's sync protocol.
     MissingDependencies,
 }
@@ -396,14 +407,14 @@ fn check_and_apply(cached: &mut CachedDoc, caller: &Caller, offered: Vec<Change>
         return Verdict::Rejected(rejection(&violation));
     }
     if let Err(error) = cached.doc.automerge().apply_changes(new.clone()) {
-        return Verdict::Rejected(WireRejection {
+        return Verdict::RejectedMidway(WireRejection {
             path: "/".into(),
             code: "malformed".into(),
             reason: format!("the changes could not be applied: {error}"),
         });
     }
     if let Err(violation) = cached.index.extend(&new) {
-        return Verdict::Rejected(rejection(&violation));
+        return Verdict::RejectedMidway(rejection(&violation));
     }
     Verdict::Accepted(new)
 }
@@ -432,7 +443,7 @@ fn reply_for(
     let client_heads = &doc.client_heads;
     let known: Vec<ChangeHash> = client_heads.iter().copied().filter(|h| cached.doc.has_change(h)).collect();
     match verdict {
-        Verdict::Rejected(refusal) => {
+        Verdict::Rejected(refusal) | Verdict::RejectedMidway(refusal) => {
             // The device keeps its text as a rejection and returns to this version.
             reply.snapshot = Some(cached.doc.save().into());
             reply.rejection = Some(refusal);
