@@ -9,6 +9,7 @@ pub mod me;
 pub mod mentorships;
 pub mod openapi;
 pub mod people;
+pub mod sites;
 pub mod sync;
 
 use actix_web::web::ServiceConfig;
@@ -21,6 +22,7 @@ pub fn config(cfg: &mut ServiceConfig) {
     me::config(cfg);
     mentorships::config(cfg);
     people::config(cfg);
+    sites::config(cfg);
     devices::config(cfg);
     sync::config(cfg);
     documents::config(cfg);

@@ -92,6 +92,8 @@ fn matrix() -> Vec<Row> {
         row(M::GET, "/v1/people/{a_other_mentee}", None, [401, 403, 403, 200, 200]),
         row(M::PATCH, "/v1/people/{a_other_mentee}", Some(r#"{"display_name":"Noor N"}"#), [401, 403, 403, 200, 200]),
         row(M::GET, "/v1/devices", None, [401, 200, 200, 200, 200]),
+        row(M::GET, "/v1/sites", None, [401, 200, 200, 200, 200]),
+        row(M::POST, "/v1/sites", Some(r#"{"name":"Ward {caller}","kind":"ward"}"#), [401, 403, 403, 201, 201]),
         row(M::GET, "/v1/devices?scope=org", None, [401, 403, 403, 200, 200]),
         row(M::GET, "/v1/documents/{a_goal_plan}", None, [401, 200, 200, 404, 404]),
         row(M::GET, "/v1/documents/{a_journal}", None, [401, 200, 404, 404, 404]),

@@ -115,6 +115,8 @@ async fn openapi_document_describes_every_route() {
         ("/v1/people", "post"),
         ("/v1/people/{id}", "get"),
         ("/v1/people/{id}", "patch"),
+        ("/v1/sites", "get"),
+        ("/v1/sites", "post"),
         ("/v1/devices", "get"),
         ("/v1/devices/{id}/revoke", "post"),
         ("/v1/sync", "post"),

@@ -198,3 +198,31 @@ async fn people_are_changed_and_a_leaver_is_deactivated_and_their_phone_wiped() 
         }
     }
 }
+
+#[tokio::test]
+async fn sites_are_added_by_managers_listed_per_organisation_and_used_for_people() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let org = app.seed_org("isle").await;
+        let other = app.seed_org("main").await;
+        let site = json!({ "name": "Harbour View", "kind": "care_home" });
+        let created = json_body(app.post("/v1/sites", Some(org.coordinator.token()), &site).await).await;
+        assert_eq!(created["kind"], "care_home", "{backend}: {created}");
+        assert_error(app.post("/v1/sites", Some(org.admin.token()), &site).await, 409, "site_exists").await;
+        assert_error(app.post("/v1/sites", Some(org.mentor.token()), &site).await, 403, "forbidden").await;
+        let bad = json!({ "name": "Somewhere", "kind": "castle" });
+        assert_error(app.post("/v1/sites", Some(org.admin.token()), &bad).await, 400, "invalid_body").await;
+        // The same name is free in another organisation, and lists stay apart.
+        assert_eq!(app.post("/v1/sites", Some(other.admin.token()), &site).await.status(), 201, "{backend}");
+        let listed = json_body(app.get("/v1/sites", Some(org.mentee.token())).await).await;
+        let names: Vec<&str> = listed.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+        assert_eq!(names.iter().filter(|n| **n == "Harbour View").count(), 1, "{backend}: {listed}");
+
+        let person = json!({
+            "email": "new@isle.example", "display_name": "Ada Okafor", "roles": ["mentee"],
+            "password": "a long enough password", "site_id": created["id"],
+        });
+        let added = json_body(app.post("/v1/people", Some(org.coordinator.token()), &person).await).await;
+        assert_eq!(added["site_id"], created["id"], "{backend}: {added}");
+    }
+}

@@ -38,3 +38,7 @@ pub fn find_by_name(conn: &mut DbConnection, org_id: &str, name: &str) -> QueryR
         .first(conn)
         .optional()
 }
+
+pub fn find_by_org(conn: &mut DbConnection, org_id: &str) -> QueryResult<Vec<Site>> {
+    sites::table.filter(sites::org_id.eq(org_id)).order((sites::name, sites::id)).select(Site::as_select()).load(conn)
+}

@@ -26,14 +26,19 @@ pub fn create_site(
         kind: kind.as_str().to_owned(),
         created_at: db::now(),
     };
-    sites::insert(conn, &site)?;
-    record_audit(
-        conn,
-        org_id,
-        actor,
-        "site.created",
-        AuditObject { kind: "site", id: &site.id },
-        serde_json::json!({ "name": site.name, "kind": site.kind }),
-    )?;
-    Ok(site)
+    crate::db::write_transaction(conn, |conn| {
+        if sites::find_by_name(conn, org_id, &site.name)?.is_some() {
+            return Err(ApiError::conflict("site_exists", "the organisation already has a site of this name"));
+        }
+        sites::insert(conn, &site)?;
+        record_audit(
+            conn,
+            org_id,
+            actor,
+            "site.created",
+            AuditObject { kind: "site", id: &site.id },
+            serde_json::json!({ "name": site.name, "kind": site.kind }),
+        )?;
+        Ok(site)
+    })
 }

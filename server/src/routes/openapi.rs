@@ -29,6 +29,8 @@ use crate::routes;
         routes::people::create_person,
         routes::people::get_person,
         routes::people::update_person,
+        routes::sites::list_sites,
+        routes::sites::create_site,
         routes::devices::list_devices,
         routes::devices::revoke_device,
         routes::sync::post_sync,
