@@ -26,8 +26,9 @@ fn get_routes(pairing: &str) -> Vec<String> {
     ]
 }
 
-/// Every POST the console serves (besides sign-in), for a pairing and a device.
-fn post_routes(pairing: &str, device: &str) -> Vec<String> {
+/// Every POST the console serves (besides sign-in), for a pairing, a device and a
+/// person.
+fn post_routes(pairing: &str, device: &str, person: &str) -> Vec<String> {
     vec![
         "/console/sign-out".into(),
         "/console/people".into(),
@@ -36,6 +37,7 @@ fn post_routes(pairing: &str, device: &str) -> Vec<String> {
         format!("/console/pairings/{pairing}/resume"),
         format!("/console/pairings/{pairing}/end"),
         format!("/console/devices/{device}/revoke"),
+        format!("/console/people/{person}/access"),
     ]
 }
 
@@ -133,7 +135,7 @@ async fn every_console_route_needs_a_console_session() {
                 .unwrap();
             assert_eq!(forged.status(), 303, "{backend}: GET {path} with a made-up session");
         }
-        for path in post_routes(&org.mentorship_id, device) {
+        for path in post_routes(&org.mentorship_id, device, &org.mentee.id) {
             let response = app
                 .client
                 .post(app.url(&path))
@@ -160,7 +162,7 @@ async fn forms_without_the_sessions_csrf_token_are_refused() {
         let console = Console::sign_in(&app, &org.coordinator.email).await;
         let other = Console::sign_in(&app, &org.admin.email).await;
         let device = org.mentee.session.device_id.clone();
-        for path in post_routes(&org.mentorship_id, &device) {
+        for path in post_routes(&org.mentorship_id, &device, &org.mentee.id) {
             let fields: &[(&str, &str)] = &[("reason", "moved on"), ("outcome", "ended")];
             let missing = console.post_raw(&path, fields).await;
             assert_eq!(missing.status(), 403, "{backend}: POST {path} without a token");
@@ -222,7 +224,8 @@ async fn other_organisations_ids_are_not_found() {
             assert_eq!(status, 404, "{backend}: GET {path}");
             assert!(!html.contains("Mia Mentee"), "{backend}: nothing of theirs shows");
         }
-        for path in post_routes(&theirs.mentorship_id, &theirs.mentee.session.device_id).into_iter().skip(3) {
+        let their_routes = post_routes(&theirs.mentorship_id, &theirs.mentee.session.device_id, &theirs.mentee.id);
+        for path in their_routes.into_iter().skip(3) {
             let response = console.post(&path, &[("reason", "not ours"), ("outcome", "ended")]).await;
             assert_eq!(response.status(), 404, "{backend}: POST {path}");
         }
@@ -387,6 +390,19 @@ async fn coordinators_add_people_pair_them_with_warnings_and_manage_pairings() {
         assert_eq!(revoke.status(), 303, "{backend}");
         assert_eq!(location(&revoke), "/console", "{backend}: never redirected off the console");
         assert_eq!(app.get("/v1/me", Some(org.mentor.token())).await.status(), 401, "{backend}");
+
+        // A leaver is deactivated from the people page: their devices stop working.
+        let (_, people) = console.page("/console/people").await;
+        assert!(people.contains(&format!("/console/people/{}/access", org.mentee.id)), "{backend}");
+        assert!(!people.contains(&format!("/console/people/{}/access", org.coordinator.id)), "{backend}: not oneself");
+        let access = format!("/console/people/{}/access", org.mentee.id);
+        assert_eq!(console.post(&access, &[("action", "vanish")]).await.status(), 400, "{backend}");
+        assert_eq!(console.post(&access, &[("action", "deactivate")]).await.status(), 303, "{backend}");
+        let refused = app.get("/v1/me", Some(org.mentee.token())).await;
+        assert_eq!(refused.status(), 401, "{backend}: a deactivated person's device is refused");
+        assert_eq!(console.post(&access, &[("action", "reactivate")]).await.status(), 303, "{backend}");
+        let (_, people) = console.page("/console/people").await;
+        assert!(!people.contains("deactivated"), "{backend}: reactivated");
 
         // Admins see the pages but pairing changes are the coordinator's, as in the API.
         let admin = Console::sign_in(&app, &org.admin.email).await;

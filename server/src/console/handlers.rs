@@ -21,7 +21,7 @@ use super::{charts, events};
 use crate::db::{DbConnection, devices};
 use crate::domain::devices as device_ops;
 use crate::domain::mentorships::{self as mentorship_ops, NewMentorship, Outcome, Transition};
-use crate::domain::people::{self as people_ops, NewPerson};
+use crate::domain::people::{self as people_ops, NewPerson, PersonUpdate};
 use crate::domain::{Email, Role, parse_id, parse_input_date};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -47,6 +47,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .route("/pairings/{id}/end", web::post().to(end_pairing))
         .route("/people", web::get().to(people))
         .route("/people", web::post().to(add_person))
+        .route("/people/{id}/access", web::post().to(set_person_access))
         .route("/devices/{id}/revoke", web::post().to(revoke_device))
         .route("/assets/console.css", web::get().to(stylesheet))
         .route("/assets/console.js", web::get().to(script));
@@ -590,6 +591,44 @@ pub struct RevokeForm {
     csrf: String,
     #[serde(default)]
     return_to: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AccessForm {
+    #[serde(default)]
+    csrf: String,
+    /// `deactivate` or `reactivate`.
+    #[serde(default)]
+    action: String,
+}
+
+/// Deactivates a leaver (revoking their devices, so their phones wipe) or
+/// reactivates someone, with the same rules as `PATCH /v1/people/{id}`.
+async fn set_person_access(
+    state: web::Data<AppState>,
+    user: ConsoleUser,
+    id: web::Path<String>,
+    form: web::Form<AccessForm>,
+) -> Page {
+    user.check_csrf(&form.csrf)?;
+    let id = parse_id("person", &id)?;
+    let active = match form.action.as_str() {
+        "deactivate" => Some(false),
+        "reactivate" => Some(true),
+        _ => None,
+    };
+    state
+        .db
+        .run(move |conn| {
+            // Someone else's id is not found, whatever the form says.
+            crate::db::people::find_by_id(conn, &user.org_id, &id)?.ok_or_else(|| ApiError::not_found("person"))?;
+            let active =
+                active.ok_or_else(|| ApiError::bad_request("invalid_action", "choose deactivate or reactivate"))?;
+            let update = PersonUpdate { active: Some(active), ..PersonUpdate::default() };
+            people_ops::update(conn, &user.org_id, &user.actor(), user.roles, &id, &update)
+        })
+        .await?;
+    Ok(see_other("/console/people"))
 }
 
 async fn revoke_device(

@@ -689,6 +689,7 @@ pub fn people_page(
                 thead { tr {
                     th scope="col" { "Name" } th scope="col" { "Email" } th scope="col" { "Roles" }
                     th scope="col" { "Site" } th scope="col" { "Line manager" } th scope="col" { "Open pairings" }
+                    th scope="col" { "Access" }
                 } }
                 tbody {
                     @for p in &data.people {
@@ -707,6 +708,22 @@ pub fn people_page(
                                 @if as_mentor > 0 && as_mentee > 0 { ", " }
                                 @if as_mentee > 0 { (as_mentee) " as mentee" }
                                 @if as_mentor == 0 && as_mentee == 0 { "—" }
+                            }
+                            td data-label="Access" {
+                                @if p.id == user.person_id || (p.is_admin && !user.roles.admin) {
+                                    "—"
+                                } @else {
+                                    form.inline method="post" action={ "/console/people/" (p.id) "/access" } {
+                                        (csrf_field(&user.csrf_token))
+                                        @if p.is_active() {
+                                            input type="hidden" name="action" value="deactivate";
+                                            button.danger type="submit" aria-label={ "Deactivate " (p.display_name) " and wipe their phones" } { "Deactivate" }
+                                        } @else {
+                                            input type="hidden" name="action" value="reactivate";
+                                            button type="submit" aria-label={ "Reactivate " (p.display_name) } { "Reactivate" }
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
