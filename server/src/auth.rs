@@ -74,7 +74,7 @@ impl FromRequest for AuthUser {
 
 /// A bearer token whose signature, issuer and expiry verified, not yet confirmed
 /// against the database: for handlers that open a database call anyway and
-/// confirm it there with [`confirm`] (sync, on every phone's every sync), saving
+/// confirm it there with [`VerifiedToken::confirm`] (sync, on every phone's every sync), saving
 /// a second trip to a blocking thread.
 #[derive(Debug)]
 pub struct VerifiedToken(tokens::Claims);
