@@ -28,6 +28,9 @@ use crate::store::{StoreError, StoredRejection};
 const MAX_ROUND_TRIPS: u32 = 10;
 
 const CURRENT_ACCOUNT_FILE: &str = "current-account";
+/// Which person's store an email signed in to, so signing in again can keep the
+/// device (and its actor): `{"email": "user id"}`.
+const ACCOUNTS_FILE: &str = "accounts.json";
 const ACCOUNT: &str = "account";
 const ACCESS_TOKEN: &str = "access_token";
 const REFRESH_TOKEN: &str = "refresh_token";
@@ -321,9 +324,46 @@ impl Client {
         format!("{}{path}", self.server_url)
     }
 
-    /// Sign in; registers this device with the server.
+    /// The device this phone was last signed in as for `email`, read from that
+    /// person's store; `None` when there is none or it cannot be read.
+    fn previous_device(&self, email: &str) -> Option<String> {
+        let index: HashMap<String, String> =
+            serde_json::from_slice(&std::fs::read(self.data_dir.join(ACCOUNTS_FILE)).ok()?).ok()?;
+        let user: UserId = index.get(&email_key(email))?.parse().ok()?;
+        let path = self.store_path(user);
+        if !path.exists() {
+            return None;
+        }
+        let store = crate::store::Store::open(&path).ok()?;
+        let account: Account = serde_json::from_str(&store.setting(ACCOUNT).ok()??).ok()?;
+        Some(account.device_id)
+    }
+
+    /// Notes which store `email` signs in to (best effort: without it, the next
+    /// sign-in registers a new device).
+    fn remember_account(&self, email: &str, user: UserId) {
+        let path = self.data_dir.join(ACCOUNTS_FILE);
+        let mut index: HashMap<String, String> =
+            std::fs::read(&path).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).unwrap_or_default();
+        index.insert(email_key(email), user.to_string());
+        let written = serde_json::to_vec(&index).map_err(std::io::Error::other).and_then(|bytes| {
+            let temporary = path.with_extension("json.tmp");
+            std::fs::write(&temporary, bytes)?;
+            std::fs::rename(&temporary, &path)
+        });
+        if let Err(error) = written {
+            tracing::warn!(%error, "could not remember which store this account uses");
+        }
+    }
+
+    /// Sign in; registers this device with the server, or keeps the device this
+    /// phone was signed in as before for the same person (so changes made before
+    /// a forced sign-in, not yet synced, still carry the device's own actor).
     pub fn login(&self, email: &str, password: &str, device_name: &str) -> Result<Account, ClientError> {
-        let body = serde_json::json!({ "email": email, "password": password, "device_name": device_name });
+        let mut body = serde_json::json!({ "email": email, "password": password, "device_name": device_name });
+        if let Some(device_id) = self.previous_device(email) {
+            body["device_id"] = serde_json::Value::String(device_id);
+        }
         let response = send(self.agent.post(&self.url("/v1/auth/login")), Body::Json(&body))?;
         let login: LoginResponse = read_json(response)?;
         let user: UserId = login.user.id.parse().map_err(|e: crate::ids::InvalidId| invalid(e.to_string()))?;
@@ -342,6 +382,7 @@ impl Client {
         store.set_setting(REFRESH_TOKEN, Some(&login.refresh_token))?;
         std::fs::write(self.data_dir.join(CURRENT_ACCOUNT_FILE), user.to_string())
             .map_err(|e| ClientError::Storage { message: e.to_string() })?;
+        self.remember_account(email, user);
         let mut guard = self.lock();
         let signed_in = guard.insert(SignedIn { account: account.clone(), replica });
         // Cache the pairings now, while online, so sessions can be created offline.
@@ -914,6 +955,11 @@ fn wipe(signed_in: &mut SignedIn) -> Result<(), ClientError> {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
     Ok(())
+}
+
+/// Emails as the server compares them.
+fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
 }
 
 fn parse_doc_id(id: &str) -> Result<DocumentId, ClientError> {

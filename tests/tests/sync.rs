@@ -449,3 +449,45 @@ async fn a_document_reads_as_json_only_for_those_who_may_read_it() {
         assert_eq!(app.get(&path, None).await.status().as_u16(), 401, "{backend}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_again_keeps_the_device_so_unsynced_notes_still_sync() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let org = app.seed_org("wold").await;
+        let mentee = Phone::login(&app, &org.mentee.email);
+        let first = mentee.client.account().unwrap();
+        let sid = mentee.client.create_session(&org.mentorship_id, SessionKind::Shadowing, "2026-11-20").unwrap();
+        mentee.client.edit_notes(&sid, 0, 0, "Night shift: learnt the falls protocol").unwrap();
+
+        // Forced to sign in again before syncing (say the refresh token was lost),
+        // then signed out keeping data and in once more: still the same device.
+        let again = mentee.client.login(&org.mentee.email, alongside_tests::PASSWORD, "phone").unwrap();
+        assert_eq!(again.device_id, first.device_id, "{backend}");
+        assert_eq!(again.actor_id, first.actor_id, "{backend}");
+        mentee.client.logout(sync_core::SignOut::KeepData).unwrap();
+        let third = mentee.client.login(&org.mentee.email.to_uppercase(), alongside_tests::PASSWORD, "phone").unwrap();
+        assert_eq!(third.device_id, first.device_id, "{backend}: emails compare as the server does");
+
+        let report = mentee.client.sync().unwrap();
+        assert!(report.rejected.is_empty(), "{backend}: {report:?}");
+        let mentor = Phone::login(&app, &org.mentor.email);
+        mentor.client.sync().unwrap();
+        assert_eq!(mentor.client.session(&sid).unwrap().notes, "Night shift: learnt the falls protocol", "{backend}");
+
+        // A device that is revoked, or someone else's, is never taken over.
+        let login = |device_id: &str| {
+            json!({ "email": org.mentee.email, "password": alongside_tests::PASSWORD,
+                    "device_name": "x", "device_id": device_id })
+        };
+        let other = alongside_tests::json_body(
+            app.post("/v1/auth/login", None, &login(&mentor.client.account().unwrap().device_id)).await,
+        )
+        .await;
+        assert_ne!(other["device"]["id"], mentor.client.account().unwrap().device_id.as_str(), "{backend}");
+        let revoke = format!("/v1/devices/{}/revoke", first.device_id);
+        assert!(app.post(&revoke, Some(org.coordinator.token()), &json!({})).await.status().is_success());
+        let fresh = alongside_tests::json_body(app.post("/v1/auth/login", None, &login(&first.device_id)).await).await;
+        assert_ne!(fresh["device"]["id"], first.device_id.as_str(), "{backend}: a revoked device stays revoked");
+    }
+}

@@ -89,10 +89,26 @@ pub fn login(
     lifetimes: Lifetimes,
     person: Person,
     device_name: &str,
+    previous_device: Option<&str>,
 ) -> Result<Signed, ApiError> {
     let device_name = required_text("device_name", device_name, 100)?;
     crate::db::write_transaction(conn, |conn| {
-        let device = device_ops::register(conn, &person, &device_name)?;
+        // A phone signing in again keeps its device (and actor) when it may:
+        // changes it made before, not yet synced, then still carry its own actor.
+        let kept = match previous_device {
+            Some(id) => devices::find_by_id(conn, id)?
+                .filter(|d| d.person_id == person.id && d.org_id == person.org_id && d.revoked_at.is_none()),
+            None => None,
+        };
+        let resumed = kept.is_some();
+        let device = match kept {
+            Some(device) => {
+                // The new sign-in starts a new refresh family.
+                refresh_tokens::update_revoked_by_device(conn, &device.id, &db::now())?;
+                device
+            }
+            None => device_ops::register(conn, &person, &device_name)?,
+        };
         let tokens = issue_pair(conn, keys, lifetimes, &person, &device, &db::new_id())?;
         record_audit(
             conn,
@@ -100,7 +116,7 @@ pub fn login(
             &Actor { person_id: Some(person.id.clone()), device_id: Some(device.id.clone()) },
             "login",
             AuditObject { kind: "device", id: &device.id },
-            serde_json::json!({ "device_name": device.name }),
+            serde_json::json!({ "device_name": device.name, "resumed": resumed }),
         )?;
         Ok(Signed { person, device, tokens })
     })

@@ -3,6 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::auth::session::{self, Lifetimes, Signed};
@@ -21,6 +22,12 @@ pub struct LoginRequest {
     pub password: String,
     /// Shown in the device list, e.g. "Amara's phone".
     pub device_name: String,
+    /// The device this phone was signed in as before, if it remembers one. It is
+    /// kept (same id, same Automerge actor) when it is this person's and not
+    /// revoked, so changes made before signing in again still sync; otherwise a
+    /// new device is registered.
+    #[serde(default)]
+    pub device_id: Option<Uuid>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -100,7 +107,7 @@ pub async fn login(
     req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let LoginRequest { email, password, device_name } = body.into_inner();
+    let LoginRequest { email, password, device_name, device_id } = body.into_inner();
     let email = Email::parse(&email)?;
     let address = req.peer_addr().map(|addr| addr.ip());
     if let Err(retry_after) = state.limiter.check(email.as_str(), address) {
@@ -112,7 +119,11 @@ pub async fn login(
         session::Verified::Right(person) => {
             let keys = state.keys.clone();
             let lifetimes = lifetimes(&state);
-            let signed = state.db.run(move |conn| session::login(conn, &keys, lifetimes, person, &device_name)).await?;
+            let previous = device_id.map(|id| id.to_string());
+            let signed = state
+                .db
+                .run(move |conn| session::login(conn, &keys, lifetimes, person, &device_name, previous.as_deref()))
+                .await?;
             state.limiter.record_success(email.as_str());
             state.metrics.record_login();
             tracing::info!(person_id = %signed.person.id, device_id = %signed.device.id, "login");
