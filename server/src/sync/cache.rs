@@ -89,8 +89,50 @@ impl DocCache {
     }
 }
 
-/// Lock a slot, carrying on after a panic in another request: the worst case is a
-/// stale entry, which the version check catches up.
+/// Lock a slot, carrying on after a panic in another request. That request may
+/// have stopped halfway through applying changes it never stored, leaving memory
+/// ahead of storage, so the entry is dropped and reloaded from storage.
 pub fn lock(slot: &Slot) -> MutexGuard<'_, Option<CachedDoc>> {
-    slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    slot.lock().unwrap_or_else(|poisoned| {
+        let mut guard = poisoned.into_inner();
+        *guard = None;
+        slot.clear_poison();
+        guard
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sync_core::{DocHeader, DocumentId, Pair};
+
+    #[test]
+    fn an_entry_a_panicking_request_held_is_dropped_and_reloaded() {
+        let cache = DocCache::new(4);
+        let pair = Pair {
+            mentorship_id: sync_core::MentorshipId::new_random(),
+            mentor_id: sync_core::UserId::new_random(),
+            mentee_id: sync_core::UserId::new_random(),
+        };
+        let header = DocHeader::session(DocumentId::new_random(), pair);
+        let slot = cache.slot(header.id);
+        let doc = Document::create(header, sync_core::automerge::ActorId::random()).expect("genesis");
+        *lock(&slot) = Some(CachedDoc {
+            doc,
+            index: ObjectIndex::default(),
+            last_change_id: 7,
+            since_snapshot: 0,
+            projection: None,
+        });
+        let held = slot.clone();
+        let panicked = std::thread::spawn(move || {
+            let _guard = lock(&held);
+            panic!("a request fails halfway");
+        })
+        .join();
+        assert!(panicked.is_err());
+        assert!(slot.is_poisoned());
+        assert!(lock(&slot).is_none(), "memory may be ahead of storage: reload");
+        assert!(!slot.is_poisoned());
+    }
 }
