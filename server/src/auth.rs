@@ -120,6 +120,9 @@ fn confirm(conn: &mut DbConnection, claims: tokens::Claims) -> Result<AuthUser, 
     if device.revoked_at.is_some() {
         return Err(session::device_revoked());
     }
+    if claims.ep != device.session_epoch {
+        return Err(ApiError::unauthorized("signed_out", "this device has signed out since; sign in again"));
+    }
     let person = people::find_by_id(conn, &device.org_id, &device.person_id)?.ok_or_else(invalid)?;
     if !person.is_active() {
         return Err(ApiError::unauthorized("account_deactivated", "this account is not active"));

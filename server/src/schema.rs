@@ -79,6 +79,7 @@ diesel::table! {
         created_at -> Text,
         last_seen_at -> Nullable<Text>,
         revoked_at -> Nullable<Text>,
+        session_epoch -> Integer,
     }
 }
 

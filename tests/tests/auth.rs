@@ -132,12 +132,15 @@ async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
 }
 
 #[tokio::test]
-async fn logout_stops_the_devices_refresh_tokens() {
+async fn logout_stops_the_devices_refresh_and_access_tokens() {
     for (app, _, _) in app_with_mentee().await {
         let session = app.login("sam.mentee@harbour.example", PASSWORD, "phone").await;
         let other = app.login("sam.mentee@harbour.example", PASSWORD, "tablet").await;
         let logout = app.post("/v1/auth/logout", Some(&session.access_token), &json!({})).await;
         assert_eq!(logout.status(), 204, "{}", app.backend);
+        // A shared phone: the token of the person who signed out works no more.
+        assert_error(app.get("/v1/me", Some(&session.access_token)).await, 401, "signed_out").await;
+        assert_eq!(app.get("/v1/me", Some(&other.access_token)).await.status(), 200, "the tablet is unaffected");
         let refresh = app.post("/v1/auth/refresh", None, &json!({ "refresh_token": session.refresh_token })).await;
         assert_error(refresh, 401, "invalid_refresh_token").await;
         let unaffected = app.post("/v1/auth/refresh", None, &json!({ "refresh_token": other.refresh_token })).await;

@@ -162,10 +162,11 @@ pub fn refresh(
     }
 }
 
-/// Revokes every refresh token of the device.
+/// Revokes every refresh token of the device and ends its access tokens.
 pub fn logout(conn: &mut DbConnection, device: &Device, actor: &Actor) -> Result<(), ApiError> {
     crate::db::write_transaction(conn, |conn| {
         refresh_tokens::update_revoked_by_device(conn, &device.id, &db::now())?;
+        devices::update_next_epoch(conn, &device.id)?;
         record_audit(
             conn,
             &device.org_id,
@@ -231,6 +232,7 @@ fn issue_pair(
         roles: person.roles().to_list(),
         device_id: &device.id,
         actor_id: &device.actor_id,
+        session_epoch: device.session_epoch,
     })?;
     Ok(TokenPair { access_token, refresh_token, expires_in: keys.access_ttl().as_secs() })
 }

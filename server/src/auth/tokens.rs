@@ -38,6 +38,10 @@ pub struct Claims {
     pub iat: u64,
     pub exp: u64,
     pub jti: String,
+    /// The device's session epoch at issue; a sign-out moves the device on, which
+    /// ends this token before it expires.
+    #[serde(default)]
+    pub ep: i32,
 }
 
 /// Signing and verification keys plus the pinned validation rules.
@@ -111,6 +115,7 @@ impl JwtKeys {
             iat,
             exp: iat + self.access_ttl.as_secs(),
             jti: uuid::Uuid::new_v4().to_string(),
+            ep: subject.session_epoch,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(ApiError::internal)
     }
@@ -136,6 +141,7 @@ pub struct AccessSubject<'a> {
     pub roles: Vec<Role>,
     pub device_id: &'a str,
     pub actor_id: &'a str,
+    pub session_epoch: i32,
 }
 
 fn load_or_create_secret(data_dir: &Path) -> Result<SecretString, SecretError> {

@@ -18,6 +18,8 @@ pub struct Device {
     pub created_at: String,
     pub last_seen_at: Option<String>,
     pub revoked_at: Option<String>,
+    /// Access tokens carry the epoch they were issued in; signing out moves on.
+    pub session_epoch: i32,
 }
 
 pub fn insert(conn: &mut DbConnection, device: &Device) -> QueryResult<()> {
@@ -72,4 +74,9 @@ pub fn update_last_seen(conn: &mut DbConnection, id: &str, now: &str, since: &st
     )
     .set(devices::last_seen_at.eq(now))
     .execute(conn)
+}
+
+/// Ends every access token issued to the device so far (see `session_epoch`).
+pub fn update_next_epoch(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+    diesel::update(devices::table.find(id)).set(devices::session_epoch.eq(devices::session_epoch + 1)).execute(conn)
 }

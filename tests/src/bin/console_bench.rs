@@ -129,6 +129,7 @@ fn seed_large(conn: &mut DbConnection, pairings: usize) -> Result<String, ApiErr
             created_at: stamp.clone(),
             last_seen_at: Some(stamp.clone()),
             revoked_at: None,
+            session_epoch: 0,
         };
         for (n, mentor) in mentors.iter().enumerate() {
             let phone = device(mentor);
