@@ -62,14 +62,23 @@ impl FromRequest for AuthUser {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer_token(req);
+        let verified = verify_bearer(req);
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::internal("application state is not registered"))?;
-            let claims = state.keys.verify(&token?)?;
+            let (state, VerifiedToken(claims)) = verified?;
             state.db.run(move |conn| confirm(conn, claims)).await
         })
     }
+}
+
+/// The application state and the request's bearer token, verified (signature,
+/// issuer, expiry) but not yet confirmed against the database.
+fn verify_bearer(req: &HttpRequest) -> Result<(web::Data<AppState>, VerifiedToken), ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal("application state is not registered"))?;
+    let claims = state.keys.verify(&bearer_token(req)?)?;
+    Ok((state, VerifiedToken(claims)))
 }
 
 /// A bearer token whose signature, issuer and expiry verified, not yet confirmed
@@ -91,11 +100,7 @@ impl FromRequest for VerifiedToken {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let claims = req
-            .app_data::<web::Data<AppState>>()
-            .ok_or_else(|| ApiError::internal("application state is not registered"))
-            .and_then(|state| state.keys.verify(&bearer_token(req)?));
-        std::future::ready(claims.map(VerifiedToken))
+        std::future::ready(verify_bearer(req).map(|(_, token)| token))
     }
 }
 
