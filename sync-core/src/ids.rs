@@ -201,6 +201,14 @@ impl DocHeader {
         }
     }
 
+    /// The owner of a private document; `None` for pair documents.
+    pub fn owner_id(&self) -> Option<UserId> {
+        match self.scope {
+            Scope::Owner { owner_id } => Some(owner_id),
+            Scope::Pair { .. } => None,
+        }
+    }
+
     /// Whether the kind and the scope fit together (sessions and goal plans belong
     /// to pairs, journals to one owner, derived ids match their owner).
     pub fn is_consistent(&self) -> bool {

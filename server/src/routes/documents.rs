@@ -59,15 +59,11 @@ pub async fn get_document(
     let sync = state.sync.clone();
     let doc = state.db.run(move |conn| engine::document_view(conn, &sync.cache, &caller, id)).await?;
     let header = doc.header;
-    let owner_id = match header.scope {
-        sync_core::Scope::Owner { owner_id } => Some(owner_id.0),
-        sync_core::Scope::Pair { .. } => None,
-    };
     Ok(HttpResponse::Ok().json(DocumentResponse {
         id: header.id.0,
         kind: header.kind.as_str().to_owned(),
         mentorship_id: header.mentorship_id().map(|m| m.0),
-        owner_id,
+        owner_id: header.owner_id().map(|o| o.0),
         heads: doc.heads,
         view: doc.view,
     }))

@@ -484,10 +484,7 @@ fn store_changes(
     let id = header.id.to_string();
     let now = db::now();
     let mentorship_id = header.mentorship_id().map(|m| m.to_string());
-    let owner_id = match header.scope {
-        Scope::Owner { owner_id } => Some(owner_id),
-        Scope::Pair { .. } => None,
-    };
+    let owner_id = header.owner_id();
     if is_new {
         let header_json = serde_json::to_string(&header).map_err(ApiError::internal)?;
         let owner = owner_id.map(|o| o.to_string());
