@@ -357,7 +357,7 @@ async fn pause_pairing(
 ) -> Page {
     user.check_csrf(&form.csrf)?;
     // The console asks for a reason (the API leaves it optional).
-    let reason = mentorship_ops::end_reason(&form.reason)?;
+    let reason = mentorship_ops::reason(&form.reason)?;
     transition(state, user, id.into_inner(), Transition::Pause { reason: Some(reason) }).await
 }
 
@@ -397,7 +397,7 @@ async fn end_pairing(
             );
         }
     };
-    let reason = mentorship_ops::end_reason(&form.reason)?;
+    let reason = mentorship_ops::reason(&form.reason)?;
     transition(state, user, id.into_inner(), Transition::End { reason, outcome }).await
 }
 

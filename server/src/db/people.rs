@@ -80,20 +80,6 @@ pub struct PersonChanges {
     pub deactivated_at: Option<Option<String>>,
 }
 
-impl PersonChanges {
-    pub fn is_empty(&self) -> bool {
-        self.display_name.is_none()
-            && self.is_mentee.is_none()
-            && self.is_mentor.is_none()
-            && self.is_coordinator.is_none()
-            && self.is_admin.is_none()
-            && self.line_manager_id.is_none()
-            && self.site_id.is_none()
-            && self.start_date.is_none()
-            && self.deactivated_at.is_none()
-    }
-}
-
 pub fn update(conn: &mut DbConnection, org_id: &str, id: &str, changes: &PersonChanges) -> QueryResult<usize> {
     diesel::update(people::table.filter(people::org_id.eq(org_id)).filter(people::id.eq(id))).set(changes).execute(conn)
 }

@@ -281,17 +281,14 @@ pub fn transition(
     })
 }
 
-/// Validates an end reason.
-pub fn end_reason(reason: &str) -> Result<String, ApiError> {
+/// Validates why a pairing is paused or ended.
+pub fn reason(reason: &str) -> Result<String, ApiError> {
     required_text("reason", reason, 1000)
 }
 
-/// Validates a pause reason; empty means none given.
-pub fn pause_reason(reason: Option<&str>) -> Result<Option<String>, ApiError> {
-    match reason.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(reason) => required_text("reason", reason, 1000).map(Some),
-    }
+/// Validates an optional pause reason; empty means none given.
+pub fn optional_reason(text: Option<&str>) -> Result<Option<String>, ApiError> {
+    text.filter(|t| !t.trim().is_empty()).map(reason).transpose()
 }
 
 /// One pairing with names.

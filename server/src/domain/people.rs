@@ -209,6 +209,20 @@ pub fn update(
             Some(true) if !current.is_active() => Some(None),
             _ => None,
         };
+        let fields: Vec<&str> = [
+            ("display_name", display_name.is_some()),
+            ("roles", roles.is_some()),
+            ("line_manager_id", update.line_manager_id.is_some()),
+            ("site_id", update.site_id.is_some()),
+            ("start_date", start_date.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, changed)| changed.then_some(name))
+        .collect();
+        if fields.is_empty() && deactivated_at.is_none() {
+            // Nothing to change (reactivating someone active, say).
+            return Ok(current);
+        }
         let changes = people::PersonChanges {
             display_name: display_name.clone(),
             is_mentee: roles.map(|r| r.mentee),
@@ -220,25 +234,11 @@ pub fn update(
             start_date: start_date.clone(),
             deactivated_at: deactivated_at.clone(),
         };
-        if !changes.is_empty() {
-            people::update(conn, org_id, id, &changes)?;
-        }
+        people::update(conn, org_id, id, &changes)?;
         if matches!(deactivated_at, Some(Some(_))) {
             // A leaver's phones wipe on their next sync.
             for device in devices::find_by_person(conn, org_id, id)? {
                 super::devices::revoke(conn, &device, actor)?;
-            }
-        }
-        let mut fields = Vec::new();
-        for (name, changed) in [
-            ("display_name", changes.display_name.is_some()),
-            ("roles", roles.is_some()),
-            ("line_manager_id", changes.line_manager_id.is_some()),
-            ("site_id", changes.site_id.is_some()),
-            ("start_date", changes.start_date.is_some()),
-        ] {
-            if changed {
-                fields.push(name);
             }
         }
         let action = match deactivated_at {
@@ -246,16 +246,14 @@ pub fn update(
             Some(None) => "person.reactivated",
             None => "person.updated",
         };
-        if !fields.is_empty() || deactivated_at.is_some() {
-            record_audit(
-                conn,
-                org_id,
-                actor,
-                action,
-                AuditObject { kind: "person", id },
-                serde_json::json!({ "fields": fields, "roles": roles.map(Roles::to_list) }),
-            )?;
-        }
+        record_audit(
+            conn,
+            org_id,
+            actor,
+            action,
+            AuditObject { kind: "person", id },
+            serde_json::json!({ "fields": fields, "roles": roles.map(Roles::to_list) }),
+        )?;
         people::find_by_id(conn, org_id, id)?.ok_or_else(|| ApiError::not_found("person"))
     })
 }

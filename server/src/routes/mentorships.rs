@@ -160,7 +160,7 @@ pub async fn pause_mentorship(
             ApiError::bad_request("invalid_json", format!("the request body is not a valid pause request: {e}"))
         })?
     };
-    let reason = ops::pause_reason(request.reason.as_deref())?;
+    let reason = ops::optional_reason(request.reason.as_deref())?;
     apply(state, user, id.into_inner(), Transition::Pause { reason }).await
 }
 
@@ -209,6 +209,6 @@ pub async fn end_mentorship(
 ) -> Result<HttpResponse, ApiError> {
     user.require_any(&[Role::Coordinator])?;
     let body = body.into_inner();
-    let transition = Transition::End { reason: ops::end_reason(&body.reason)?, outcome: body.outcome };
+    let transition = Transition::End { reason: ops::reason(&body.reason)?, outcome: body.outcome };
     apply(state, user, id.into_inner(), transition).await
 }
