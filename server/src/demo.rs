@@ -24,13 +24,38 @@ use sync_core::{
 use time::{Date, Duration};
 
 use crate::db::people::Person;
-use crate::db::{self, DbConnection, organisations, people};
+use crate::db::{DbConnection, DbError, organisations, people};
 use crate::domain::mentorships::{self as mentorship_ops, MentorshipView, NewMentorship};
 use crate::domain::people::NewPerson;
-use crate::domain::{self, Actor, Role, SiteKind};
-use crate::error::ApiError;
+use crate::domain::{self, Actor, DomainError, Role, SiteKind};
+use crate::model::{Day, OrgId, PersonId};
+use crate::sync::SyncError;
 use crate::sync::cache::DocCache;
 use crate::sync::engine::{self, Caller};
+
+/// Why the demo organisation could not be seeded.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    /// Something in the demo data that should never fail did.
+    #[error("the demo data could not be written: {0}")]
+    Broken(String),
+}
+
+impl From<DbError> for DemoError {
+    fn from(error: DbError) -> Self {
+        Self::Domain(error.into())
+    }
+}
+
+impl From<diesel::result::Error> for DemoError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Domain(error.into())
+    }
+}
 
 pub const ORG_NAME: &str = "Riverside Care";
 /// Shared by every demo account; printed with the logins. Demo data only.
@@ -147,7 +172,7 @@ pub struct DemoLogin {
 /// What `demo` prints.
 #[derive(Debug, Clone)]
 pub struct DemoLogins {
-    pub org_id: String,
+    pub org_id: OrgId,
     /// False when the organisation already existed.
     pub created: bool,
     pub password: &'static str,
@@ -155,7 +180,7 @@ pub struct DemoLogins {
 }
 
 /// Creates the demo organisation unless it exists, in one transaction.
-pub fn seed(conn: &mut DbConnection) -> Result<DemoLogins, ApiError> {
+pub fn seed(conn: &mut DbConnection) -> Result<DemoLogins, DemoError> {
     let logins = PEOPLE.iter().map(|p| DemoLogin { email: p.email, name: p.name, roles: p.roles }).collect();
     if let Some(org) = organisations::find_by_name(conn, ORG_NAME)? {
         return Ok(DemoLogins { org_id: org.id, created: false, password: PASSWORD, logins });
@@ -164,12 +189,12 @@ pub fn seed(conn: &mut DbConnection) -> Result<DemoLogins, ApiError> {
     Ok(DemoLogins { org_id, created: true, password: PASSWORD, logins })
 }
 
-fn create(conn: &mut DbConnection) -> Result<String, ApiError> {
+fn create(conn: &mut DbConnection) -> Result<OrgId, DemoError> {
     let actor = Actor::system();
     let org = domain::organisations::create(conn, ORG_NAME)?;
-    let care_home = domain::organisations::create_site(conn, &org.id, &actor, CARE_HOME, SiteKind::CareHome)?;
-    let community = domain::organisations::create_site(conn, &org.id, &actor, COMMUNITY_TEAM, SiteKind::CommunityTeam)?;
-    let today = db::today();
+    let care_home = domain::organisations::create_site(conn, org.id, &actor, CARE_HOME, SiteKind::CareHome)?;
+    let community = domain::organisations::create_site(conn, org.id, &actor, COMMUNITY_TEAM, SiteKind::CommunityTeam)?;
+    let today = Day::today().date();
     let started = |mentee_email: &str| {
         PAIRINGS.iter().find(|(_, mentee, _)| *mentee == mentee_email).map(|(_, _, days)| today - Duration::days(*days))
     };
@@ -177,14 +202,14 @@ fn create(conn: &mut DbConnection) -> Result<String, ApiError> {
     for person in PEOPLE {
         let line_manager_id = match person.line_manager {
             Some(email) => {
-                Some(people::find_by_email(conn, email)?.ok_or_else(|| ApiError::not_found("line manager"))?.id)
+                Some(people::find_by_email(conn, email)?.ok_or(DomainError::not_found("line manager"))?.id)
             }
             None => None,
         };
-        let site_id = if person.site == CARE_HOME { &care_home.id } else { &community.id };
+        let site_id = if person.site == CARE_HOME { care_home.id } else { community.id };
         domain::people::create(
             conn,
-            &org.id,
+            org.id,
             &actor,
             &NewPerson {
                 email: person.email.to_owned(),
@@ -192,8 +217,8 @@ fn create(conn: &mut DbConnection) -> Result<String, ApiError> {
                 roles: person.roles.to_vec(),
                 password: PASSWORD.to_owned(),
                 line_manager_id,
-                site_id: Some(site_id.clone()),
-                start_date: started(person.email).map(db::date_text),
+                site_id: Some(site_id),
+                start_date: started(person.email).map(|date| Day::from(date).to_string()),
             },
         )?;
     }
@@ -203,13 +228,13 @@ fn create(conn: &mut DbConnection) -> Result<String, ApiError> {
         let mentor = person(conn, mentor)?;
         let mentee = person(conn, mentee)?;
         let new = NewMentorship {
-            mentor_id: mentor.id.clone(),
-            mentee_id: mentee.id.clone(),
-            started_on: Some(today - Duration::days(*days)),
+            mentor_id: mentor.id,
+            mentee_id: mentee.id,
+            started_on: Some(Day::from(today - Duration::days(*days))),
             site_id: None,
             programme_id: None,
         };
-        let (pairing, _) = mentorship_ops::create(conn, &org.id, &actor, &new)?;
+        let (pairing, _) = mentorship_ops::create(conn, org.id, &actor, &new)?;
         let mentor_phone = phones.of(conn, &mentor)?;
         let mentee_phone = phones.of(conn, &mentee)?;
         let history = PairHistory { pairing: &pairing, mentor: &mentor_phone, mentee: &mentee_phone, today };
@@ -218,13 +243,13 @@ fn create(conn: &mut DbConnection) -> Result<String, ApiError> {
     Ok(org.id)
 }
 
-fn person(conn: &mut DbConnection, email: &str) -> Result<Person, ApiError> {
-    people::find_by_email(conn, email)?.ok_or_else(|| ApiError::not_found("person"))
+fn person(conn: &mut DbConnection, email: &str) -> Result<Person, DemoError> {
+    Ok(people::find_by_email(conn, email)?.ok_or(DomainError::not_found("person"))?)
 }
 
 /// Something in the demo data that should never fail.
-fn broken(what: impl std::fmt::Display) -> ApiError {
-    ApiError::internal(format!("the demo data could not be written: {what}"))
+fn broken(what: impl std::fmt::Display) -> DemoError {
+    DemoError::Broken(what.to_string())
 }
 
 /// A demo person's phone: a registered device and what its syncs are made as.
@@ -235,21 +260,21 @@ struct Phone {
 }
 
 #[derive(Default)]
-struct Phones(HashMap<String, Phone>);
+struct Phones(HashMap<PersonId, Phone>);
 
 impl Phones {
     /// The person's phone, registered on first use.
-    fn of(&mut self, conn: &mut DbConnection, person: &Person) -> Result<Phone, ApiError> {
+    fn of(&mut self, conn: &mut DbConnection, person: &Person) -> Result<Phone, DemoError> {
         if let Some(phone) = self.0.get(&person.id) {
             return Ok(phone.clone());
         }
         let first_name = person.display_name.split_whitespace().next().unwrap_or("My");
         let device = domain::devices::register(conn, person, &format!("{first_name}'s phone"))?;
-        let user: UserId = person.id.parse().map_err(broken)?;
+        let user = person.id;
         let actor = ActorId::from(hex::decode(&device.actor_id).map_err(broken)?);
         let phone =
-            Phone { caller: Caller { person: user, org_id: person.org_id.clone(), device_id: device.id, actor }, user };
-        self.0.insert(person.id.clone(), phone.clone());
+            Phone { caller: Caller { person: user, org_id: person.org_id, device_id: device.id, actor }, user };
+        self.0.insert(person.id, phone.clone());
         Ok(phone)
     }
 }
@@ -261,7 +286,7 @@ fn sync(
     phone: &Phone,
     doc: &mut Document,
     since: &[ChangeHash],
-) -> Result<(), ApiError> {
+) -> Result<(), DemoError> {
     let heads = doc.heads();
     let changes = doc.automerge().get_changes(since).iter().map(|c| c.raw_bytes().to_vec().into()).collect();
     let offer = DocOffer { header: *doc.header(), heads: protocol::heads_to_wire(&heads), changes, sync_message: None };
@@ -365,15 +390,15 @@ impl PairHistory<'_> {
         plan
     }
 
-    fn pair(&self) -> Result<Pair, ApiError> {
+    fn pair(&self) -> Result<Pair, DemoError> {
         Ok(Pair {
-            mentorship_id: self.pairing.id.parse().map_err(broken)?,
+            mentorship_id: self.pairing.id,
             mentor_id: self.mentor.user,
             mentee_id: self.mentee.user,
         })
     }
 
-    fn write(&self, conn: &mut DbConnection, cache: &DocCache, days: i64) -> Result<(), ApiError> {
+    fn write(&self, conn: &mut DbConnection, cache: &DocCache, days: i64) -> Result<(), DemoError> {
         let pair = self.pair()?;
         let started = self.today - Duration::days(days);
         let plan = Self::plan(days);
@@ -390,7 +415,8 @@ impl PairHistory<'_> {
             documents: Vec::new(),
             oldest_unsynced_secs: behind.and_then(|age| u64::try_from(age.whole_seconds()).ok()),
         };
-        engine::handle(conn, cache, &self.mentee.caller, request).map(drop)
+        engine::handle(conn, cache, &self.mentee.caller, request)?;
+        Ok(())
     }
 
     fn write_session(
@@ -401,8 +427,8 @@ impl PairHistory<'_> {
         started: Date,
         index: usize,
         session: &DemoSession,
-    ) -> Result<(), ApiError> {
-        let date = db::date_text(started + Duration::days(session.day));
+    ) -> Result<(), DemoError> {
+        let date = Day::from(started + Duration::days(session.day)).to_string();
         let header = DocHeader::session(DocumentId::new_random(), pair);
         let (mentor, mentee) = (pair.mentor_id, pair.mentee_id);
         let mut doc = Document::create(header, self.mentor.caller.actor.clone()).map_err(broken)?;
@@ -425,7 +451,7 @@ impl PairHistory<'_> {
         doc.set_feedback(mentor, STRENGTHS[index % STRENGTHS.len()], DEVELOPMENT[index % DEVELOPMENT.len()])
             .map_err(broken)?;
         if let Some(action) = &session.action {
-            let due = db::date_text(started + Duration::days(session.day + action.due_in_days));
+            let due = Day::from(started + Duration::days(session.day + action.due_in_days)).to_string();
             let id = doc.add_action(mentor, action.text, mentee, Some(&due)).map_err(broken)?;
             if action.done {
                 doc.set_action_done(mentor, &id, true).map_err(broken)?;
@@ -467,11 +493,11 @@ impl PairHistory<'_> {
         pair: Pair,
         started: Date,
         days: i64,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), DemoError> {
         let mut doc = Document::create(DocHeader::goal_plan(pair), self.mentor.caller.actor.clone()).map_err(broken)?;
         let genesis = doc.heads();
         for (title, category, target) in GOALS.iter().take(if days < 14 { 2 } else { GOALS.len() }) {
-            let target_date = db::date_text(started + Duration::days(*target));
+            let target_date = Day::from(started + Duration::days(*target)).to_string();
             let id = doc.add_goal(pair.mentor_id, title, *category, Some(&target_date)).map_err(broken)?;
             let status = if days >= target + 7 {
                 GoalStatus::Achieved

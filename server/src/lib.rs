@@ -30,6 +30,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod metrics;
+pub mod model;
 pub mod routes;
 pub mod schema;
 pub mod state;
@@ -53,7 +54,7 @@ use crate::db::{Backend, Db, DbError};
 use crate::error::{ApiError, ErrorBody};
 use crate::metrics::Metrics;
 use crate::state::AppState;
-use crate::sync::SyncState;
+use crate::sync::SyncHub;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -101,7 +102,7 @@ impl Application {
             .map_err(|source| StartError::Bind { address: settings.bind.clone(), source })?;
         let port = listener.local_addr()?.port();
 
-        let sync = Arc::new(SyncState::new());
+        let sync = Arc::new(SyncHub::new());
         if db.backend() == Backend::Postgres {
             sync.notifier.listen_to_postgres(settings.database_url.clone());
         }

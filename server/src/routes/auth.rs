@@ -3,13 +3,13 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::auth::session::{self, Lifetimes, Signed};
+use crate::auth::sign_in::{self, DeviceLogin, Lifetimes};
 use crate::db::devices;
-use crate::domain::{Email, Role, required_text};
+use crate::domain::{DomainError, Email, Role, required_text};
 use crate::error::{ApiError, ErrorBody};
+use crate::model::{DeviceId, OrgId, PersonId};
 use crate::state::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
@@ -27,7 +27,8 @@ pub struct LoginRequest {
     /// revoked, so changes made before signing in again still sync; otherwise a
     /// new device is registered.
     #[serde(default)]
-    pub device_id: Option<Uuid>,
+    #[schema(value_type = Option<Uuid>)]
+    pub device_id: Option<DeviceId>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -38,8 +39,10 @@ pub struct RefreshRequest {
 /// The signed-in person.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SignedInUser {
-    pub id: String,
-    pub org_id: String,
+    #[schema(value_type = Uuid)]
+    pub id: PersonId,
+    #[schema(value_type = Uuid)]
+    pub org_id: OrgId,
     pub email: String,
     pub display_name: String,
     pub roles: Vec<Role>,
@@ -48,7 +51,8 @@ pub struct SignedInUser {
 /// The device the tokens are bound to.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SignedInDevice {
-    pub id: String,
+    #[schema(value_type = Uuid)]
+    pub id: DeviceId,
     pub name: String,
     /// Automerge actor id this device must write with.
     pub actor_id: String,
@@ -67,8 +71,8 @@ pub struct TokenResponse {
     pub device: SignedInDevice,
 }
 
-impl From<Signed> for TokenResponse {
-    fn from(signed: Signed) -> Self {
+impl From<DeviceLogin> for TokenResponse {
+    fn from(signed: DeviceLogin) -> Self {
         Self {
             access_token: signed.tokens.access_token,
             refresh_token: signed.tokens.refresh_token,
@@ -115,23 +119,20 @@ pub async fn login(
         return Err(ApiError::TooManyRequests { retry_after });
     }
     required_text("device_name", &device_name, 100)?;
-    match session::verify(&state.db, &email, password).await? {
-        session::Verified::Right(person) => {
+    match sign_in::verify(&state.db, &email, password).await? {
+        sign_in::Verified::Right(person) => {
             let keys = state.keys.clone();
             let lifetimes = lifetimes(&state);
-            let previous = device_id.map(|id| id.to_string());
-            let signed = state
-                .db
-                .run(move |conn| session::login(conn, &keys, lifetimes, person, &device_name, previous.as_deref()))
-                .await?;
+            let signed =
+                state.db.run(move |conn| sign_in::login(conn, &keys, lifetimes, person, &device_name, device_id)).await?;
             state.limiter.record_success(email.as_str());
             state.metrics.record_login();
             tracing::info!(person_id = %signed.person.id, device_id = %signed.device.id, "login");
             Ok(HttpResponse::Ok().json(TokenResponse::from(signed)))
         }
         verdict => {
-            if let session::Verified::Wrong(person) = verdict {
-                state.db.run(move |conn| session::record_failed_login(conn, &person)).await?;
+            if let sign_in::Verified::Wrong(person) = verdict {
+                state.db.run(move |conn| sign_in::record_failed_login(conn, &person)).await?;
             }
             state.limiter.record_failure(email.as_str(), address);
             state.metrics.record_login_failure();
@@ -154,7 +155,7 @@ pub async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>
     let keys = state.keys.clone();
     let lifetimes = lifetimes(&state);
     let presented = body.into_inner().refresh_token;
-    let signed = state.db.run(move |conn| session::refresh(conn, &keys, lifetimes, &presented)).await?;
+    let signed = state.db.run(move |conn| sign_in::refresh(conn, &keys, lifetimes, &presented)).await?;
     Ok(HttpResponse::Ok().json(TokenResponse::from(signed)))
 }
 
@@ -172,9 +173,10 @@ pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
     state
         .db
         .run(move |conn| {
-            let device = devices::find_by_id(conn, &user.device_id)?.ok_or_else(|| ApiError::not_found("device"))?;
-            session::logout(conn, &device, &user.actor())
+            let device = devices::find_by_id(conn, user.device_id)?.ok_or(DomainError::not_found("device"))?;
+            sign_in::logout(conn, &device, &user.actor())
         })
-        .await?;
+        .await
+        .map_err(ApiError::from)?;
     Ok(HttpResponse::NoContent().finish())
 }
