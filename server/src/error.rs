@@ -282,3 +282,36 @@ pub fn json_error(error: actix_web::error::JsonPayloadError) -> ApiError {
         other => ApiError::bad_request("invalid_json", format!("the request body could not be read: {other}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds_and_is_never_zero() {
+        assert_eq!(retry_after_seconds(Duration::from_millis(1500)), 2);
+        assert_eq!(retry_after_seconds(Duration::from_secs(3)), 3);
+        assert_eq!(retry_after_seconds(Duration::ZERO), 1);
+    }
+
+    #[test]
+    fn layer_errors_keep_their_codes_at_the_edge() {
+        let cases: [(ApiError, StatusCode, &str); 6] = [
+            (DomainError::not_found("mentor").into(), StatusCode::NOT_FOUND, "not_found"),
+            (DomainError::invalid("invalid_date", "no").into(), StatusCode::BAD_REQUEST, "invalid_date"),
+            (DomainError::conflict("own_access", "no").into(), StatusCode::CONFLICT, "own_access"),
+            (DomainError::forbidden("no").into(), StatusCode::FORBIDDEN, "forbidden"),
+            (SyncError::NotFound.into(), StatusCode::NOT_FOUND, "not_found"),
+            (SignInError::DeviceRevoked.into(), StatusCode::UNAUTHORIZED, "device_revoked"),
+        ];
+        for (error, status, code) in cases {
+            assert_eq!((error.status_code(), error.code()), (status, code), "{error}");
+        }
+        let unique = diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            Box::new("duplicate".to_owned()),
+        );
+        assert_eq!(ApiError::from(DomainError::from(unique)).code(), "conflict");
+        assert_eq!(sentence("the email is taken"), "The email is taken.");
+    }
+}

@@ -27,7 +27,7 @@ async fn coordinator_pairs_people_and_is_warned_about_line_managers_and_full_loa
                         roles: vec![Role::Mentee],
                         password: PASSWORD.to_owned(),
                         // The mentor manages the first one.
-                        line_manager_id: (i == 0).then(|| org.mentor.id.clone()),
+                        line_manager_id: (i == 0).then(|| org.mentor.id.parse().unwrap()),
                         site_id: None,
                         start_date: Some("2025-03-03".to_owned()),
                     },
