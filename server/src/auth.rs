@@ -119,7 +119,7 @@ fn confirm(conn: &mut DbConnection, claims: tokens::Claims) -> Result<AuthUser, 
     if device.revoked_at.is_some() {
         return Err(sign_in::SignInError::DeviceRevoked.into());
     }
-    if claims.ep != device.session_epoch {
+    if claims.ep != device.sign_in_epoch {
         return Err(ApiError::unauthorized("signed_out", "this device has signed out since; sign in again"));
     }
     let person = people::find_by_id(conn, device.org_id, device.person_id)?.ok_or_else(invalid)?;

@@ -266,7 +266,7 @@ fn issue_pair(
         roles: person.roles().to_list(),
         device_id: device.id,
         actor_id: &device.actor_id,
-        session_epoch: device.session_epoch,
+        sign_in_epoch: device.sign_in_epoch,
     })?;
     Ok(TokenPair { access_token, refresh_token, expires_in: keys.access_ttl().as_secs() })
 }

@@ -37,7 +37,7 @@ pub struct Claims {
     pub iat: u64,
     pub exp: u64,
     pub jti: String,
-    /// The device's session epoch at issue; a sign-out moves the device on, which
+    /// The device's sign-in epoch at issue; a sign-out moves the device on, which
     /// ends this token before it expires.
     #[serde(default)]
     pub ep: i32,
@@ -125,7 +125,7 @@ impl JwtKeys {
             iat,
             exp: iat + self.access_ttl.as_secs(),
             jti: uuid::Uuid::new_v4().to_string(),
-            ep: subject.session_epoch,
+            ep: subject.sign_in_epoch,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(TokenError::Sign)
     }
@@ -149,7 +149,7 @@ pub struct AccessSubject<'a> {
     pub roles: Vec<Role>,
     pub device_id: DeviceId,
     pub actor_id: &'a str,
-    pub session_epoch: i32,
+    pub sign_in_epoch: i32,
 }
 
 fn load_or_create_secret(data_dir: &Path) -> Result<SecretString, SecretError> {

@@ -19,8 +19,10 @@ pub struct Device {
     pub created_at: Timestamp,
     pub last_seen_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
-    /// Access tokens carry the epoch they were issued in; signing out moves on.
-    pub session_epoch: i32,
+    /// Access tokens carry the epoch of the sign-in they were issued in; signing
+    /// out moves on. (The column keeps its first name.)
+    #[diesel(column_name = session_epoch)]
+    pub sign_in_epoch: i32,
 }
 
 pub fn insert(conn: &mut DbConnection, device: &Device) -> QueryResult<()> {
@@ -77,7 +79,7 @@ pub fn update_last_seen(conn: &mut DbConnection, id: DeviceId, now: Timestamp, s
     .execute(conn)
 }
 
-/// Ends every access token issued to the device so far (see `session_epoch`).
+/// Ends every access token issued to the device so far (see `sign_in_epoch`).
 pub fn update_next_epoch(conn: &mut DbConnection, id: DeviceId) -> QueryResult<usize> {
     diesel::update(devices::table.find(id)).set(devices::session_epoch.eq(devices::session_epoch + 1)).execute(conn)
 }

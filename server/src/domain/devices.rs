@@ -54,7 +54,7 @@ pub fn register(conn: &mut DbConnection, person: &Person, name: &str) -> Result<
         created_at: now,
         last_seen_at: Some(now),
         revoked_at: None,
-        session_epoch: 0,
+        sign_in_epoch: 0,
     };
     devices::insert(conn, &device)?;
     Ok(device)

@@ -134,7 +134,7 @@ pub async fn get_live(
         })
         .await?;
     let watches_programme = permissions::watches_programme(user.roles);
-    let (response, mut session, mut messages) =
+    let (response, mut socket, mut messages) =
         actix_ws::handle(&req, stream).map_err(|e| ApiError::bad_request("not_websocket", e.to_string()))?;
     let mut events = state.sync.notifier.subscribe();
     // Live events carry ids as text (they also cross processes through pg_notify).
@@ -165,23 +165,23 @@ pub async fn get_live(
                     } else {
                         continue;
                     };
-                    if session.text(text.to_string()).await.is_err() {
+                    if socket.text(text.to_string()).await.is_err() {
                         break;
                     }
                 }
                 message = messages.recv() => match message {
                     Some(Ok(actix_ws::Message::Ping(bytes))) => {
-                        if session.pong(&bytes).await.is_err() { break; }
+                        if socket.pong(&bytes).await.is_err() { break; }
                     }
                     Some(Ok(actix_ws::Message::Close(_))) | None | Some(Err(_)) => break,
                     Some(Ok(_)) => {}
                 },
                 _ = ping.tick() => {
-                    if session.ping(b"").await.is_err() { break; }
+                    if socket.ping(b"").await.is_err() { break; }
                 }
             }
         }
-        let _ = session.close(None).await;
+        let _ = socket.close(None).await;
     });
     Ok(response)
 }
