@@ -1,6 +1,7 @@
 //! The dashboard (`/console`): headline numbers, sessions per week and every
 //! pairing, needing attention first; its live fragment and its chart.
 
+use actix_web::web;
 use maud::{Markup, PreEscaped, html};
 use time::{Date, OffsetDateTime};
 
@@ -14,7 +15,6 @@ use super::queries::{self, Filter};
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::state::AppState;
-use actix_web::web;
 
 /// Everything the dashboard needs, in eight queries whatever the programme's size.
 pub fn load_rows(conn: &mut DbConnection, org_id: &str, today: &str) -> Result<Rows, ApiError> {

@@ -1,6 +1,6 @@
-//! The programme as a coordinator sees it, computed from the rows of
-//! [`super::queries`]: weeks, touchpoints, counts, device sync health and what
-//! needs attention. Pure functions of their input and "now", so the rules are
+//! How each pairing is progressing, as a coordinator sees it, computed from the
+//! rows of [`super::queries`]: weeks, touchpoints, counts, device sync health and
+//! what needs attention. Pure functions of their input and "now", so the rules are
 //! tested without a server.
 //!
 //! Rules (written down because coordinators will ask):
