@@ -9,52 +9,89 @@
 //! reflections cannot reach a page: the only free text from a pair is a summary
 //! it put under `shared` on purpose.
 //!
-//! - [`session`]: sign-in with the argon2 verification and login throttling of
-//!   [`crate::auth`], a server-side session named by a random cookie (stored as its
-//!   SHA-256), a per-session CSRF token checked on every form, and the
-//!   [`session::ConsoleUser`] extractor that re-reads roles on every request.
+//! - [`login`]: sign-in with the argon2 verification and login throttling of
+//!   [`crate::auth`], a server-side login named by a random cookie (stored as its
+//!   SHA-256), a per-login CSRF token, and the [`login::ConsoleUser`] extractor
+//!   that re-reads roles on every request.
+//! - [`csrf`]: the only way a route reads a form ([`csrf::CsrfForm`],
+//!   [`csrf::SignInForm`]), so no form skips its token check.
 //! - [`queries`]: a handful of organisation-wide, set-based reads (never one query
-//!   per pairing) and [`programme`], the pure computation of weeks, touchpoints,
+//!   per pairing) and [`progress`], the pure computation of weeks, touchpoints,
 //!   sync health and "needs attention" from them.
-//! - [`charts`]: SVG charts drawn with plotters.
-//! - [`pages`]: the HTML (maud), [`handlers`]: the routes, [`events`]: the
-//!   server-sent events that make the dashboard live.
+//! - [`layout`]: the page shell, shared widgets and formatting; [`charts`]: SVG
+//!   charts drawn with plotters.
+//! - One module per page, each with its routes, its reads and its HTML:
+//!   [`sign_in`], [`dashboard`], [`pairing`], [`people`], [`devices`] (revoking),
+//!   and [`events`], the server-sent events that make pages live.
+//!
+//! Every route reads its rows inside one `Db::run` and renders (HTML, SVG) only
+//! after that returns, on a blocking thread ([`layout::render`]), so no pooled
+//! connection waits on drawing.
 //!
 //! These routes answer HTML (errors too), not the JSON API's shape, and are not
 //! part of `/openapi.json`.
 
 pub mod charts;
+pub mod csrf;
+pub mod dashboard;
+pub mod devices;
 pub mod error;
 pub mod events;
-pub mod handlers;
-pub mod pages;
-pub mod programme;
+pub mod layout;
+pub mod login;
+pub mod pairing;
+pub mod people;
+pub mod progress;
 pub mod queries;
-pub mod session;
+pub mod sign_in;
 mod store;
 
 use actix_web::http::header;
 use actix_web::middleware::DefaultHeaders;
-use actix_web::web;
+use actix_web::{HttpResponse, web};
 
+use csrf::post;
 pub use error::ConsoleError;
-
-/// Largest form body the console accepts.
-const FORM_LIMIT: usize = 16 * 1024;
 
 /// Registers every console route under `/console`.
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/console")
-            .app_data(
-                web::FormConfig::default()
-                    .limit(FORM_LIMIT)
-                    .error_handler(|error, _req| ConsoleError::bad_form(&error).into()),
-            )
+            .app_data(csrf::forbid_plain_forms())
             .app_data(web::QueryConfig::default().error_handler(|error, _req| ConsoleError::bad_query(&error).into()))
             .wrap(security_headers())
-            .configure(handlers::config),
+            .configure(routes),
     );
+}
+
+/// Every route. POSTs go through [`post`], which only takes handlers that read
+/// their form through a CSRF-checking extractor.
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(dashboard::dashboard))
+        .route("/", web::get().to(to_dashboard))
+        .route("/sign-in", web::get().to(sign_in::sign_in_form))
+        .route("/sign-in", post(sign_in::sign_in))
+        .route("/sign-out", post(sign_in::sign_out))
+        .route("/events", web::get().to(events::stream))
+        .route("/fragments/dashboard", web::get().to(dashboard::fragment))
+        .route("/fragments/pairings/{id}", web::get().to(pairing::fragment))
+        .route("/charts/sessions-per-week.svg", web::get().to(dashboard::weekly_chart))
+        .route("/pairings", post(people::create_pairing))
+        .route("/pairings/{id}", web::get().to(pairing::page))
+        .route("/pairings/{id}/timeline.svg", web::get().to(pairing::timeline_chart))
+        .route("/pairings/{id}/pause", post(pairing::pause))
+        .route("/pairings/{id}/resume", post(pairing::resume))
+        .route("/pairings/{id}/end", post(pairing::end))
+        .route("/people", web::get().to(people::page))
+        .route("/people", post(people::add_person))
+        .route("/people/{id}/access", post(people::set_access))
+        .route("/devices/{id}/revoke", post(devices::revoke))
+        .route("/assets/console.css", web::get().to(layout::stylesheet))
+        .route("/assets/console.js", web::get().to(layout::script));
+}
+
+async fn to_dashboard() -> HttpResponse {
+    layout::see_other("/console")
 }
 
 /// Headers for every console response. Pages hold personal data: nothing is

@@ -10,7 +10,7 @@ use plotters::prelude::*;
 use time::macros::format_description;
 use time::{Date, Duration};
 
-use super::programme::{PairingSummary, TouchpointState, WeekCount};
+use super::progress::{PairingSummary, TouchpointState, WeekCount};
 use super::queries::SessionRow;
 use crate::db::parse_date;
 use crate::error::ApiError;

@@ -1,10 +1,10 @@
 //! How console failures are answered: an HTML page with the right status, never
 //! the JSON API's body (a person reads it, not a program).
 //!
-//! - not signed in (no cookie, unknown, expired or revoked session): `303` to the
+//! - not signed in (no cookie, unknown, expired or revoked login): `303` to the
 //!   sign-in page, for pages and for the live fragments alike (the page's script
 //!   reloads, which lands on sign-in);
-//! - a form without the session's CSRF token: `403`;
+//! - a form without the login's CSRF token: `403`;
 //! - everything else keeps the status [`ApiError`] gives it (400, 403, 404 for
 //!   other organisations' ids, 409, 429, 500), with the same policy for 500s: the
 //!   cause chain is logged and the page says only that something went wrong.
@@ -13,7 +13,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{StatusCode, header::ContentType};
 use actix_web::{HttpResponse, ResponseError};
 
-use super::pages;
+use super::layout;
 use crate::error::{ApiError, cause_chain};
 
 /// Where the console sends people who are not signed in.
@@ -84,7 +84,7 @@ impl ResponseError for ConsoleError {
                 response.insert_header((header::RETRY_AFTER, value));
             }
         }
-        response.body(pages::error_page(status, &message).into_string())
+        response.body(layout::error_page(status, &message).into_string())
     }
 }
 

@@ -5,8 +5,8 @@
 //! An event carries only the pairing's id (`{"mentorship_id": "..."}`, or `{}`
 //! when this stream fell behind and the page should refresh everything); what
 //! changed is read through the fragment, from projections. Journal changes are
-//! never announced, not even their timing. The stream re-checks its session
-//! every [`KEEP_ALIVE`] and ends once the session is signed out or expires.
+//! never announced, not even their timing. The stream re-checks its login
+//! every [`KEEP_ALIVE`] and ends once the login is signed out or expires.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -19,7 +19,7 @@ use actix_web::web::{self, Bytes};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 
-use super::session::{self, ConsoleUser};
+use super::login::{self, ConsoleUser};
 use crate::state::AppState;
 
 /// A comment this often keeps proxies from closing an idle stream.
@@ -71,8 +71,8 @@ pub async fn stream(state: web::Data<AppState>, user: ConsoleUser) -> HttpRespon
                     Err(RecvError::Closed) => break,
                 },
                 _ = keep_alive.tick() => {
-                    let session_id = user.session_id.clone();
-                    match db.run(move |conn| session::is_live(conn, &session_id)).await {
+                    let login_id = user.login_id.clone();
+                    match db.run(move |conn| login::is_live(conn, &login_id)).await {
                         Ok(true) => Bytes::from_static(b": keep-alive\n\n"),
                         Ok(false) => break,
                         // A database hiccup is not a reason to drop the page's stream.

@@ -1,14 +1,14 @@
-//! Queries on `console_sessions`.
+//! Queries on `console_sessions`, which holds the console's logins.
 
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::schema::console_sessions;
 
-/// One signed-in browser. `id` is the SHA-256 (hex) of the cookie's token.
+/// One signed-in browser (a console login). `id` is the SHA-256 (hex) of the cookie's token.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = console_sessions)]
-pub struct ConsoleSession {
+pub struct ConsoleLogin {
     pub id: String,
     pub person_id: String,
     pub org_id: String,
@@ -19,12 +19,12 @@ pub struct ConsoleSession {
     pub revoked_at: Option<String>,
 }
 
-pub fn insert(conn: &mut DbConnection, session: &ConsoleSession) -> QueryResult<()> {
-    diesel::insert_into(console_sessions::table).values(session).execute(conn).map(drop)
+pub fn insert(conn: &mut DbConnection, login: &ConsoleLogin) -> QueryResult<()> {
+    diesel::insert_into(console_sessions::table).values(login).execute(conn).map(drop)
 }
 
-pub fn find_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ConsoleSession>> {
-    console_sessions::table.find(id).select(ConsoleSession::as_select()).first(conn).optional()
+pub fn find_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ConsoleLogin>> {
+    console_sessions::table.find(id).select(ConsoleLogin::as_select()).first(conn).optional()
 }
 
 /// Records activity and slides the expiry; returns rows changed.
@@ -34,14 +34,14 @@ pub fn update_seen(conn: &mut DbConnection, id: &str, now: &str, expires_at: &st
         .execute(conn)
 }
 
-/// Ends a session unless it already ended; returns rows changed.
+/// Ends a login unless it already ended; returns rows changed.
 pub fn update_revoked(conn: &mut DbConnection, id: &str, at: &str) -> QueryResult<usize> {
     diesel::update(console_sessions::table.find(id).filter(console_sessions::revoked_at.is_null()))
         .set(console_sessions::revoked_at.eq(at))
         .execute(conn)
 }
 
-/// Deletes a person's sessions that expired or were revoked before `now`, so the
+/// Deletes a person's logins that expired or were revoked before `now`, so the
 /// table does not grow with every sign-in.
 pub fn delete_finished_for_person(conn: &mut DbConnection, person_id: &str, now: &str) -> QueryResult<usize> {
     diesel::delete(

@@ -19,7 +19,7 @@
 
 use std::time::Instant;
 
-use alongside_server::console::handlers::render_dashboard_fragment;
+use alongside_server::console::dashboard::render_dashboard_fragment;
 use alongside_server::db::devices::Device;
 use alongside_server::db::documents::{self, NewDocument};
 use alongside_server::db::mentorships::{self, Mentorship};

@@ -1,6 +1,6 @@
-//! The programme as a coordinator sees it, computed from the rows of
-//! [`super::queries`]: weeks, touchpoints, counts, device sync health and what
-//! needs attention. Pure functions of their input and "now", so the rules are
+//! How each pairing is progressing, as a coordinator sees it, computed from the
+//! rows of [`super::queries`]: weeks, touchpoints, counts, device sync health and
+//! what needs attention. Pure functions of their input and "now", so the rules are
 //! tested without a server.
 //!
 //! Rules (written down because coordinators will ask):
@@ -23,16 +23,18 @@ use std::collections::HashMap;
 
 use time::{Date, Duration, OffsetDateTime, Weekday};
 
+use super::login::parse_timestamp;
 use super::queries::{ActionCount, DeviceSyncRow, GoalCount, SessionRow};
-use super::session::parse_timestamp;
 use crate::db::devices::Device;
 use crate::db::mentorships::NamedMentorship;
 use crate::db::parse_date;
 use crate::db::programmes::Programme;
 use crate::domain::MentorshipStatus;
 
-/// Days either side of a check-in day that still count as that check-in.
-pub const CHECKIN_GRACE_DAYS: i64 = 7;
+mod touchpoints;
+
+pub use touchpoints::{CHECKIN_GRACE_DAYS, Touchpoint, TouchpointRules, TouchpointState, touchpoints};
+
 /// Weeks shown in the sessions-per-week chart.
 pub const WEEKS_CHARTED: usize = 16;
 /// A device holding changes this old is behind.
@@ -40,134 +42,9 @@ const UNSYNCED_ALERT: Duration = Duration::hours(24);
 /// A device of an active pairing that has not synced for this long has gone quiet.
 const QUIET_DEVICE: Duration = Duration::days(7);
 
-/// A programme's settings, parsed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rules {
-    pub name: String,
-    pub induction_weeks: i64,
-    pub contact_every_days: i64,
-    pub first_contact_days: i64,
-    pub checkin_days: Vec<i64>,
-    pub max_mentees_per_mentor: i64,
-}
-
-impl Default for Rules {
-    /// DESIGN.md's defaults, for a pairing whose programme cannot be read.
-    fn default() -> Self {
-        Self {
-            name: "Induction peer mentoring".to_owned(),
-            induction_weeks: 12,
-            contact_every_days: 7,
-            first_contact_days: 7,
-            checkin_days: vec![30, 60, 90],
-            max_mentees_per_mentor: 3,
-        }
-    }
-}
-
-impl From<&Programme> for Rules {
-    fn from(programme: &Programme) -> Self {
-        let mut checkin_days: Vec<i64> =
-            programme.checkin_days.split(',').filter_map(|day| day.trim().parse().ok()).filter(|d| *d > 0).collect();
-        checkin_days.sort_unstable();
-        checkin_days.dedup();
-        Self {
-            name: programme.name.clone(),
-            induction_weeks: i64::from(programme.induction_weeks.max(1)),
-            contact_every_days: i64::from(programme.contact_every_days.max(1)),
-            first_contact_days: i64::from(programme.first_contact_days.max(0)),
-            checkin_days,
-            max_mentees_per_mentor: i64::from(programme.max_mentees_per_mentor),
-        }
-    }
-}
-
-/// Where a touchpoint stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TouchpointState {
-    Met,
-    MetLate,
-    Due,
-    Overdue,
-    Upcoming,
-}
-
-impl TouchpointState {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Met => "met",
-            Self::MetLate => "met late",
-            Self::Due => "due",
-            Self::Overdue => "overdue",
-            Self::Upcoming => "upcoming",
-        }
-    }
-
-    /// A CSS class name.
-    pub fn class(self) -> &'static str {
-        match self {
-            Self::Met => "met",
-            Self::MetLate => "late",
-            Self::Due => "due",
-            Self::Overdue => "overdue",
-            Self::Upcoming => "upcoming",
-        }
-    }
-}
-
-/// One expected contact.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Touchpoint {
-    /// "First contact", "Day 30 check-in".
-    pub name: String,
-    /// The day it is about (the deadline for first contact).
-    pub day: Date,
-    pub window_start: Date,
-    pub window_end: Date,
-    pub state: TouchpointState,
-    /// The contact that met it.
-    pub contact_on: Option<Date>,
-}
-
-/// The touchpoints of a pairing that started on `start`. `contacts` are the
-/// dates of logged sessions, sorted, any order of kinds.
-pub fn touchpoints(
-    rules: &Rules,
-    start: Date,
-    ended_on: Option<Date>,
-    today: Date,
-    contacts: &[Date],
-) -> Vec<Touchpoint> {
-    let contacts: Vec<Date> = contacts.iter().copied().filter(|d| *d <= today).collect();
-    let mut out = Vec::new();
-    let first_deadline = start + Duration::days(rules.first_contact_days);
-    out.push(judge("First contact".to_owned(), first_deadline, (start, first_deadline), today, &contacts));
-    for day in &rules.checkin_days {
-        let centre = start + Duration::days(*day);
-        let window = (centre - Duration::days(CHECKIN_GRACE_DAYS), centre + Duration::days(CHECKIN_GRACE_DAYS));
-        out.push(judge(format!("Day {day} check-in"), centre, window, today, &contacts));
-    }
-    if let Some(ended) = ended_on {
-        out.retain(|t| t.window_start <= ended);
-    }
-    out
-}
-
-fn judge(name: String, day: Date, (start, end): (Date, Date), today: Date, contacts: &[Date]) -> Touchpoint {
-    let first = contacts.iter().copied().find(|d| *d >= start);
-    let (state, contact_on) = match first {
-        Some(on) if on <= end => (TouchpointState::Met, Some(on)),
-        Some(on) => (TouchpointState::MetLate, Some(on)),
-        None if today < start => (TouchpointState::Upcoming, None),
-        None if today <= end => (TouchpointState::Due, None),
-        None => (TouchpointState::Overdue, None),
-    };
-    Touchpoint { name, day, window_start: start, window_end: end, state, contact_on }
-}
-
 /// How a device is keeping up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SyncState {
+pub enum DeviceSyncHealth {
     /// Synced, nothing old waiting.
     Current,
     /// Reported changes it has held for more than a day.
@@ -179,7 +56,7 @@ pub enum SyncState {
     Revoked,
 }
 
-impl SyncState {
+impl DeviceSyncHealth {
     pub fn label(self) -> &'static str {
         match self {
             Self::Current => "up to date",
@@ -211,7 +88,7 @@ pub struct DeviceHealth {
     pub last_sync_at: Option<OffsetDateTime>,
     /// As reported at its last sync.
     pub oldest_unsynced: Option<Duration>,
-    pub state: SyncState,
+    pub state: DeviceSyncHealth,
 }
 
 /// Sessions of a pairing, counted.
@@ -242,7 +119,7 @@ pub struct PairingSummary {
     pub ended_on: Option<Date>,
     pub end_reason: Option<String>,
     pub pause_reason: Option<String>,
-    pub rules: Rules,
+    pub rules: TouchpointRules,
     /// Week of the programme (1-based) today, or when it ended.
     pub week: Option<i64>,
     pub sessions: SessionCounts,
@@ -323,7 +200,8 @@ pub fn dashboard(rows: &Rows, now: OffsetDateTime) -> Dashboard {
 /// (active, proposed, paused, completed, ended), then the newest start first.
 pub fn summarise(rows: &Rows, now: OffsetDateTime) -> Vec<PairingSummary> {
     let today = now.date();
-    let rules: HashMap<&str, Rules> = rows.programmes.iter().map(|p| (p.id.as_str(), Rules::from(p))).collect();
+    let rules: HashMap<&str, TouchpointRules> =
+        rows.programmes.iter().map(|p| (p.id.as_str(), TouchpointRules::from(p))).collect();
     let mut sessions: HashMap<&str, Vec<&SessionRow>> = HashMap::new();
     for session in &rows.sessions {
         sessions.entry(session.mentorship_id.as_str()).or_default().push(session);
@@ -464,13 +342,13 @@ fn device_health(
     let last_sync_at = sync.and_then(|s| parse_timestamp(&s.last_sync_at));
     let oldest_unsynced = sync.and_then(|s| s.oldest_unsynced_secs).map(Duration::seconds);
     let state = if device.revoked_at.is_some() {
-        SyncState::Revoked
+        DeviceSyncHealth::Revoked
     } else {
         match last_sync_at {
-            None => SyncState::Never,
-            Some(_) if oldest_unsynced.is_some_and(|age| age >= UNSYNCED_ALERT) => SyncState::Behind,
-            Some(at) if now - at >= QUIET_DEVICE => SyncState::Quiet,
-            Some(_) => SyncState::Current,
+            None => DeviceSyncHealth::Never,
+            Some(_) if oldest_unsynced.is_some_and(|age| age >= UNSYNCED_ALERT) => DeviceSyncHealth::Behind,
+            Some(at) if now - at >= QUIET_DEVICE => DeviceSyncHealth::Quiet,
+            Some(_) => DeviceSyncHealth::Current,
         }
     };
     DeviceHealth {
@@ -510,11 +388,13 @@ fn attention(p: &PairingSummary, today: Date) -> Vec<String> {
     }
     for device in &p.devices {
         match device.state {
-            SyncState::Behind => reasons.push(format!("{} ({}) has unsynced changes", device.name, device.person_name)),
-            SyncState::Quiet => {
+            DeviceSyncHealth::Behind => {
+                reasons.push(format!("{} ({}) has unsynced changes", device.name, device.person_name))
+            }
+            DeviceSyncHealth::Quiet => {
                 reasons.push(format!("{} ({}) has not synced for a week", device.name, device.person_name))
             }
-            SyncState::Current | SyncState::Never | SyncState::Revoked => {}
+            DeviceSyncHealth::Current | DeviceSyncHealth::Never | DeviceSyncHealth::Revoked => {}
         }
     }
     reasons
@@ -557,165 +437,4 @@ pub fn is_monday(date: Date) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use time::macros::date;
-
-    use super::*;
-
-    fn rules() -> Rules {
-        Rules::default()
-    }
-
-    fn states(list: &[Touchpoint]) -> Vec<(String, TouchpointState)> {
-        list.iter().map(|t| (t.name.clone(), t.state)).collect()
-    }
-
-    #[test]
-    fn a_new_pairing_has_first_contact_due_and_check_ins_upcoming() {
-        let start = date!(2026 - 03 - 02);
-        let list = touchpoints(&rules(), start, None, date!(2026 - 03 - 04), &[]);
-        assert_eq!(
-            states(&list),
-            vec![
-                ("First contact".into(), TouchpointState::Due),
-                ("Day 30 check-in".into(), TouchpointState::Upcoming),
-                ("Day 60 check-in".into(), TouchpointState::Upcoming),
-                ("Day 90 check-in".into(), TouchpointState::Upcoming),
-            ]
-        );
-    }
-
-    #[test]
-    fn touchpoints_are_met_late_overdue_or_met_by_contact_in_their_window() {
-        let start = date!(2026 - 01 - 01);
-        // First contact on day 10 (late), then day 28 (inside day 30's window).
-        let contacts = [date!(2026 - 01 - 11), date!(2026 - 01 - 29)];
-        let list = touchpoints(&rules(), start, None, date!(2026 - 03 - 20), &contacts);
-        assert_eq!(list[0].state, TouchpointState::MetLate);
-        assert_eq!(list[0].contact_on, Some(date!(2026 - 01 - 11)));
-        assert_eq!(list[1].state, TouchpointState::Met);
-        // Day 60 is 2026-03-02; its window closed on 03-09 with no contact.
-        assert_eq!(list[2].state, TouchpointState::Overdue);
-        // Day 90 is 2026-04-01; its window opens on 03-25.
-        assert_eq!(list[3].state, TouchpointState::Upcoming);
-    }
-
-    #[test]
-    fn future_dated_sessions_are_not_contact_yet() {
-        let start = date!(2026 - 03 - 02);
-        let list = touchpoints(&rules(), start, None, date!(2026 - 03 - 04), &[date!(2026 - 03 - 06)]);
-        assert_eq!(list[0].state, TouchpointState::Due);
-    }
-
-    #[test]
-    fn touchpoints_after_a_pairing_ended_are_dropped() {
-        let start = date!(2026 - 01 - 01);
-        let list = touchpoints(&rules(), start, Some(date!(2026 - 02 - 10)), date!(2026 - 05 - 01), &[]);
-        assert_eq!(list.len(), 2, "first contact and day 30 only: {list:?}");
-    }
-
-    #[test]
-    fn programme_check_in_days_are_parsed_leniently() {
-        let programme = Programme {
-            id: "p".into(),
-            org_id: "o".into(),
-            name: "Night shifts".into(),
-            induction_weeks: 8,
-            contact_every_days: 14,
-            first_contact_days: 3,
-            checkin_days: " 60, 30,x,,30".into(),
-            max_mentees_per_mentor: 2,
-            created_at: "2026-01-01T00:00:00Z".into(),
-        };
-        assert_eq!(Rules::from(&programme).checkin_days, vec![30, 60]);
-    }
-
-    fn session(date: &str, kind: &str, status: &str) -> SessionRow {
-        SessionRow {
-            document_id: format!("{date}-{kind}"),
-            mentorship_id: "m".into(),
-            kind: Some(kind.into()),
-            session_date: Some(date.into()),
-            start_time: None,
-            duration_minutes: Some(90),
-            mode: None,
-            status: status.into(),
-            mentor_signed: true,
-            mentee_signed: false,
-            amended_after_sign_off: false,
-            amended_parts: String::new(),
-        }
-    }
-
-    #[test]
-    fn weeks_start_on_monday_and_count_logged_sessions_by_kind() {
-        let today = date!(2026 - 03 - 18); // a Wednesday
-        let sessions = [
-            session("2026-03-16", "shadowing", "logged"),
-            session("2026-03-15", "meeting", "logged"), // the Sunday before
-            session("2026-03-17", "check_in", "cancelled"),
-            session("2026-03-19", "shadowing", "logged"), // tomorrow
-        ];
-        let weeks = sessions_per_week(&sessions, today, 2);
-        assert_eq!(weeks.len(), 2);
-        assert_eq!(weeks[0].monday, Some(date!(2026 - 03 - 09)));
-        assert_eq!((weeks[0].shadowing, weeks[0].meeting), (0, 1));
-        assert_eq!((weeks[1].shadowing, weeks[1].total()), (1, 1));
-        assert!(weeks.iter().all(|w| w.monday.is_some_and(is_monday)));
-    }
-
-    fn named(id: &str, status: &str, started: &str) -> NamedMentorship {
-        NamedMentorship {
-            mentorship: crate::db::mentorships::Mentorship {
-                id: id.into(),
-                org_id: "o".into(),
-                programme_id: "p".into(),
-                site_id: None,
-                mentor_id: format!("{id}-mentor"),
-                mentee_id: format!("{id}-mentee"),
-                status: status.into(),
-                started_on: Some(started.into()),
-                ended_on: None,
-                end_reason: None,
-                created_at: "2026-01-01T00:00:00Z".into(),
-                pause_reason: None,
-            },
-            mentor_name: "Mo".into(),
-            mentee_name: "Mia".into(),
-        }
-    }
-
-    #[test]
-    fn pairings_needing_attention_come_first_and_inactive_ones_never_need_it() {
-        let now = time::macros::datetime!(2026-03-18 12:00 UTC);
-        let mut overdue = session("2026-03-10", "meeting", "logged");
-        overdue.mentorship_id = "calm".into();
-        let rows = Rows {
-            pairings: vec![
-                named("calm", "active", "2026-03-09"),
-                named("paused", "paused", "2026-01-01"),
-                named("silent", "active", "2026-01-01"),
-            ],
-            sessions: vec![overdue],
-            ..Rows::default()
-        };
-        let summaries = summarise(&rows, now);
-        let order: Vec<&str> = summaries.iter().map(|p| p.id.as_str()).collect();
-        assert_eq!(order, ["silent", "calm", "paused"]);
-        assert!(summaries[0].attention.iter().any(|r| r == "First contact overdue"), "{:?}", summaries[0].attention);
-        assert!(summaries[1].attention.is_empty() && summaries[2].attention.is_empty());
-        assert_eq!(summaries[0].week, Some(11));
-        assert_eq!(summaries[1].sessions.last_contact, Some(date!(2026 - 03 - 10)));
-    }
-
-    #[test]
-    fn sessions_are_counted_with_shadowing_minutes_and_sign_off_state() {
-        let rows = [session("2026-03-16", "shadowing", "logged"), session("2026-03-10", "meeting", "logged")];
-        let refs: Vec<&SessionRow> = rows.iter().collect();
-        let counts = count_sessions(&refs, date!(2026 - 03 - 18));
-        assert_eq!(counts.logged, 2);
-        assert_eq!(counts.shadowing_minutes, 90);
-        assert_eq!(counts.awaiting_sign_off, 2);
-        assert_eq!(counts.last_contact, Some(date!(2026 - 03 - 16)));
-    }
-}
+mod tests;

@@ -1,21 +1,23 @@
-//! Console sign-in sessions and CSRF protection.
+//! Console logins: a browser signed in to the console by cookie. ("Session" is
+//! the mentoring session; the rows live in the `console_sessions` table for
+//! history's sake.)
 //!
 //! Signing in checks the password with the same verification (argon2) and the
-//! same failed-login throttling as `/v1/auth/login`, then stores a session row and
+//! same failed-login throttling as `/v1/auth/login`, then stores a login row and
 //! sets a cookie holding a random 256-bit token. The row is keyed by the token's
 //! SHA-256, so the table cannot be replayed as cookies. The cookie is `HttpOnly`,
 //! `SameSite=Strict`, limited to `/console`, and `Secure` whenever the request
 //! arrived over TLS (directly or, per `X-Forwarded-Proto`/`Forwarded`, through a
 //! proxy).
 //!
-//! A session lives [`IDLE`] after its last use and never more than [`ABSOLUTE`]
+//! A login lives [`IDLE`] after its last use and never more than [`ABSOLUTE`]
 //! after sign-in; signing out revokes it at once. Every request re-reads the
 //! person, so deactivating someone or withdrawing their coordinator role takes
 //! effect on their next click.
 //!
-//! Each session has its own CSRF token, rendered into every form as a hidden
-//! field and compared (in constant time) on every POST. The sign-in form, which
-//! has no session yet, uses a double-submit token: a short-lived cookie and the
+//! Each login has its own CSRF token, rendered into every form as a hidden
+//! field and checked by [`super::csrf`] on every POST. The sign-in form, which
+//! has no login yet, uses a double-submit token: a short-lived cookie and the
 //! same value in the form.
 
 use std::future::Future;
@@ -30,7 +32,7 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 
 use super::error::ConsoleError;
-use super::store::{self, ConsoleSession};
+use super::store::{self, ConsoleLogin};
 use crate::auth::session::{Verified, verify};
 use crate::auth::tokens::fill_random;
 use crate::db::people::{self, Person};
@@ -39,14 +41,14 @@ use crate::domain::{Actor, AuditObject, Email, Roles, record_audit};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The session cookie.
+/// The login cookie.
 pub const COOKIE: &str = "alongside_console";
 /// The sign-in form's double-submit CSRF cookie.
 pub const SIGN_IN_COOKIE: &str = "alongside_console_sign_in";
 /// Both cookies are sent only to the console.
 pub const COOKIE_PATH: &str = "/console";
 
-/// A session ends this long after its last use...
+/// A login ends this long after its last use...
 pub const IDLE: Duration = Duration::from_secs(60 * 60);
 /// ...and at the latest this long after sign-in: a working day.
 pub const ABSOLUTE: Duration = Duration::from_secs(10 * 60 * 60);
@@ -62,8 +64,8 @@ pub struct ConsoleUser {
     pub org_id: String,
     pub display_name: String,
     pub roles: Roles,
-    /// The session row's id (the token's hash).
-    pub session_id: String,
+    /// The login row's id (the token's hash).
+    pub login_id: String,
     /// Rendered into every form.
     pub csrf_token: String,
 }
@@ -72,11 +74,6 @@ impl ConsoleUser {
     /// The console acts as the person, on no device.
     pub fn actor(&self) -> Actor {
         Actor { person_id: Some(self.person_id.clone()), device_id: None }
-    }
-
-    /// Refuses a form that does not carry this session's CSRF token.
-    pub fn check_csrf(&self, presented: &str) -> Result<(), ConsoleError> {
-        if same_secret(presented, &self.csrf_token) { Ok(()) } else { Err(ConsoleError::Csrf) }
     }
 }
 
@@ -97,39 +94,39 @@ impl FromRequest for ConsoleUser {
     }
 }
 
-/// Checks a session and its person; slides the expiry when due.
+/// Checks a login and its person; slides the expiry when due.
 fn confirm(conn: &mut DbConnection, id: &str) -> Result<ConsoleUser, ConsoleError> {
-    let session = store::find_by_id(conn, id)?.ok_or(ConsoleError::SignInRequired)?;
+    let login = store::find_by_id(conn, id)?.ok_or(ConsoleError::SignInRequired)?;
     let now = OffsetDateTime::now_utc();
     let now_text = db::timestamp(now);
-    if session.revoked_at.is_some() || session.expires_at <= now_text {
+    if login.revoked_at.is_some() || login.expires_at <= now_text {
         return Err(ConsoleError::SignInRequired);
     }
-    let person = people::find_by_id(conn, &session.org_id, &session.person_id)?
+    let person = people::find_by_id(conn, &login.org_id, &login.person_id)?
         .filter(Person::is_active)
         .ok_or(ConsoleError::SignInRequired)?;
     if !person.roles().manages_org() {
         return Err(not_allowed());
     }
-    if session.last_seen_at < db::timestamp(now - TOUCH_EVERY) {
-        store::update_seen(conn, &session.id, &now_text, &sliding_expiry(&session, now))?;
+    if login.last_seen_at < db::timestamp(now - TOUCH_EVERY) {
+        store::update_seen(conn, &login.id, &now_text, &sliding_expiry(&login, now))?;
     }
     Ok(ConsoleUser {
         roles: person.roles(),
         person_id: person.id,
         org_id: person.org_id,
         display_name: person.display_name,
-        session_id: session.id,
-        csrf_token: session.csrf_token,
+        login_id: login.id,
+        csrf_token: login.csrf_token,
     })
 }
 
-fn sliding_expiry(session: &ConsoleSession, now: OffsetDateTime) -> String {
+fn sliding_expiry(login: &ConsoleLogin, now: OffsetDateTime) -> String {
     let idle = now + IDLE;
-    let expiry = match parse_timestamp(&session.created_at) {
+    let expiry = match parse_timestamp(&login.created_at) {
         Some(created) => idle.min(created + ABSOLUTE),
         // Unreadable creation time: do not extend.
-        None => return session.expires_at.clone(),
+        None => return login.expires_at.clone(),
     };
     db::timestamp(expiry)
 }
@@ -154,7 +151,7 @@ pub enum SignIn {
 
 /// Checks the credentials with the API's own verification (argon2 on the
 /// hashing threads, no pooled connection held meanwhile) and, for a coordinator
-/// or admin, opens a session.
+/// or admin, opens a login.
 pub async fn sign_in(db: &Db, email: &Email, password: String) -> Result<SignIn, ApiError> {
     let person = match verify(db, email, password).await? {
         Verified::Unknown => return Ok(SignIn::WrongCredentials),
@@ -183,11 +180,11 @@ fn audit(conn: &mut DbConnection, person: &Person, action: &str) -> Result<(), A
     )
 }
 
-/// Stores a new session for a verified coordinator or admin.
+/// Stores a new login for a verified coordinator or admin.
 fn open(conn: &mut DbConnection, person: &Person) -> Result<SignIn, ApiError> {
     let token = new_token();
     let now = OffsetDateTime::now_utc();
-    let session = ConsoleSession {
+    let login = ConsoleLogin {
         id: hash_token(&token),
         person_id: person.id.clone(),
         org_id: person.org_id.clone(),
@@ -198,17 +195,17 @@ fn open(conn: &mut DbConnection, person: &Person) -> Result<SignIn, ApiError> {
         revoked_at: None,
     };
     db::write_transaction(conn, |conn| {
-        store::delete_finished_for_person(conn, &person.id, &session.created_at)?;
-        store::insert(conn, &session)?;
+        store::delete_finished_for_person(conn, &person.id, &login.created_at)?;
+        store::insert(conn, &login)?;
         audit(conn, person, "console.signed_in")
     })?;
     Ok(SignIn::Signed { token, person_id: person.id.clone() })
 }
 
-/// Ends the session (idempotent).
+/// Ends the login (idempotent).
 pub fn sign_out(conn: &mut DbConnection, user: &ConsoleUser) -> Result<(), ApiError> {
     db::write_transaction(conn, |conn| {
-        if store::update_revoked(conn, &user.session_id, &db::now())? > 0 {
+        if store::update_revoked(conn, &user.login_id, &db::now())? > 0 {
             record_audit(
                 conn,
                 &user.org_id,
@@ -222,11 +219,11 @@ pub fn sign_out(conn: &mut DbConnection, user: &ConsoleUser) -> Result<(), ApiEr
     })
 }
 
-/// Whether this session is still usable (for long-lived responses such as the
+/// Whether this login is still usable (for long-lived responses such as the
 /// event stream, which re-check it now and then).
-pub fn is_live(conn: &mut DbConnection, session_id: &str) -> Result<bool, ApiError> {
+pub fn is_live(conn: &mut DbConnection, login_id: &str) -> Result<bool, ApiError> {
     let now = db::now();
-    Ok(store::find_by_id(conn, session_id)?.is_some_and(|s| s.revoked_at.is_none() && s.expires_at > now))
+    Ok(store::find_by_id(conn, login_id)?.is_some_and(|s| s.revoked_at.is_none() && s.expires_at > now))
 }
 
 /// Whether the request reached us over TLS, directly or through a proxy that
@@ -236,13 +233,13 @@ pub fn is_secure(req: &HttpRequest) -> bool {
     req.connection_info().scheme().eq_ignore_ascii_case("https")
 }
 
-/// The session cookie for `token`.
-pub fn session_cookie(token: &str, secure: bool) -> Cookie<'static> {
+/// The login cookie for `token`.
+pub fn login_cookie(token: &str, secure: bool) -> Cookie<'static> {
     base_cookie(COOKIE, token.to_owned(), COOKIE_PATH, secure, ABSOLUTE)
 }
 
-/// A cookie that deletes the session cookie.
-pub fn expired_session_cookie(secure: bool) -> Cookie<'static> {
+/// A cookie that deletes the login cookie.
+pub fn expired_login_cookie(secure: bool) -> Cookie<'static> {
     base_cookie(COOKIE, String::new(), COOKIE_PATH, secure, Duration::ZERO)
 }
 
@@ -262,12 +259,6 @@ fn base_cookie(name: &'static str, value: String, path: &'static str, secure: bo
         .finish()
 }
 
-/// Whether the sign-in form's hidden token matches its cookie.
-pub fn sign_in_csrf_matches(req: &HttpRequest, presented: &str) -> bool {
-    req.cookie(SIGN_IN_COOKIE)
-        .is_some_and(|cookie| !cookie.value().is_empty() && same_secret(cookie.value(), presented))
-}
-
 /// 32 random bytes as 64 hex characters.
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];
@@ -277,13 +268,6 @@ pub fn new_token() -> String {
 
 fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// Compares two secrets without stopping at the first difference, so timing does
-/// not reveal how much of a guess was right.
-fn same_secret(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Parses the stored instant form `YYYY-MM-DDTHH:MM:SSZ`.
@@ -298,14 +282,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn secrets_compare_by_whole_value() {
-        assert!(same_secret("abc", "abc"));
-        assert!(!same_secret("abc", "abd"));
-        assert!(!same_secret("abc", "abcd"));
-        assert!(!same_secret("", "a"));
-    }
-
-    #[test]
     fn stored_timestamps_round_trip() {
         let at = time::macros::datetime!(2026-03-14 09:30:05 UTC);
         assert_eq!(parse_timestamp(&db::timestamp(at)), Some(at));
@@ -313,9 +289,9 @@ mod tests {
     }
 
     #[test]
-    fn sessions_slide_but_never_past_the_absolute_limit() {
+    fn logins_slide_but_never_past_the_absolute_limit() {
         let created = time::macros::datetime!(2026-03-14 08:00:00 UTC);
-        let session = ConsoleSession {
+        let login = ConsoleLogin {
             id: "x".into(),
             person_id: "p".into(),
             org_id: "o".into(),
@@ -326,8 +302,8 @@ mod tests {
             revoked_at: None,
         };
         let early = created + Duration::from_secs(2 * 60 * 60);
-        assert_eq!(sliding_expiry(&session, early), db::timestamp(early + IDLE));
+        assert_eq!(sliding_expiry(&login, early), db::timestamp(early + IDLE));
         let late = created + ABSOLUTE - Duration::from_secs(60);
-        assert_eq!(sliding_expiry(&session, late), db::timestamp(created + ABSOLUTE));
+        assert_eq!(sliding_expiry(&login, late), db::timestamp(created + ABSOLUTE));
     }
 }

@@ -1,0 +1,40 @@
+//! Revoking a device from the console (the button on a pairing's page): the
+//! phone wipes its data at its next contact.
+
+use actix_web::web;
+use serde::Deserialize;
+
+use super::csrf::CsrfForm;
+use super::layout::{Page, see_other};
+use crate::db::devices;
+use crate::domain::devices as device_ops;
+use crate::domain::parse_id;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+pub struct RevokeForm {
+    #[serde(default)]
+    return_to: String,
+}
+
+pub async fn revoke(state: web::Data<AppState>, id: web::Path<String>, form: CsrfForm<RevokeForm>) -> Page {
+    let CsrfForm { user, form } = form;
+    let id = parse_id("device", &id)?;
+    // Only back into the console: never an address a form could point elsewhere.
+    let back = form.return_to.clone();
+    let location = if back.starts_with("/console/") && !back.contains("//") && !back.contains('\\') {
+        back
+    } else {
+        "/console".to_owned()
+    };
+    state
+        .db
+        .run(move |conn| {
+            let device =
+                devices::find_by_id_in_org(conn, &user.org_id, &id)?.ok_or_else(|| ApiError::not_found("device"))?;
+            device_ops::revoke(conn, &device, &user.actor())
+        })
+        .await?;
+    Ok(see_other(&location))
+}
