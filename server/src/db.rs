@@ -33,9 +33,9 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, CustomizeConnection, ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-use time::{Date, OffsetDateTime};
+use time::Date;
 
-use crate::model::{Day, Timestamp};
+use crate::model::Day;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
@@ -347,24 +347,9 @@ pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// The stored form of an instant: UTC, second precision, fixed width.
-pub fn timestamp(at: OffsetDateTime) -> String {
-    Timestamp::from(at).to_string()
-}
-
-/// Now, in the stored form.
-pub fn now() -> String {
-    Timestamp::now().to_string()
-}
-
-/// The stored form of a date.
+/// The stored form of a date (see [`Day`]).
 pub fn date_text(date: Date) -> String {
     Day::from(date).to_string()
-}
-
-/// Parses a `YYYY-MM-DD` date.
-pub fn parse_date(text: &str) -> Option<Date> {
-    text.parse::<Day>().ok().map(Day::date)
 }
 
 /// Today's date in UTC.

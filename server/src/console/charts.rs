@@ -10,9 +10,10 @@ use plotters::prelude::*;
 use time::macros::format_description;
 use time::{Date, Duration};
 
-use super::progress::{PairingSummary, TouchpointState, WeekCount};
+use super::progress::{PairingSummary, WeekCount};
+use crate::domain::programme::TouchpointState;
 use super::queries::SessionRow;
-use crate::db::parse_date;
+use crate::model::Day;
 use crate::error::ApiError;
 
 const SHADOWING: RGBColor = RGBColor(0x1b, 0x6c, 0xa8);
@@ -143,7 +144,7 @@ pub fn timeline(summary: &PairingSummary, sessions: &[SessionRow], today: Date) 
         last = last.max(day(touchpoint.window_end));
     }
     let dated: Vec<(Date, &SessionRow)> =
-        sessions.iter().filter_map(|s| s.session_date.as_deref().and_then(parse_date).map(|d| (d, s))).collect();
+        sessions.iter().filter_map(|s| s.session_date.as_deref().and_then(|t| t.parse::<Day>().ok()).map(|d| (d.date(), s))).collect();
     for (date, _) in &dated {
         last = last.max(day(*date));
     }

@@ -10,7 +10,7 @@ use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 
 use super::csrf::{CsrfForm, NoFields, SignInForm};
-use super::error::sentence;
+use crate::error::sentence;
 use super::layout::{Page, head};
 use super::login::{self, SignIn};
 use crate::domain::Email;

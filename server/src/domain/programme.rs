@@ -1,5 +1,6 @@
 //! How a programme judges what happened: what counts as contact, as an
-//! achieved goal, as an overdue action. The console's dashboard and any future
+//! achieved or a dropped goal, as an overdue action, and which touchpoints are
+//! met, due or overdue ([`touchpoints`]). The console's dashboard and any future
 //! report or reminder ask these functions rather than comparing strings of
 //! their own.
 //!
@@ -8,8 +9,11 @@
 //! date that is not `YYYY-MM-DD`) counts as nothing rather than failing the
 //! page.
 
+pub mod touchpoints;
+
 use sync_core::{GoalStatus, SessionStatus};
 
+pub use self::touchpoints::{CHECKIN_GRACE_DAYS, Touchpoint, TouchpointRules, TouchpointState, touchpoints};
 use crate::model::Day;
 
 /// Contact is a session whose status is `logged`, whatever its kind.
@@ -20,6 +24,12 @@ pub fn is_contact(session_status: &str) -> bool {
 /// Whether a goal status counts as achieved.
 pub fn is_achieved(goal_status: &str) -> bool {
     goal_status == GoalStatus::Achieved.as_str()
+}
+
+/// Whether a goal still counts towards a pairing's goals (every status but
+/// dropped).
+pub fn is_pursued(goal_status: &str) -> bool {
+    goal_status != GoalStatus::Dropped.as_str()
 }
 
 /// An action is overdue when it is not done and its due date is before today
@@ -55,5 +65,7 @@ mod tests {
         }
         assert!(is_achieved("achieved"));
         assert!(!is_achieved("in_progress"));
+        assert!(is_pursued("achieved") && is_pursued("proposed"));
+        assert!(!is_pursued("dropped"));
     }
 }
