@@ -19,14 +19,14 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use actix_web::dev::Payload;
-use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
 use crate::db::{DbConnection, devices, people};
 use crate::domain::Actor;
 use crate::error::ApiError;
 use crate::model::{DeviceId, OrgId, PersonId, Roles, Timestamp};
 use crate::state::AppState;
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
 
 /// Device activity is written at most this often.
 const LAST_SEEN_GRANULARITY: Duration = Duration::from_secs(5 * 60);

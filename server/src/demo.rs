@@ -197,9 +197,7 @@ fn create(conn: &mut DbConnection) -> Result<OrgId, DemoError> {
     // PEOPLE lists managers before the people they manage.
     for person in PEOPLE {
         let line_manager_id = match person.line_manager {
-            Some(email) => {
-                Some(people::find_by_email(conn, email)?.ok_or(DomainError::not_found("line manager"))?.id)
-            }
+            Some(email) => Some(people::find_by_email(conn, email)?.ok_or(DomainError::not_found("line manager"))?.id),
             None => None,
         };
         let site_id = if person.site == CARE_HOME { care_home.id } else { community.id };

@@ -205,7 +205,10 @@ pub fn required_text(field: &str, value: &str, max_chars: usize) -> Result<Strin
         return Err(DomainError::invalid("missing_field", format!("`{field}` must not be empty")));
     }
     if value.chars().count() > max_chars {
-        return Err(DomainError::invalid("field_too_long", format!("`{field}` must be at most {max_chars} characters")));
+        return Err(DomainError::invalid(
+            "field_too_long",
+            format!("`{field}` must be at most {max_chars} characters"),
+        ));
     }
     Ok(value.to_owned())
 }

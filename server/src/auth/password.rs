@@ -7,7 +7,6 @@ use argon2::password_hash::SaltString;
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use rand_core::OsRng;
 
-
 /// Every argon2 computation runs on one of a few dedicated threads. Each takes
 /// 19 MiB and a core for tens of milliseconds: run on whatever blocking thread a
 /// login lands on, a burst of logins (a shift change, or an attack) costs hundreds

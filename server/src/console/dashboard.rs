@@ -70,7 +70,8 @@ pub async fn fragment(state: web::Data<AppState>, user: ConsoleUser) -> Page {
 
 pub async fn weekly_chart(state: web::Data<AppState>, user: ConsoleUser) -> Page {
     let today = OffsetDateTime::now_utc().date();
-    let sessions = state.db.run(move |conn| Ok::<_, DbError>(queries::sessions(conn, Filter::org(user.org_id))?)).await?;
+    let sessions =
+        state.db.run(move |conn| Ok::<_, DbError>(queries::sessions(conn, Filter::org(user.org_id))?)).await?;
     let chart = render(move || {
         charts::sessions_per_week(&progress::sessions_per_week(&sessions, today, progress::WEEKS_CHARTED))
     })

@@ -160,9 +160,9 @@ pub async fn end(state: web::Data<AppState>, id: web::Path<String>, form: CsrfFo
     let CsrfForm { user, form } = form;
     let outcome = match form.outcome.as_str() {
         "" => EndOutcome::default(),
-        other => other.parse::<EndOutcome>().map_err(|_| {
-            ApiError::bad_request("invalid_outcome", format!("`{other}` is not a way a pairing ends"))
-        })?,
+        other => other
+            .parse::<EndOutcome>()
+            .map_err(|_| ApiError::bad_request("invalid_outcome", format!("`{other}` is not a way a pairing ends")))?,
     };
     let reason = mentorship_ops::reason(&form.reason)?;
     transition(state, user, id.into_inner(), Transition::End { reason, outcome }).await

@@ -66,7 +66,11 @@ pub fn find_by_id(conn: &mut DbConnection, org_id: OrgId, id: MentorshipId) -> Q
 }
 
 /// The organisation's pairings in `scope`, newest start first, with names.
-pub fn find_by_org_with_names(conn: &mut DbConnection, org_id: OrgId, scope: Scope) -> QueryResult<Vec<NamedMentorship>> {
+pub fn find_by_org_with_names(
+    conn: &mut DbConnection,
+    org_id: OrgId,
+    scope: Scope,
+) -> QueryResult<Vec<NamedMentorship>> {
     let (mentor, mentee) = diesel::alias!(people as mentor, people as mentee);
     let mut query = mentorships::table
         .inner_join(mentor.on(mentor.field(people::id).eq(mentorships::mentor_id)))

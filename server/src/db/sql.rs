@@ -89,11 +89,7 @@ mod tests {
         // The stored text is the documented form, byte for byte.
         let stored: (String, Option<String>, String) = crate::schema::people::table
             .find(written.id)
-            .select((
-                crate::schema::people::id,
-                crate::schema::people::start_date,
-                crate::schema::people::created_at,
-            ))
+            .select((crate::schema::people::id, crate::schema::people::start_date, crate::schema::people::created_at))
             .first(conn)
             .unwrap();
         assert_eq!(stored, (written.id.to_string(), Some("2025-02-28".into()), "2025-03-01T08:09:10Z".into()));
@@ -136,8 +132,8 @@ mod tests {
             .get_result::<MentorshipStatus>(conn)
             .unwrap();
         assert_eq!(status, MentorshipStatus::Paused);
-        let unreadable =
-            diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("'finished'")).get_result::<MentorshipStatus>(conn);
+        let unreadable = diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("'finished'"))
+            .get_result::<MentorshipStatus>(conn);
         assert!(unreadable.is_err(), "an unreadable status is an error, not `ended`");
     }
 

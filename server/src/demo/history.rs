@@ -6,7 +6,9 @@ use std::collections::HashMap;
 
 use sync_core::automerge::{ActorId, ChangeHash};
 use sync_core::protocol::{self, DocOffer, SyncRequest};
-use sync_core::{DocHeader, Document, DocumentId, GoalCategory, GoalStatus, Mode, Pair, SessionDetails, SessionKind, UserId};
+use sync_core::{
+    DocHeader, Document, DocumentId, GoalCategory, GoalStatus, Mode, Pair, SessionDetails, SessionKind, UserId,
+};
 use time::{Date, Duration};
 
 use super::{DemoError, broken};
@@ -38,8 +40,7 @@ impl Phones {
         let device = domain::devices::register(conn, person, &format!("{first_name}'s phone"))?;
         let user = person.id;
         let actor = ActorId::from(hex::decode(&device.actor_id).map_err(broken)?);
-        let phone =
-            Phone { caller: Caller { person: user, org_id: person.org_id, device_id: device.id, actor }, user };
+        let phone = Phone { caller: Caller { person: user, org_id: person.org_id, device_id: device.id, actor }, user };
         self.0.insert(person.id, phone.clone());
         Ok(phone)
     }
@@ -157,11 +158,7 @@ impl PairHistory<'_> {
     }
 
     fn pair(&self) -> Result<Pair, DemoError> {
-        Ok(Pair {
-            mentorship_id: self.pairing.id,
-            mentor_id: self.mentor.user,
-            mentee_id: self.mentee.user,
-        })
+        Ok(Pair { mentorship_id: self.pairing.id, mentor_id: self.mentor.user, mentee_id: self.mentee.user })
     }
 
     pub(super) fn write(&self, conn: &mut DbConnection, cache: &DocCache, days: i64) -> Result<(), DemoError> {

@@ -83,7 +83,12 @@ pub fn list(conn: &mut DbConnection, org_id: OrgId, actor: &Actor, whose: Whose)
 
 /// A device of the organisation the actor may see: their own, or any for
 /// managers. Other devices are not found, whether or not they exist.
-pub fn find_visible(conn: &mut DbConnection, org_id: OrgId, actor: &Actor, id: DeviceId) -> Result<Device, DomainError> {
+pub fn find_visible(
+    conn: &mut DbConnection,
+    org_id: OrgId,
+    actor: &Actor,
+    id: DeviceId,
+) -> Result<Device, DomainError> {
     devices::find_by_id_in_org(conn, org_id, id)?
         .filter(|device| permissions::see_device(actor, device))
         .ok_or_else(|| DomainError::not_found("device"))

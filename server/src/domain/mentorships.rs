@@ -9,9 +9,7 @@ use super::{Actor, AuditObject, DomainError, permissions, record_audit, required
 use crate::db::mentorships::{self, Mentorship, NamedMentorship, Scope, StatusChange};
 use crate::db::programmes::{self, Programme};
 use crate::db::{self, DbConnection, people, sites};
-use crate::model::{
-    Day, EndOutcome, MentorshipId, MentorshipStatus, OrgId, PersonId, ProgrammeId, SiteId, Timestamp,
-};
+use crate::model::{Day, EndOutcome, MentorshipId, MentorshipStatus, OrgId, PersonId, ProgrammeId, SiteId, Timestamp};
 
 /// A pairing as the API shows it (the mobile contract's `Mentorship` record plus
 /// context).
@@ -148,8 +146,10 @@ pub fn create(
 ) -> Result<(MentorshipView, Vec<Warning>), DomainError> {
     permissions::change_pairings(actor.roles)?;
     db::write_transaction(conn, |conn| {
-        let mentor = people::find_by_id(conn, org_id, new.mentor_id)?.ok_or_else(|| DomainError::not_found("mentor"))?;
-        let mentee = people::find_by_id(conn, org_id, new.mentee_id)?.ok_or_else(|| DomainError::not_found("mentee"))?;
+        let mentor =
+            people::find_by_id(conn, org_id, new.mentor_id)?.ok_or_else(|| DomainError::not_found("mentor"))?;
+        let mentee =
+            people::find_by_id(conn, org_id, new.mentee_id)?.ok_or_else(|| DomainError::not_found("mentee"))?;
         if mentor.id == mentee.id {
             return Err(DomainError::invalid("same_person", "a person cannot mentor themselves"));
         }
@@ -174,9 +174,7 @@ pub fn create(
             return Err(DomainError::not_found("site"));
         }
         let programme = match new.programme_id {
-            Some(id) => {
-                programmes::find_by_id(conn, org_id, id)?.ok_or_else(|| DomainError::not_found("programme"))?
-            }
+            Some(id) => programmes::find_by_id(conn, org_id, id)?.ok_or_else(|| DomainError::not_found("programme"))?,
             None => default_programme(conn, org_id)?,
         };
         if mentorships::find_open_between(conn, org_id, mentor.id, mentee.id)?.is_some() {
@@ -255,8 +253,7 @@ pub fn transition(
 ) -> Result<MentorshipView, DomainError> {
     permissions::change_pairings(actor.roles)?;
     db::write_transaction(conn, |conn| {
-        let current =
-            mentorships::find_by_id(conn, org_id, id)?.ok_or_else(|| DomainError::not_found("mentorship"))?;
+        let current = mentorships::find_by_id(conn, org_id, id)?.ok_or_else(|| DomainError::not_found("mentorship"))?;
         let change = match transition {
             Transition::Pause { reason } => StatusChange {
                 status: MentorshipStatus::Paused,

@@ -7,7 +7,8 @@ use crate::db::{self, DbConnection};
 use crate::model::{OrgId, SiteId, SiteKind, Timestamp};
 
 pub fn create(conn: &mut DbConnection, name: &str) -> Result<Organisation, DomainError> {
-    let org = Organisation { id: OrgId::new_random(), name: required_text("name", name, 200)?, created_at: Timestamp::now() };
+    let org =
+        Organisation { id: OrgId::new_random(), name: required_text("name", name, 200)?, created_at: Timestamp::now() };
     organisations::insert(conn, &org)?;
     Ok(org)
 }

@@ -191,10 +191,7 @@ pub fn update(
         permissions::change_person(actor, &current, AccessChange { roles, deactivates: update.active == Some(false) })?;
         if let Some(Some(manager_id)) = update.line_manager_id {
             if manager_id == id {
-                return Err(DomainError::invalid(
-                    "invalid_line_manager",
-                    "a person cannot be their own line manager",
-                ));
+                return Err(DomainError::invalid("invalid_line_manager", "a person cannot be their own line manager"));
             }
             if people::find_by_id(conn, org_id, manager_id)?.is_none() {
                 return Err(DomainError::not_found("line manager"));

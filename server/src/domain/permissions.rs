@@ -23,11 +23,7 @@ use crate::model::{PersonId, Roles};
 
 /// People, sites, the organisation's devices: coordinators and admins.
 pub fn manage_organisation(roles: Roles) -> Result<(), DomainError> {
-    if roles.manages_org() {
-        Ok(())
-    } else {
-        Err(DomainError::forbidden("this needs the coordinator or admin role"))
-    }
+    if roles.manages_org() { Ok(()) } else { Err(DomainError::forbidden("this needs the coordinator or admin role")) }
 }
 
 /// Creating, pausing, resuming and ending pairings: coordinators only (an
@@ -67,9 +63,8 @@ pub fn change_person(actor: &Actor, current: &Person, change: AccessChange) -> R
         return Err(only_admins());
     }
     if actor.is(current.id) {
-        let drops_management = change
-            .roles
-            .is_some_and(|r| (current.is_admin && !r.admin) || (current.is_coordinator && !r.coordinator));
+        let drops_management =
+            change.roles.is_some_and(|r| (current.is_admin && !r.admin) || (current.is_coordinator && !r.coordinator));
         if change.deactivates || drops_management {
             return Err(DomainError::conflict(
                 "own_access",

@@ -22,7 +22,7 @@ use super::text::text_column;
     strum::Display,
     strum::EnumString,
     strum::IntoStaticStr,
-    strum::VariantArray
+    strum::VariantArray,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -94,7 +94,7 @@ impl Roles {
     strum::EnumString,
     strum::IntoStaticStr,
     diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow
+    diesel::deserialize::FromSqlRow,
 )]
 #[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
@@ -121,7 +121,7 @@ pub enum SiteKind {
     strum::EnumString,
     strum::IntoStaticStr,
     diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow
+    diesel::deserialize::FromSqlRow,
 )]
 #[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
@@ -167,7 +167,7 @@ impl MentorshipStatus {
     ToSchema,
     strum::Display,
     strum::EnumString,
-    strum::IntoStaticStr
+    strum::IntoStaticStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]

@@ -123,8 +123,10 @@ pub async fn login(
         sign_in::Verified::Right(person) => {
             let keys = state.keys.clone();
             let lifetimes = lifetimes(&state);
-            let signed =
-                state.db.run(move |conn| sign_in::login(conn, &keys, lifetimes, person, &device_name, device_id)).await?;
+            let signed = state
+                .db
+                .run(move |conn| sign_in::login(conn, &keys, lifetimes, person, &device_name, device_id))
+                .await?;
             state.limiter.record_success(email.as_str());
             state.metrics.record_login();
             tracing::info!(person_id = %signed.person.id, device_id = %signed.device.id, "login");

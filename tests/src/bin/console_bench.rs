@@ -28,9 +28,7 @@ use alongside_server::db::projections::{self, Owner};
 use alongside_server::db::{self, Db, DbConnection};
 use alongside_server::domain::mentorships::default_programme;
 use alongside_server::domain::{DomainError, organisations};
-use alongside_server::model::{
-    Day, DeviceId, DocumentId, MentorshipId, MentorshipStatus, OrgId, PersonId, Timestamp,
-};
+use alongside_server::model::{Day, DeviceId, DocumentId, MentorshipId, MentorshipStatus, OrgId, PersonId, Timestamp};
 use alongside_server::sync::projection::{ActionProjection, GoalProjection, SessionProjection};
 use alongside_tests::{Backend, TestDatabase};
 use serde_json::json;

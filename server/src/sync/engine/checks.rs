@@ -14,7 +14,10 @@ use crate::sync::SyncError;
 use crate::sync::cache::CachedDoc;
 
 /// The pairings whose documents `caller` may hold: theirs, unless ended.
-pub(crate) fn readable_pairs(conn: &mut DbConnection, caller: &Caller) -> Result<HashMap<MentorshipId, Pair>, SyncError> {
+pub(crate) fn readable_pairs(
+    conn: &mut DbConnection,
+    caller: &Caller,
+) -> Result<HashMap<MentorshipId, Pair>, SyncError> {
     Ok(mentorships_db::find_access_pairs(conn, caller.org_id, caller.person)?
         .into_iter()
         .map(|pair| (pair.id, Pair { mentorship_id: pair.id, mentor_id: pair.mentor_id, mentee_id: pair.mentee_id }))
