@@ -334,8 +334,7 @@ fn load_fresh(conn: &mut DbConnection, header: DocHeader, stored: bool) -> Resul
         }
         None => (Document::create(header, server_actor()).map_err(ApiError::internal)?, 0),
     };
-    let mut cached =
-        CachedDoc { doc, index: ObjectIndex::default(), last_change_id: after, since_snapshot: 0, projection: None };
+    let mut cached = CachedDoc::new(doc, after);
     if stored {
         cached = catch_up(conn, cached)?;
     }
