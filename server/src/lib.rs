@@ -136,23 +136,25 @@ impl Application {
                 }))
                 .wrap(ErrorHandlers::new().default_handler(ensure_json_error))
                 .wrap_fn(move |req, srv| {
-                    // Metrics and the request id header, for every answer, errors included.
+                    // Metrics and the request id header, for every answer. Handlers' errors
+                    // arrive here as responses; only a middleware's own `Err` (none of
+                    // ours) would pass by without the header.
                     let metrics = metrics.clone();
                     let method = req.method().clone();
-                    let http_request = req.request().clone();
                     let started = Instant::now();
                     let call = srv.call(req);
                     async move {
-                        let mut response = match call.await {
-                            Ok(response) => response.map_into_left_body(),
-                            Err(error) => ServiceResponse::from_err(error, http_request).map_into_right_body(),
+                        let result = call.await;
+                        let (route, status) = match &result {
+                            Ok(response) => (response.request().match_pattern(), response.status()),
+                            Err(error) => (None, error.as_response_error().status_code()),
                         };
-                        let route = response.request().match_pattern();
-                        let status = response.status();
                         metrics.record_request(&method, route.as_deref(), status, started.elapsed());
-                        telemetry::add_request_id_header(&mut response);
                         tracing::debug!(status = status.as_u16(), "request");
-                        Ok(response)
+                        result.map(|mut response| {
+                            telemetry::add_request_id_header(&mut response);
+                            response
+                        })
                     }
                 })
                 // Outermost: the span (and request id) covers everything inside.
