@@ -65,7 +65,9 @@ pub const BYTES_PER_APPLIED_OP: u64 = 320;
 pub const BYTES_PER_LOADED_OP: u64 = 16;
 /// Heap bytes per change in the change graph (hash, actor, clock, dependencies)
 /// with the objects it creates in the object index: measured at about 160 for
-/// text edits and up to 1,400 for goal-plan changes that create objects.
+/// text edits and up to 900 for goal-plan changes that create objects, in
+/// documents loaded from snapshots; with the applied-operation factor this also
+/// covers goal plans built change by change (about 2,300 per change in all).
 pub const BYTES_PER_CHANGE: u64 = 1536;
 
 /// The estimated heap bytes of one entry: an upper bound on every document shape
