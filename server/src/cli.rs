@@ -74,6 +74,9 @@ pub struct ServeArgs {
     /// Database connections in the pool.
     #[arg(long, env = "ALONGSIDE_DB_POOL_SIZE", default_value_t = 8)]
     pub db_pool_size: u32,
+    /// Memory for hot documents, in MiB (estimated from each document's size).
+    #[arg(long, env = "ALONGSIDE_DOC_CACHE_MB", default_value_t = crate::sync::DEFAULT_CACHE_MB)]
+    pub doc_cache_mb: u64,
     /// Seed the demo organisation if it is missing and print its logins first.
     #[arg(long, env = "ALONGSIDE_WITH_DEMO")]
     pub with_demo: bool,
@@ -298,6 +301,7 @@ async fn serve(database_url: String, data_dir: PathBuf, args: ServeArgs) -> Resu
         jwt_secret: args.jwt_secret.map(SecretString::from),
         workers: args.workers,
         db_pool_size: args.db_pool_size,
+        doc_cache_mb: args.doc_cache_mb,
         ..Settings::default()
     };
     let app = Application::build(settings).await?;

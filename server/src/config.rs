@@ -36,6 +36,8 @@ pub struct Settings {
     pub refresh_token_ttl: Duration,
     /// Failed-login throttling.
     pub login_limits: LoginLimits,
+    /// The document cache's budget in MiB of estimated memory (see `sync::cache`).
+    pub doc_cache_mb: u64,
 }
 
 /// How many failed logins are tolerated within `window` before answering 429.
@@ -65,6 +67,7 @@ impl Default for Settings {
             access_token_ttl: Duration::from_secs(15 * 60),
             refresh_token_ttl: Duration::from_secs(30 * 24 * 60 * 60),
             login_limits: LoginLimits::default(),
+            doc_cache_mb: crate::sync::DEFAULT_CACHE_MB,
         }
     }
 }

@@ -217,7 +217,7 @@ fn create(conn: &mut DbConnection) -> Result<OrgId, DemoError> {
         )?;
     }
     let mut phones = Phones::default();
-    let cache = DocCache::new(64);
+    let cache = DocCache::with_budget(64 << 20);
     for (mentor, mentee, days) in PAIRINGS {
         let mentor = person(conn, mentor)?;
         let mentee = person(conn, mentee)?;

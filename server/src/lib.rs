@@ -39,6 +39,7 @@ pub mod telemetry;
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, Service, ServiceResponse};
@@ -46,13 +47,14 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{App, HttpResponse, HttpServer, web};
+use tracing_actix_web::TracingLogger;
 
 use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::tokens::{JwtKeys, SecretError};
 use crate::config::Settings;
 use crate::db::{Backend, Db, DbError};
 use crate::error::{ApiError, ErrorBody};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, MetricsError};
 use crate::state::AppState;
 use crate::sync::SyncHub;
 
@@ -63,6 +65,8 @@ pub enum StartError {
     Database(#[from] DbError),
     #[error(transparent)]
     Secret(#[from] SecretError),
+    #[error(transparent)]
+    Metrics(#[from] MetricsError),
     #[error("cannot listen on {address}")]
     Bind {
         address: String,
@@ -102,7 +106,7 @@ impl Application {
             .map_err(|source| StartError::Bind { address: settings.bind.clone(), source })?;
         let port = listener.local_addr()?.port();
 
-        let sync = Arc::new(SyncHub::new());
+        let sync = Arc::new(SyncHub::new(settings.doc_cache_mb.saturating_mul(1 << 20)));
         if db.backend() == Backend::Postgres {
             sync.notifier.listen_to_postgres(settings.database_url.clone());
         }
@@ -111,7 +115,7 @@ impl Application {
             db,
             keys: Arc::new(keys),
             limiter: Arc::new(LoginLimiter::new(settings.login_limits)),
-            metrics: Arc::new(Metrics::default()),
+            metrics: Arc::new(Metrics::new()?),
             settings: Arc::new(settings),
         };
         let data = web::Data::new(state.clone());
@@ -126,32 +130,36 @@ impl Application {
                         .error_handler(|error, _req| error::json_error(error).into()),
                 )
                 .app_data(
-                    web::PathConfig::default()
-                        .error_handler(|_error, _req| ApiError::not_found("resource").into()),
+                    web::PathConfig::default().error_handler(|_error, _req| ApiError::not_found("resource").into()),
                 )
                 .app_data(web::QueryConfig::default().error_handler(|error, _req| {
-                    ApiError::bad_request(
-                        "invalid_query",
-                        format!("the query string is not valid: {error}"),
-                    )
-                    .into()
+                    ApiError::bad_request("invalid_query", format!("the query string is not valid: {error}")).into()
                 }))
                 .wrap(ErrorHandlers::new().default_handler(ensure_json_error))
                 .wrap_fn(move |req, srv| {
+                    // Metrics and the request id header, for every answer. Handlers' errors
+                    // arrive here as responses; only a middleware's own `Err` (none of
+                    // ours) would pass by without the header.
                     let metrics = metrics.clone();
-                    let method = req.method().to_string();
+                    let method = req.method().clone();
+                    let started = Instant::now();
                     let call = srv.call(req);
                     async move {
                         let result = call.await;
                         let (route, status) = match &result {
-                            Ok(res) => (res.request().match_pattern(), res.status()),
+                            Ok(response) => (response.request().match_pattern(), response.status()),
                             Err(error) => (None, error.as_response_error().status_code()),
                         };
-                        metrics.record_request(&method, route.as_deref(), status.as_u16());
-                        tracing::debug!(%method, route = route.as_deref().unwrap_or("unmatched"), status = status.as_u16(), "request");
-                        result
+                        metrics.record_request(&method, route.as_deref(), status, started.elapsed());
+                        tracing::debug!(status = status.as_u16(), "request");
+                        result.map(|mut response| {
+                            telemetry::add_request_id_header(&mut response);
+                            response
+                        })
                     }
                 })
+                // Outermost: the span (and request id) covers everything inside.
+                .wrap(TracingLogger::<telemetry::RequestSpan>::new())
                 .configure(routes::config)
                 .default_service(web::to(not_found))
         })

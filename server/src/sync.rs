@@ -33,19 +33,20 @@ pub struct SyncHub {
     pub notifier: live::Notifier,
 }
 
-/// Documents kept in memory per server process. A session document of a few
-/// thousand edits is tens of kilobytes; this bounds the cache to a few hundred MB.
-pub const CACHED_DOCUMENTS: usize = 4096;
+/// The document cache's default budget: a session document of a few thousand
+/// edits is estimated at a few hundred kilobytes in memory.
+pub const DEFAULT_CACHE_MB: u64 = 256;
 
 impl SyncHub {
-    pub fn new() -> Self {
-        Self { cache: cache::DocCache::new(CACHED_DOCUMENTS), notifier: live::Notifier::new() }
+    /// A hub whose document cache holds at most `cache_bytes` (estimated).
+    pub fn new(cache_bytes: u64) -> Self {
+        Self { cache: cache::DocCache::with_budget(cache_bytes), notifier: live::Notifier::new() }
     }
 }
 
 impl Default for SyncHub {
     fn default() -> Self {
-        Self::new()
+        Self::new(DEFAULT_CACHE_MB << 20)
     }
 }
 

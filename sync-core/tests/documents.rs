@@ -53,10 +53,14 @@ fn two_phones_offline_converge_without_losing_notes() {
     }
 }
 
+/// Documents a property of Automerge itself, not of Alongside: two plain
+/// Automerge documents that each create the same root object apart end up with a
+/// conflict, one `notes` object hidden behind the other. This is what the
+/// deterministic genesis change (identical on every device, see
+/// `same_header_gives_identical_genesis_on_every_device`) exists to avoid; no
+/// Alongside code runs here.
 #[test]
-fn independently_created_documents_without_genesis_would_conflict() {
-    // The reason for the deterministic genesis: plain Automerge documents created
-    // apart hide one `notes` object behind the other.
+fn automerge_itself_conflicts_when_documents_are_created_apart_without_a_shared_genesis() {
     let mut a = AutoCommit::new();
     let mut b = AutoCommit::new();
     a.put_object(ROOT, "notes", sync_core::automerge::ObjType::Text).unwrap();

@@ -6,7 +6,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use alongside_tests::phones::Phone;
-use alongside_tests::{OrgFixture, TestApp, backends, json_body, spawn_app};
+use alongside_tests::{OrgFixture, TestApp, backend_test, json_body, spawn_app};
 use reqwest::Method;
 use serde_json::{Value, json};
 use sync_core::{DocumentId, GoalCategory, ReflectionInput};
@@ -179,9 +179,9 @@ async fn sync_documents(app: &TestApp, org: &OrgFixture) -> String {
     DocumentId::goal_plan_of(org.mentorship_id.parse().expect("a mentorship id")).to_string()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_role_gets_the_expected_status_on_every_endpoint() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_role_gets_the_expected_status_on_every_endpoint(backend) {
         let app = spawn_app(backend).await;
         let world = build_world(&app).await;
         let mut failures = Vec::new();
@@ -227,9 +227,9 @@ async fn assert_b_is_untouched(app: &TestApp, b: &OrgFixture) {
     }
 }
 
-#[tokio::test]
-async fn listings_only_show_the_callers_own_organisation_and_pairings() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test]
+    async fn listings_only_show_the_callers_own_organisation_and_pairings(backend) {
         let app = spawn_app(backend).await;
         let a = app.seed_org("a").await;
         let b = app.seed_org("b").await;

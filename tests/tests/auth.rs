@@ -4,26 +4,24 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use alongside_server::domain::Role;
-use alongside_tests::{PASSWORD, TestApp, assert_error, backends, json_body, session_from, spawn_app};
+use alongside_tests::{Backend, PASSWORD, TestApp, assert_error, backend_test, json_body, session_from, spawn_app};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
-async fn app_with_mentee() -> Vec<(TestApp, String, String)> {
-    let mut apps = Vec::new();
-    for backend in backends() {
-        let app = spawn_app(backend).await;
-        let org = app.create_org("Harbour Homecare").await;
-        let person = app.create_person(&org, "sam.mentee@harbour.example", "Sam Osei", &[Role::Mentee]).await;
-        apps.push((app, org, person));
-    }
-    apps
+/// A server on `backend` with one organisation and one mentee in it.
+async fn app_with_mentee(backend: Backend) -> (TestApp, String, String) {
+    let app = spawn_app(backend).await;
+    let org = app.create_org("Harbour Homecare").await;
+    let person = app.create_person(&org, "sam.mentee@harbour.example", "Sam Osei", &[Role::Mentee]).await;
+    (app, org, person)
 }
 
-#[tokio::test]
-async fn login_returns_tokens_user_and_a_device_with_a_fresh_actor_id() {
-    for (app, org, person) in app_with_mentee().await {
+backend_test! {
+    #[tokio::test]
+    async fn login_returns_tokens_user_and_a_device_with_a_fresh_actor_id(backend) {
+        let (app, org, person) = app_with_mentee(backend).await;
         let first = app.login("Sam.Mentee@Harbour.example ", PASSWORD, "Sam's phone").await;
         let second = app.login("sam.mentee@harbour.example", PASSWORD, "Sam's tablet").await;
         let body = &first.body;
@@ -55,9 +53,10 @@ async fn login_returns_tokens_user_and_a_device_with_a_fresh_actor_id() {
     }
 }
 
-#[tokio::test]
-async fn wrong_password_and_unknown_email_are_refused_alike() {
-    for (app, org, _) in app_with_mentee().await {
+backend_test! {
+    #[tokio::test]
+    async fn wrong_password_and_unknown_email_are_refused_alike(backend) {
+        let (app, org, _) = app_with_mentee(backend).await;
         let wrong = app.try_login("sam.mentee@harbour.example", "not the password", "phone").await;
         let wrong = assert_error(wrong, 401, "invalid_credentials").await;
         let unknown = app.try_login("nobody@harbour.example", PASSWORD, "phone").await;
@@ -72,9 +71,10 @@ async fn wrong_password_and_unknown_email_are_refused_alike() {
     }
 }
 
-#[tokio::test]
-async fn repeated_failures_are_throttled_per_account_with_retry_after() {
-    for (app, _, _) in app_with_mentee().await {
+backend_test! {
+    #[tokio::test]
+    async fn repeated_failures_are_throttled_per_account_with_retry_after(backend) {
+        let (app, _, _) = app_with_mentee(backend).await;
         for _ in 0..5 {
             let response = app.try_login("sam.mentee@harbour.example", "guess", "phone").await;
             assert_eq!(response.status(), 401, "{}", app.backend);
@@ -92,9 +92,10 @@ async fn repeated_failures_are_throttled_per_account_with_retry_after() {
     }
 }
 
-#[tokio::test]
-async fn repeated_failures_from_one_address_are_throttled_across_accounts() {
-    for (app, _, _) in app_with_mentee().await {
+backend_test! {
+    #[tokio::test]
+    async fn repeated_failures_from_one_address_are_throttled_across_accounts(backend) {
+        let (app, _, _) = app_with_mentee(backend).await;
         for i in 0..20 {
             let email = format!("guess{i}@harbour.example");
             let response = app.try_login(&email, "guess", "phone").await;
@@ -106,9 +107,10 @@ async fn repeated_failures_from_one_address_are_throttled_across_accounts() {
     }
 }
 
-#[tokio::test]
-async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
-    for (app, org, _) in app_with_mentee().await {
+backend_test! {
+    #[tokio::test]
+    async fn refresh_rotates_and_reuse_revokes_the_whole_family(backend) {
+        let (app, org, _) = app_with_mentee(backend).await;
         let session = app.login("sam.mentee@harbour.example", PASSWORD, "phone").await;
         let refreshed = app.post("/v1/auth/refresh", None, &json!({ "refresh_token": session.refresh_token })).await;
         assert_eq!(refreshed.status(), 200, "{}", app.backend);
@@ -131,9 +133,10 @@ async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
     }
 }
 
-#[tokio::test]
-async fn logout_stops_the_devices_refresh_and_access_tokens() {
-    for (app, _, _) in app_with_mentee().await {
+backend_test! {
+    #[tokio::test]
+    async fn logout_stops_the_devices_refresh_and_access_tokens(backend) {
+        let (app, _, _) = app_with_mentee(backend).await;
         let session = app.login("sam.mentee@harbour.example", PASSWORD, "phone").await;
         let other = app.login("sam.mentee@harbour.example", PASSWORD, "tablet").await;
         let logout = app.post("/v1/auth/logout", Some(&session.access_token), &json!({})).await;
@@ -148,9 +151,10 @@ async fn logout_stops_the_devices_refresh_and_access_tokens() {
     }
 }
 
-#[tokio::test]
-async fn a_revoked_device_can_neither_call_nor_refresh() {
-    for (app, org, _) in app_with_mentee().await {
+backend_test! {
+    #[tokio::test]
+    async fn a_revoked_device_can_neither_call_nor_refresh(backend) {
+        let (app, org, _) = app_with_mentee(backend).await;
         let session = app.login("sam.mentee@harbour.example", PASSWORD, "lost phone").await;
         let other = app.login("sam.mentee@harbour.example", PASSWORD, "new phone").await;
         let revoke =
@@ -182,9 +186,10 @@ fn now() -> u64 {
     jsonwebtoken::get_current_timestamp()
 }
 
-#[tokio::test]
-async fn forged_expired_and_tampered_tokens_are_refused() {
-    for (app, _, _) in app_with_mentee().await {
+backend_test! {
+    #[tokio::test]
+    async fn forged_expired_and_tampered_tokens_are_refused(backend) {
+        let (app, _, _) = app_with_mentee(backend).await;
         let session = app.login("sam.mentee@harbour.example", PASSWORD, "phone").await;
         let claims = claims_of(&session.access_token);
         let right_key = EncodingKey::from_secret(app.jwt_secret.as_bytes());

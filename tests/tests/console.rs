@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use alongside_tests::console::{Console, SESSION_COOKIE, attempt_sign_in, form_body, set_cookie_header};
 use alongside_tests::phones::Phone;
-use alongside_tests::{OrgFixture, TestApp, backends, spawn_app};
+use alongside_tests::{OrgFixture, TestApp, backend_test, spawn_app};
 use reqwest::header::LOCATION;
 use sync_core::{DocumentId, GoalCategory, ReflectionInput, SessionKind};
 
@@ -54,9 +54,9 @@ async fn status_of(app: &TestApp, org: &OrgFixture) -> String {
     .await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn coordinators_and_admins_sign_in_with_strict_cookies_and_others_are_refused() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn coordinators_and_admins_sign_in_with_strict_cookies_and_others_are_refused(backend) {
         let app = spawn_app(backend).await;
         let org = app.seed_org("oak").await;
 
@@ -117,9 +117,9 @@ async fn sign_in_is_throttled_like_the_api() {
     assert!(throttled.text().await.unwrap().contains("<html"), "an HTML page, not JSON");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_console_route_needs_a_console_session() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_console_route_needs_a_console_session(backend) {
         let app = spawn_app(backend).await;
         let org = app.seed_org("ash").await;
         let device = &org.mentee.session.device_id;
@@ -155,9 +155,9 @@ async fn every_console_route_needs_a_console_session() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn forms_without_the_sessions_csrf_token_are_refused() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn forms_without_the_sessions_csrf_token_are_refused(backend) {
         let app = spawn_app(backend).await;
         let org = app.seed_org("birch").await;
         let console = Console::sign_in(&app, &org.coordinator.email).await;
@@ -213,9 +213,9 @@ async fn forms_without_the_sessions_csrf_token_are_refused() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn other_organisations_ids_are_not_found() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn other_organisations_ids_are_not_found(backend) {
         let app = spawn_app(backend).await;
         let ours = app.seed_org("pine").await;
         let theirs = app.seed_org("yew").await;
@@ -241,9 +241,9 @@ async fn other_organisations_ids_are_not_found() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn signing_out_or_losing_the_role_ends_console_access() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn signing_out_or_losing_the_role_ends_console_access(backend) {
         let app = spawn_app(backend).await;
         let org = app.seed_org("holly").await;
         let console = Console::sign_in(&app, &org.coordinator.email).await;
@@ -270,9 +270,9 @@ async fn signing_out_or_losing_the_role_ends_console_access() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn coordinators_add_people_pair_them_with_warnings_and_manage_pairings() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn coordinators_add_people_pair_them_with_warnings_and_manage_pairings(backend) {
         let app = spawn_app(backend).await;
         let org = app.seed_org("rowan").await;
         let console = Console::sign_in(&app, &org.coordinator.email).await;
@@ -447,9 +447,9 @@ async fn read_events(response: &mut reqwest::Response, limit: Duration, until: i
     text
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_console_shows_projections_and_never_what_the_pair_wrote() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_console_shows_projections_and_never_what_the_pair_wrote(backend) {
         let app = spawn_app(backend).await;
         let org = app.seed_org("willow").await;
         let elsewhere = app.seed_org("cedar").await;
@@ -586,9 +586,9 @@ async fn the_event_stream_ends_when_the_session_is_signed_out() {
     assert!(ended.is_ok(), "the stream closes after sign-out");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_demo_organisation_has_a_populated_dashboard_built_from_real_documents() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_demo_organisation_has_a_populated_dashboard_built_from_real_documents(backend) {
         let app = spawn_app(backend).await;
         let demo = app.with_db(|conn| Ok(alongside_server::demo::seed(conn)?)).await;
         assert!(demo.created, "{backend}");

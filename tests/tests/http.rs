@@ -4,13 +4,13 @@
 // Helpers here panic on purpose: a failed expectation fails the test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use alongside_tests::{Backend, assert_error, backends, json_body, spawn_app};
+use alongside_tests::{Backend, assert_error, backend_test, json_body, spawn_app};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use serde_json::json;
 
-#[tokio::test]
-async fn malformed_wrong_type_and_incomplete_json_are_400_naming_the_problem() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test]
+    async fn malformed_wrong_type_and_incomplete_json_are_400_naming_the_problem(backend) {
         let app = spawn_app(backend).await;
         let send = |body: &'static str, content_type: &'static str| {
             app.client.post(app.url("/v1/auth/login")).header("content-type", content_type).body(body).send()
@@ -41,9 +41,9 @@ async fn malformed_wrong_type_and_incomplete_json_are_400_naming_the_problem() {
     }
 }
 
-#[tokio::test]
-async fn bodies_over_the_limit_are_413_json() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test]
+    async fn bodies_over_the_limit_are_413_json(backend) {
         let app = spawn_app(backend).await;
         let huge = json!({ "email": "a@b.example", "password": "x".repeat(70 * 1024), "device_name": "p" });
         let response = app.post("/v1/auth/login", None, &huge).await;
@@ -52,9 +52,9 @@ async fn bodies_over_the_limit_are_413_json() {
     }
 }
 
-#[tokio::test]
-async fn unknown_routes_wrong_methods_and_bad_queries_answer_json() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test]
+    async fn unknown_routes_wrong_methods_and_bad_queries_answer_json(backend) {
         let app = spawn_app(backend).await;
         let org = app.seed_org("q").await;
         assert_error(app.get("/v1/nothing-here", None).await, 404, "not_found").await;
@@ -66,9 +66,9 @@ async fn unknown_routes_wrong_methods_and_bad_queries_answer_json() {
     }
 }
 
-#[tokio::test]
-async fn health_readiness_and_metrics() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test]
+    async fn health_readiness_and_metrics(backend) {
         let app = spawn_app(backend).await;
         assert_eq!(json_body(app.get("/healthz", None).await).await, json!({ "status": "ok" }));
         assert_eq!(json_body(app.get("/readyz", None).await).await, json!({ "status": "ready" }));

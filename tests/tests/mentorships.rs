@@ -5,12 +5,12 @@
 
 use alongside_server::domain::Role;
 use alongside_server::domain::people::NewPerson;
-use alongside_tests::{PASSWORD, assert_error, backends, json_body, spawn_app};
+use alongside_tests::{PASSWORD, assert_error, backend_test, json_body, spawn_app};
 use serde_json::json;
 
-#[tokio::test]
-async fn coordinator_pairs_people_and_is_warned_about_line_managers_and_full_loads() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test]
+    async fn coordinator_pairs_people_and_is_warned_about_line_managers_and_full_loads(backend) {
         let app = spawn_app(backend).await;
         let org = app.seed_org("north").await;
         let coordinator = org.coordinator.token();
@@ -94,9 +94,9 @@ async fn coordinator_pairs_people_and_is_warned_about_line_managers_and_full_loa
     }
 }
 
-#[tokio::test]
-async fn pairing_input_is_checked() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test]
+    async fn pairing_input_is_checked(backend) {
         let app = spawn_app(backend).await;
         let org = app.seed_org("south").await;
         let token = org.coordinator.token();
@@ -142,9 +142,9 @@ async fn pairing_input_is_checked() {
     }
 }
 
-#[tokio::test]
-async fn pairings_pause_resume_and_end_only_from_states_that_allow_it() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test]
+    async fn pairings_pause_resume_and_end_only_from_states_that_allow_it(backend) {
         let app = spawn_app(backend).await;
         let org = app.seed_org("east").await;
         let token = org.coordinator.token();

@@ -4,13 +4,13 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use alongside_tests::phones::Phone;
-use alongside_tests::{PASSWORD, TestApp, assert_error, backends, json_body, spawn_app};
+use alongside_tests::{PASSWORD, TestApp, assert_error, backend_test, json_body, spawn_app};
 use serde_json::json;
 use sync_core::ClientError;
 
-#[tokio::test]
-async fn people_are_managed_by_coordinators_and_admins() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test]
+    async fn people_are_managed_by_coordinators_and_admins(backend) {
         let app = spawn_app(backend).await;
         let org = app.seed_org("west").await;
         let new_person = |email: &str, roles: serde_json::Value| {
@@ -96,9 +96,9 @@ async fn patch(app: &TestApp, id: &str, token: &str, body: serde_json::Value) ->
     app.request(reqwest::Method::PATCH, &format!("/v1/people/{id}"), Some(token), Some(&body)).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn people_are_changed_and_a_leaver_is_deactivated_and_their_phone_wiped() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn people_are_changed_and_a_leaver_is_deactivated_and_their_phone_wiped(backend) {
         let app = spawn_app(backend).await;
         let org = app.seed_org("leaf").await;
         let other = app.seed_org("stem").await;
@@ -199,9 +199,9 @@ async fn people_are_changed_and_a_leaver_is_deactivated_and_their_phone_wiped() 
     }
 }
 
-#[tokio::test]
-async fn sites_are_added_by_managers_listed_per_organisation_and_used_for_people() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test]
+    async fn sites_are_added_by_managers_listed_per_organisation_and_used_for_people(backend) {
         let app = spawn_app(backend).await;
         let org = app.seed_org("isle").await;
         let other = app.seed_org("main").await;

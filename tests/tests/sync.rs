@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures
 
 use alongside_tests::phones::{Phone, craft_offer, post_sync};
-use alongside_tests::{backends, spawn_app};
+use alongside_tests::{backend_test, spawn_app};
 use serde_json::json;
 use sync_core::automerge::transaction::Transactable;
 use sync_core::automerge::{ActorId, ROOT, ReadDoc};
@@ -19,9 +19,9 @@ fn pair_of(fixture: &alongside_tests::OrgFixture) -> Pair {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_phones_offline_start_the_same_session_and_converge() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_phones_offline_start_the_same_session_and_converge(backend) {
         let app = spawn_app(backend).await;
         let org = app.seed_org("river").await;
         let mentor = Phone::login(&app, &org.mentor.email);
@@ -54,9 +54,9 @@ async fn two_phones_offline_start_the_same_session_and_converge() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn forbidden_writes_are_refused_locally_and_crafted_ones_rejected_by_the_server() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn forbidden_writes_are_refused_locally_and_crafted_ones_rejected_by_the_server(backend) {
         let app = spawn_app(backend).await;
         let org = app.seed_org("brook").await;
         let pair = pair_of(&org);
@@ -104,9 +104,9 @@ async fn forbidden_writes_are_refused_locally_and_crafted_ones_rejected_by_the_s
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_change_carrying_another_devices_actor_is_rejected() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_change_carrying_another_devices_actor_is_rejected(backend) {
         let app = spawn_app(backend).await;
         let org = app.seed_org("ford").await;
         let pair = pair_of(&org);
@@ -125,9 +125,9 @@ async fn a_change_carrying_another_devices_actor_is_rejected() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_late_offline_edit_after_sign_off_is_kept_and_flags_the_session_amended() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_late_offline_edit_after_sign_off_is_kept_and_flags_the_session_amended(backend) {
         let app = spawn_app(backend).await;
         let org = app.seed_org("weir").await;
         let mentor = Phone::login(&app, &org.mentor.email);
@@ -153,9 +153,9 @@ async fn a_late_offline_edit_after_sign_off_is_kept_and_flags_the_session_amende
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_ended_pairing_purges_its_documents_and_a_revoked_device_wipes() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_ended_pairing_purges_its_documents_and_a_revoked_device_wipes(backend) {
         let app = spawn_app(backend).await;
         let org = app.seed_org("marsh").await;
         let mentee = Phone::login(&app, &org.mentee.email);
@@ -189,9 +189,9 @@ async fn an_ended_pairing_purges_its_documents_and_a_revoked_device_wipes() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fifty_documents_with_changes_on_both_sides_converge_in_one_round_trip() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn fifty_documents_with_changes_on_both_sides_converge_in_one_round_trip(backend) {
         let app = spawn_app(backend).await;
         let org = app.seed_org("lock").await;
         let mentor = Phone::login(&app, &org.mentor.email);
@@ -227,9 +227,9 @@ async fn fifty_documents_with_changes_on_both_sides_converge_in_one_round_trip()
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_bodies_get_clear_errors_and_others_keep_syncing() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn bad_bodies_get_clear_errors_and_others_keep_syncing(backend) {
         let app = spawn_app(backend).await;
         let org = app.seed_org("pond").await;
         let token = org.mentee.token().to_owned();
@@ -280,9 +280,9 @@ fn hex_decode(text: &str) -> Vec<u8> {
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lost_sync_state_falls_back_to_automerge_sync_and_converges() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn lost_sync_state_falls_back_to_automerge_sync_and_converges(backend) {
         let app = spawn_app(backend).await;
         let org = app.seed_org("tarn").await;
         let mentor = Phone::login(&app, &org.mentor.email);
@@ -316,9 +316,9 @@ async fn lost_sync_state_falls_back_to_automerge_sync_and_converges() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn many_phones_syncing_at_once_all_succeed() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn many_phones_syncing_at_once_all_succeed(backend) {
         let app = spawn_app(backend).await;
         let org = app.create_org("Busy Care").await;
         let mut people = Vec::new();
@@ -358,9 +358,9 @@ async fn many_phones_syncing_at_once_all_succeed() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_document_id_from_another_organisation_is_refused_and_reveals_nothing() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_document_id_from_another_organisation_is_refused_and_reveals_nothing(backend) {
         let app = spawn_app(backend).await;
         let victim = app.seed_org("north").await;
         let attacker = app.seed_org("south").await;
@@ -392,9 +392,9 @@ async fn a_document_id_from_another_organisation_is_refused_and_reveals_nothing(
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_document_reads_as_json_only_for_those_who_may_read_it() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_document_reads_as_json_only_for_those_who_may_read_it(backend) {
         let app = spawn_app(backend).await;
         let org = app.seed_org("fen").await;
         let other = app.seed_org("moor").await;
@@ -450,9 +450,9 @@ async fn a_document_reads_as_json_only_for_those_who_may_read_it() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn signing_in_again_keeps_the_device_so_unsynced_notes_still_sync() {
-    for backend in backends() {
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn signing_in_again_keeps_the_device_so_unsynced_notes_still_sync(backend) {
         let app = spawn_app(backend).await;
         let org = app.seed_org("wold").await;
         let mentee = Phone::login(&app, &org.mentee.email);

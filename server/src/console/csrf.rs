@@ -130,8 +130,8 @@ pub fn forbid_plain_forms() -> web::FormConfig {
 /// Compares two secrets without stopping at the first difference, so timing does
 /// not reveal how much of a guess was right.
 fn same_secret(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    // The length is not secret (tokens have one fixed length); the bytes are.
+    subtle::ConstantTimeEq::ct_eq(a.as_bytes(), b.as_bytes()).into()
 }
 
 #[cfg(test)]

@@ -201,7 +201,11 @@ pub fn handle(
         Ok(())
     });
     if let Err(error) = result {
-        // Memory may be ahead of storage now; the next request reloads.
+        // Memory may be ahead of storage now: empty the entries before letting go,
+        // so a request waiting for one reloads instead of reading them.
+        for guard in guards.values_mut() {
+            **guard = None;
+        }
         drop(guards);
         for doc in &writers {
             cache.evict(doc.id());
@@ -276,14 +280,18 @@ pub(crate) fn load<'a>(
     header: DocHeader,
     stored_version: Option<i64>,
 ) -> Result<&'a mut CachedDoc, SyncError> {
+    // The cache is keyed by id alone, so an entry built for another header of this
+    // id (an offer under another scope of an id not yet stored) is not this
+    // document: reusing it would let that offer break the real owner's syncs.
     let stale = match (&*slot, stored_version) {
         (None, _) => true,
+        (Some(cached), _) if *cached.doc.header() != header => true,
         (Some(cached), Some(version)) => cached.last_change_id < version,
         (Some(_), None) => false,
     };
     if stale {
         let loaded = match slot.take() {
-            Some(cached) if stored_version.is_some() => catch_up(conn, cached)?,
+            Some(cached) if stored_version.is_some() && *cached.doc.header() == header => catch_up(conn, cached)?,
             _ => load_fresh(conn, header, stored_version.is_some())?,
         };
         *slot = Some(loaded);
@@ -302,8 +310,7 @@ fn load_fresh(conn: &mut DbConnection, header: DocHeader, stored: bool) -> Resul
         Some(documents_db::StoredState { snapshot: None, snapshot_upto }) => (genesis()?, snapshot_upto),
         None => (genesis()?, 0),
     };
-    let mut cached =
-        CachedDoc { doc, index: ObjectIndex::default(), last_change_id: after, since_snapshot: 0, projection: None };
+    let mut cached = CachedDoc::new(doc, after);
     if stored {
         cached = catch_up(conn, cached)?;
     }
