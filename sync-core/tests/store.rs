@@ -23,7 +23,7 @@ fn store_writer_child() {
     let Ok(spec) = std::env::var(CHILD_ENV) else { return };
     let (path, header_json) = spec.split_once('|').expect("spec");
     let header: DocHeader = serde_json::from_str(header_json).expect("header");
-    let sync_core::Scope::Pair { mentor_id, .. } = header.scope else { panic!("pair doc") };
+    let sync_core::DocScope::Pair { mentor_id, .. } = header.scope else { panic!("pair doc") };
     let mut replica = Replica::open(path.as_ref(), mentor_id, ActorId::random()).expect("open");
     replica.ensure(header).expect("ensure");
     let mut out = std::io::stdout().lock();
