@@ -116,13 +116,6 @@ pub struct SyncMark {
     pub server_heads: Vec<String>,
 }
 
-impl SyncMark {
-    /// Whether local changes await the server.
-    pub fn is_pending(&self) -> bool {
-        self.local_seq > self.acked_seq
-    }
-}
-
 /// A change the server refused, kept so the user can see and re-enter the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredRejection {
