@@ -83,9 +83,10 @@ pub struct TokenResponse {
 
 /// A pairing as the JSON API shows it: an item of `GET /v1/mentorships`, and the
 /// answer to creating, pausing, resuming or ending one. The mobile contract's
-/// `Mentorship` record plus context.
+/// `Mentorship` record plus context. Its OpenAPI schema keeps the name it has
+/// always had, `MentorshipView`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = MentorshipView))]
 pub struct MentorshipItem {
     pub id: String,
     pub programme_id: String,
