@@ -317,6 +317,7 @@ pub struct Client {
     inner: sync_core::Client,
 }
 
+/// What every exported method returns.
 type Answer<T> = Result<T, AlongsideError>;
 
 #[uniffi::export]
