@@ -23,17 +23,9 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use serde::Serialize;
-use utoipa::ToSchema;
 
-/// The JSON body of every error response.
-#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
-pub struct ErrorBody {
-    /// Stable machine-readable code, e.g. `invalid_json`, `device_revoked`.
-    pub error: String,
-    /// A sentence for people.
-    pub message: String,
-}
+/// The JSON body of every error response, shared with the phone client.
+pub use sync_core::api::ErrorBody;
 
 /// An error answered to an API client. See the module doc for the policy.
 #[derive(Debug, thiserror::Error)]

@@ -1,14 +1,11 @@
 //! `/v1/auth/*`: login, refresh, logout.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::auth::session::{self, Lifetimes, Signed};
 use crate::db::devices;
-use crate::domain::{Email, Role, required_text};
+use crate::domain::{Email, required_text};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -16,73 +13,24 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(login).service(refresh).service(logout);
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct LoginRequest {
-    pub email: String,
-    pub password: String,
-    /// Shown in the device list, e.g. "Amara's phone".
-    pub device_name: String,
-    /// The device this phone was signed in as before, if it remembers one. It is
-    /// kept (same id, same Automerge actor) when it is this person's and not
-    /// revoked, so changes made before signing in again still sync; otherwise a
-    /// new device is registered.
-    #[serde(default)]
-    pub device_id: Option<Uuid>,
-}
+/// The shapes of these routes, shared with the phone client.
+pub use sync_core::api::{LoginRequest, RefreshRequest, SignedInDevice, SignedInUser, TokenResponse};
 
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct RefreshRequest {
-    pub refresh_token: String,
-}
-
-/// The signed-in person.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct SignedInUser {
-    pub id: String,
-    pub org_id: String,
-    pub email: String,
-    pub display_name: String,
-    pub roles: Vec<Role>,
-}
-
-/// The device the tokens are bound to.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct SignedInDevice {
-    pub id: String,
-    pub name: String,
-    /// Automerge actor id this device must write with.
-    pub actor_id: String,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct TokenResponse {
-    /// Short-lived bearer token (HS256 JWT).
-    pub access_token: String,
-    /// Opaque; exchange at `/v1/auth/refresh`. Each one works once.
-    pub refresh_token: String,
-    pub token_type: String,
-    /// Seconds until `access_token` expires.
-    pub expires_in: u64,
-    pub user: SignedInUser,
-    pub device: SignedInDevice,
-}
-
-impl From<Signed> for TokenResponse {
-    fn from(signed: Signed) -> Self {
-        Self {
-            access_token: signed.tokens.access_token,
-            refresh_token: signed.tokens.refresh_token,
-            token_type: "Bearer".to_owned(),
-            expires_in: signed.tokens.expires_in,
-            user: SignedInUser {
-                roles: signed.person.roles().to_list(),
-                id: signed.person.id,
-                org_id: signed.person.org_id,
-                email: signed.person.email,
-                display_name: signed.person.display_name,
-            },
-            device: SignedInDevice { id: signed.device.id, name: signed.device.name, actor_id: signed.device.actor_id },
-        }
+/// A sign-in as the JSON shape sync-core defines for both sides.
+fn token_response(signed: Signed) -> TokenResponse {
+    TokenResponse {
+        access_token: signed.tokens.access_token,
+        refresh_token: signed.tokens.refresh_token,
+        token_type: "Bearer".to_owned(),
+        expires_in: signed.tokens.expires_in,
+        user: SignedInUser {
+            roles: signed.person.roles().to_list().into_iter().map(|role| role.as_str().to_owned()).collect(),
+            id: signed.person.id,
+            org_id: signed.person.org_id,
+            email: signed.person.email,
+            display_name: signed.person.display_name,
+        },
+        device: SignedInDevice { id: signed.device.id, name: signed.device.name, actor_id: signed.device.actor_id },
     }
 }
 
@@ -127,7 +75,7 @@ pub async fn login(
             state.limiter.record_success(email.as_str());
             state.metrics.record_login();
             tracing::info!(person_id = %signed.person.id, device_id = %signed.device.id, "login");
-            Ok(HttpResponse::Ok().json(TokenResponse::from(signed)))
+            Ok(HttpResponse::Ok().json(token_response(signed)))
         }
         verdict => {
             if let session::Verified::Wrong(person) = verdict {
@@ -155,7 +103,7 @@ pub async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>
     let lifetimes = lifetimes(&state);
     let presented = body.into_inner().refresh_token;
     let signed = state.db.run(move |conn| session::refresh(conn, &keys, lifetimes, &presented)).await?;
-    Ok(HttpResponse::Ok().json(TokenResponse::from(signed)))
+    Ok(HttpResponse::Ok().json(token_response(signed)))
 }
 
 /// Sign this device out: its refresh tokens stop working.

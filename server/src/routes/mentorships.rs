@@ -12,6 +12,9 @@ use crate::domain::{Role, parse_input_date};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
+/// A pairing as the JSON API sends it, shared with the phone client.
+pub use sync_core::api::MentorshipItem;
+
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(list_mentorships)
         .service(create_mentorship)
@@ -31,10 +34,29 @@ pub struct CreateMentorshipRequest {
     pub programme_id: Option<Uuid>,
 }
 
+/// A pairing as the JSON shape sync-core defines for both sides.
+fn item(view: MentorshipView) -> MentorshipItem {
+    MentorshipItem {
+        id: view.id,
+        programme_id: view.programme_id,
+        site_id: view.site_id,
+        mentor_id: view.mentor_id,
+        mentor_name: view.mentor_name,
+        mentee_id: view.mentee_id,
+        mentee_name: view.mentee_name,
+        status: view.status.as_str().to_owned(),
+        started_on: view.started_on,
+        ended_on: view.ended_on,
+        end_reason: view.end_reason,
+        pause_reason: view.pause_reason,
+        created_at: view.created_at,
+    }
+}
+
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CreatedMentorship {
     #[serde(flatten)]
-    pub mentorship: MentorshipView,
+    pub mentorship: MentorshipItem,
     /// Allowed but worth a second look: `mentor_is_line_manager`, `mentor_at_capacity`.
     pub warnings: Vec<Warning>,
 }
@@ -62,7 +84,7 @@ pub struct PauseMentorshipRequest {
     tag = "mentorships",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = [MentorshipView]),
+        (status = 200, body = [MentorshipItem]),
         (status = 401, body = ErrorBody),
     )
 )]
@@ -82,7 +104,7 @@ pub async fn list_mentorships(state: web::Data<AppState>, user: AuthUser) -> Res
             Ok(list)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(list))
+    Ok(HttpResponse::Ok().json(list.into_iter().map(item).collect::<Vec<_>>()))
 }
 
 /// Pair a mentor with a mentee (coordinators).
@@ -114,7 +136,7 @@ pub async fn create_mentorship(
         programme_id: body.programme_id.map(|id| id.to_string()),
     };
     let (mentorship, warnings) = state.db.run(move |conn| ops::create(conn, &user.org_id, &user.actor(), &new)).await?;
-    Ok(HttpResponse::Created().json(CreatedMentorship { mentorship, warnings }))
+    Ok(HttpResponse::Created().json(CreatedMentorship { mentorship: item(mentorship), warnings }))
 }
 
 async fn apply(
@@ -127,7 +149,7 @@ async fn apply(
         .db
         .run(move |conn| ops::transition(conn, &user.org_id, &user.actor(), &id.to_string(), &transition))
         .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(item(view)))
 }
 
 /// Pause an active pairing (coordinators), optionally saying why. The body may
@@ -138,7 +160,7 @@ async fn apply(
     params(("id" = Uuid, Path, description = "Mentorship id")),
     request_body(content = Option<PauseMentorshipRequest>),
     responses(
-        (status = 200, body = MentorshipView),
+        (status = 200, body = MentorshipItem),
         (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
@@ -170,7 +192,7 @@ pub async fn pause_mentorship(
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Mentorship id")),
     responses(
-        (status = 200, body = MentorshipView),
+        (status = 200, body = MentorshipItem),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "Not paused", body = ErrorBody),
@@ -193,7 +215,7 @@ pub async fn resume_mentorship(
     params(("id" = Uuid, Path, description = "Mentorship id")),
     request_body = EndMentorshipRequest,
     responses(
-        (status = 200, body = MentorshipView),
+        (status = 200, body = MentorshipItem),
         (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),

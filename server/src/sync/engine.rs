@@ -21,7 +21,7 @@ use sync_core::automerge::sync::{self, SyncDoc};
 use sync_core::automerge::{ActorId, Change, ChangeHash};
 use sync_core::protocol::{self, DocOffer, DocReply, SyncRequest, SyncResponse, WireRejection};
 use sync_core::rules::{self, ObjectIndex, Violation};
-use sync_core::{DocHeader, DocKind, DocRole, Document, DocumentId, MentorshipId, Pair, Scope, UserId};
+use sync_core::{DocHeader, DocKind, DocRole, DocScope, Document, DocumentId, MentorshipId, Pair, UserId};
 
 use super::cache::{self, CachedDoc, DocCache};
 use super::projection::{self, Projection};
@@ -85,10 +85,10 @@ fn may_hold(header: &DocHeader, caller: &Caller, pairs: &HashMap<MentorshipId, P
         return false;
     }
     match header.scope {
-        Scope::Pair { mentorship_id, mentor_id, mentee_id } => {
+        DocScope::Pair { mentorship_id, mentor_id, mentee_id } => {
             pairs.get(&mentorship_id).is_some_and(|pair| pair.mentor_id == mentor_id && pair.mentee_id == mentee_id)
         }
-        Scope::Owner { owner_id } => owner_id == caller.person,
+        DocScope::Owner { owner_id } => owner_id == caller.person,
     }
 }
 
