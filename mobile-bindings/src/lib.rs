@@ -29,7 +29,7 @@ pub enum AlongsideError {
     /// The server cannot be reached; local edits are kept and sync later.
     #[error("offline: {reason}")]
     Offline { reason: String },
-    /// Wrong credentials or an expired session: sign in again.
+    /// Wrong credentials or an expired sign-in: sign in again.
     #[error("unauthorized: {reason}")]
     Unauthorized { reason: String },
     /// This device was revoked; its local data has been wiped.
@@ -317,23 +317,24 @@ pub struct Client {
     inner: sync_core::Client,
 }
 
-type Outcome<T> = Result<T, AlongsideError>;
+/// What every exported method returns.
+type Answer<T> = Result<T, AlongsideError>;
 
 #[uniffi::export]
 impl Client {
     /// A client keeping its data under `data_dir`, talking to `server_url`; it
     /// reopens the account signed in last, so the app works offline.
     #[uniffi::constructor]
-    pub fn new(data_dir: String, server_url: String) -> Outcome<Arc<Self>> {
+    pub fn new(data_dir: String, server_url: String) -> Answer<Arc<Self>> {
         Ok(Arc::new(Self { inner: sync_core::Client::new(Path::new(&data_dir), &server_url)? }))
     }
 
-    pub fn login(&self, email: String, password: String, device_name: String) -> Outcome<Account> {
+    pub fn login(&self, email: String, password: String, device_name: String) -> Answer<Account> {
         Ok(self.inner.login(&email, &password, &device_name)?.into())
     }
 
     /// Sign out; with `wipe` everything this person has on the device is deleted.
-    pub fn logout(&self, wipe: bool) -> Outcome<()> {
+    pub fn logout(&self, wipe: bool) -> Answer<()> {
         Ok(self.inner.logout(if wipe { SignOut::WipeData } else { SignOut::KeepData })?)
     }
 
@@ -342,44 +343,44 @@ impl Client {
         self.inner.account().map(Account::from)
     }
 
-    pub fn mentorships(&self) -> Outcome<Vec<Mentorship>> {
+    pub fn mentorships(&self) -> Answer<Vec<Mentorship>> {
         Ok(self.inner.mentorships()?.into_iter().map(Mentorship::from).collect())
     }
 
     /// `kind`: `shadowing`, `meeting` or `check_in`; `date`: `YYYY-MM-DD`.
-    pub fn create_session(&self, mentorship_id: String, kind: String, date: String) -> Outcome<String> {
+    pub fn create_session(&self, mentorship_id: String, kind: String, date: String) -> Answer<String> {
         Ok(self.inner.create_session(&mentorship_id, parse(&kind)?, &date)?)
     }
 
     /// The same session on a second phone (its id from the first phone's QR code).
-    pub fn join_session(&self, session_id: String, mentorship_id: String, kind: String, date: String) -> Outcome<()> {
+    pub fn join_session(&self, session_id: String, mentorship_id: String, kind: String, date: String) -> Answer<()> {
         Ok(self.inner.join_session(&session_id, &mentorship_id, parse(&kind)?, &date)?)
     }
 
-    pub fn session(&self, session_id: String) -> Outcome<SessionView> {
+    pub fn session(&self, session_id: String) -> Answer<SessionView> {
         Ok(self.inner.session(&session_id)?.into())
     }
 
-    pub fn sessions(&self, mentorship_id: String) -> Outcome<Vec<SessionView>> {
+    pub fn sessions(&self, mentorship_id: String) -> Answer<Vec<SessionView>> {
         Ok(self.inner.sessions(&mentorship_id)?.into_iter().map(SessionView::from).collect())
     }
 
     /// Splice the shared notes; `index` and `delete_count` in UTF-16 code units.
-    pub fn edit_notes(&self, session_id: String, index: u32, delete_count: u32, insert: String) -> Outcome<()> {
+    pub fn edit_notes(&self, session_id: String, index: u32, delete_count: u32, insert: String) -> Answer<()> {
         Ok(self.inner.edit_notes(&session_id, index, delete_count, &insert)?)
     }
 
-    pub fn set_my_account(&self, session_id: String, text: String) -> Outcome<()> {
+    pub fn set_my_account(&self, session_id: String, text: String) -> Answer<()> {
         Ok(self.inner.set_my_account(&session_id, &text)?)
     }
 
     /// The mentor's feedback (the mentor only).
-    pub fn set_feedback(&self, session_id: String, strengths: String, development: String) -> Outcome<()> {
+    pub fn set_feedback(&self, session_id: String, strengths: String, development: String) -> Answer<()> {
         Ok(self.inner.set_feedback(&session_id, &strengths, &development)?)
     }
 
     /// The mentee's feedback to the mentor (the mentee only).
-    pub fn set_mentee_feedback(&self, session_id: String, working: String, not_working: String) -> Outcome<()> {
+    pub fn set_mentee_feedback(&self, session_id: String, working: String, not_working: String) -> Answer<()> {
         Ok(self.inner.set_mentee_feedback(&session_id, &working, &not_working)?)
     }
 
@@ -390,11 +391,11 @@ impl Client {
         text: String,
         owner_id: String,
         due: Option<String>,
-    ) -> Outcome<String> {
+    ) -> Answer<String> {
         Ok(self.inner.add_action(&session_id, &text, &owner_id, due.as_deref())?)
     }
 
-    pub fn sign_off(&self, session_id: String) -> Outcome<()> {
+    pub fn sign_off(&self, session_id: String) -> Answer<()> {
         Ok(self.inner.sign_off(&session_id)?)
     }
 
@@ -405,16 +406,16 @@ impl Client {
         title: String,
         category: String,
         target_date: Option<String>,
-    ) -> Outcome<String> {
+    ) -> Answer<String> {
         Ok(self.inner.add_goal(&mentorship_id, &title, parse(&category)?, target_date.as_deref())?)
     }
 
     /// `status`: `proposed`, `agreed`, `in_progress`, `achieved` or `dropped`.
-    pub fn set_goal_status(&self, mentorship_id: String, goal_id: String, status: String) -> Outcome<()> {
+    pub fn set_goal_status(&self, mentorship_id: String, goal_id: String, status: String) -> Answer<()> {
         Ok(self.inner.set_goal_status(&mentorship_id, &goal_id, parse(&status)?)?)
     }
 
-    pub fn goals(&self, mentorship_id: String) -> Outcome<Vec<Goal>> {
+    pub fn goals(&self, mentorship_id: String) -> Answer<Vec<Goal>> {
         Ok(self.inner.goals(&mentorship_id)?.into_iter().map(Goal::from).collect())
     }
 
@@ -425,17 +426,17 @@ impl Client {
         went_well: String,
         to_improve: String,
         next_time: String,
-    ) -> Outcome<String> {
+    ) -> Answer<String> {
         let input = ReflectionInput { what_happened, feelings, went_well, to_improve, next_time };
         Ok(self.inner.add_reflection(&input)?)
     }
 
-    pub fn reflections(&self) -> Outcome<Vec<Reflection>> {
+    pub fn reflections(&self) -> Answer<Vec<Reflection>> {
         Ok(self.inner.reflections()?.into_iter().map(Reflection::from).collect())
     }
 
     /// Reconcile with the server (usually one round trip). Blocks.
-    pub fn sync(&self) -> Outcome<SyncReport> {
+    pub fn sync(&self) -> Answer<SyncReport> {
         Ok(self.inner.sync()?.into())
     }
 
@@ -451,11 +452,11 @@ impl Client {
     }
 
     /// Documents with changes not yet on the server.
-    pub fn pending(&self) -> Outcome<u64> {
+    pub fn pending(&self) -> Answer<u64> {
         Ok(self.inner.pending()?)
     }
 
-    pub fn rejections(&self) -> Outcome<Vec<Rejection>> {
+    pub fn rejections(&self) -> Answer<Vec<Rejection>> {
         Ok(self.inner.rejections()?.into_iter().map(Rejection::from).collect())
     }
 }

@@ -30,8 +30,6 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::auth::sign_in::SignInError;
 use crate::auth::tokens::TokenError;
@@ -39,17 +37,11 @@ use crate::db::DbError;
 use crate::domain::DomainError;
 use crate::sync::SyncError;
 
+/// The JSON body of every error response, shared with the phone client.
+pub use sync_core::api::ErrorBody;
+
 /// What a person is told about a 500 (the cause is logged, never sent).
 pub const INTERNAL_MESSAGE: &str = "Something went wrong on the server; the error has been logged.";
-
-/// The JSON body of every error response.
-#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
-pub struct ErrorBody {
-    /// Stable machine-readable code, e.g. `invalid_json`, `device_revoked`.
-    pub error: String,
-    /// A sentence for people.
-    pub message: String,
-}
 
 /// An error answered to an API client. See the module doc for the policy.
 #[derive(Debug, thiserror::Error)]

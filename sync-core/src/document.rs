@@ -14,7 +14,7 @@ use automerge::{
     TextEncoding, Value,
 };
 
-use crate::ids::{DocHeader, DocKind, Scope, UserId};
+use crate::ids::{DocHeader, DocKind, DocScope, UserId};
 use crate::rules::{self, Path, Violation};
 
 /// The schema version this build writes and the newest it reads.
@@ -75,6 +75,13 @@ impl From<AutomergeError> for DocumentError {
     fn from(error: AutomergeError) -> Self {
         Self::Automerge(Box::new(error))
     }
+}
+
+/// The error of reading a string that is none of an enum's wire names (strum's
+/// `parse_err_fn` for sync-core's string enums): it says which names are valid.
+pub(crate) fn not_one_of<T: strum::VariantNames>(value: &str) -> DocumentError {
+    let name = std::any::type_name::<T>().rsplit("::").next().unwrap_or("value");
+    DocumentError::Invalid(format!("{value:?} is not a valid {name}; expected one of: {}", T::VARIANTS.join(", ")))
 }
 
 pub(crate) fn schema_error(path: impl Into<String>, problem: impl Into<String>) -> DocumentError {
@@ -168,12 +175,12 @@ impl Document {
             return Err(schema_error("/id", "the document's id does not match its header"));
         }
         let owners: Vec<(&str, String)> = match self.header.scope {
-            Scope::Pair { mentorship_id, mentor_id, mentee_id } => vec![
+            DocScope::Pair { mentorship_id, mentor_id, mentee_id } => vec![
                 ("mentorship_id", mentorship_id.to_string()),
                 ("mentor_id", mentor_id.to_string()),
                 ("mentee_id", mentee_id.to_string()),
             ],
-            Scope::Owner { owner_id } => vec![("owner_id", owner_id.to_string())],
+            DocScope::Owner { owner_id } => vec![("owner_id", owner_id.to_string())],
         };
         for (key, expected) in owners {
             let path = format!("/{key}");
@@ -304,12 +311,12 @@ fn genesis(header: &DocHeader) -> Result<AutoCommit, DocumentError> {
     doc.put(ROOT, "kind", header.kind.as_str())?;
     doc.put(ROOT, "id", header.id.to_string())?;
     match header.scope {
-        Scope::Pair { mentorship_id, mentor_id, mentee_id } => {
+        DocScope::Pair { mentorship_id, mentor_id, mentee_id } => {
             doc.put(ROOT, "mentorship_id", mentorship_id.to_string())?;
             doc.put(ROOT, "mentor_id", mentor_id.to_string())?;
             doc.put(ROOT, "mentee_id", mentee_id.to_string())?;
         }
-        Scope::Owner { owner_id } => {
+        DocScope::Owner { owner_id } => {
             doc.put(ROOT, "owner_id", owner_id.to_string())?;
         }
     }

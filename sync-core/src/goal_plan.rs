@@ -7,42 +7,50 @@
 use automerge::ObjType;
 use automerge::transaction::Transactable;
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumString, IntoStaticStr, VariantNames};
 use uuid::Uuid;
 
-use crate::document::{Document, DocumentError, check_len, now_rfc3339, parse_date};
+use crate::document::{Document, DocumentError, check_len, not_one_of, now_rfc3339, parse_date};
 use crate::ids::{DocKind, UserId};
 use crate::rules::Path;
-use crate::session::string_enum;
 
-string_enum!(
-    /// What a goal is about.
-    GoalCategory {
-        /// A practical skill.
-        Skill = "skill",
-        /// Confidence in the role.
-        Confidence = "confidence",
-        /// Wellbeing at work.
-        Wellbeing = "wellbeing",
-        /// Career and development.
-        Career = "career",
-    }
-);
+/// What a goal is about.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Display, EnumString, IntoStaticStr, VariantNames,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = DocumentError, parse_err_fn = not_one_of::<Self>)]
+pub enum GoalCategory {
+    /// A practical skill.
+    Skill,
+    /// Confidence in the role.
+    Confidence,
+    /// Wellbeing at work.
+    Wellbeing,
+    /// Career and development.
+    Career,
+}
 
-string_enum!(
-    /// Where a goal stands.
-    GoalStatus {
-        /// Suggested, not yet agreed.
-        Proposed = "proposed",
-        /// Agreed by the pair.
-        Agreed = "agreed",
-        /// Being worked on.
-        InProgress = "in_progress",
-        /// Reached.
-        Achieved = "achieved",
-        /// Set aside.
-        Dropped = "dropped",
-    }
-);
+/// Where a goal stands.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Display, EnumString, IntoStaticStr, VariantNames,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = DocumentError, parse_err_fn = not_one_of::<Self>)]
+pub enum GoalStatus {
+    /// Suggested, not yet agreed.
+    Proposed,
+    /// Agreed by the pair.
+    Agreed,
+    /// Being worked on.
+    InProgress,
+    /// Reached.
+    Achieved,
+    /// Set aside.
+    Dropped,
+}
+
+wire_names!(GoalCategory, GoalStatus);
 
 /// A dated note on a goal's progress.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -95,8 +95,22 @@ impl DocumentId {
 }
 
 /// What a document is; fixes its schema and its write rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = InvalidId, parse_err_fn = invalid_doc_kind)]
 pub enum DocKind {
     /// One shadowing shift, meeting or check-in of a pair.
     Session,
@@ -106,33 +120,16 @@ pub enum DocKind {
     Journal,
 }
 
-impl DocKind {
-    /// The name stored in documents and on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DocKind::Session => "session",
-            DocKind::GoalPlan => "goal_plan",
-            DocKind::Journal => "journal",
-        }
-    }
-}
+wire_names!(DocKind);
 
-impl FromStr for DocKind {
-    type Err = InvalidId;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "session" => Ok(DocKind::Session),
-            "goal_plan" => Ok(DocKind::GoalPlan),
-            "journal" => Ok(DocKind::Journal),
-            other => Err(InvalidId { what: "DocKind", value: other.chars().take(64).collect() }),
-        }
-    }
+fn invalid_doc_kind(value: &str) -> InvalidId {
+    InvalidId { what: "DocKind", value: value.chars().take(64).collect() }
 }
 
 /// Who a document belongs to: the access boundary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "scope", rename_all = "snake_case")]
-pub enum Scope {
+pub enum DocScope {
     /// A pair document: readable and writable by the mentor and mentee of a mentorship.
     Pair {
         /// The mentorship that grants access.
@@ -158,7 +155,7 @@ pub struct DocHeader {
     /// What the document is.
     pub kind: DocKind,
     /// Who it belongs to.
-    pub scope: Scope,
+    pub scope: DocScope,
 }
 
 /// The part a person plays in one document.
@@ -188,15 +185,15 @@ impl DocHeader {
 
     /// A person's journal.
     pub fn journal(owner_id: UserId) -> Self {
-        Self { id: DocumentId::journal_of(owner_id), kind: DocKind::Journal, scope: Scope::Owner { owner_id } }
+        Self { id: DocumentId::journal_of(owner_id), kind: DocKind::Journal, scope: DocScope::Owner { owner_id } }
     }
 
     /// The part `user` plays in this document.
     pub fn role_of(&self, user: UserId) -> DocRole {
         match self.scope {
-            Scope::Pair { mentor_id, .. } if mentor_id == user => DocRole::Mentor,
-            Scope::Pair { mentee_id, .. } if mentee_id == user => DocRole::Mentee,
-            Scope::Owner { owner_id } if owner_id == user => DocRole::Owner,
+            DocScope::Pair { mentor_id, .. } if mentor_id == user => DocRole::Mentor,
+            DocScope::Pair { mentee_id, .. } if mentee_id == user => DocRole::Mentee,
+            DocScope::Owner { owner_id } if owner_id == user => DocRole::Owner,
             _ => DocRole::Outsider,
         }
     }
@@ -204,16 +201,16 @@ impl DocHeader {
     /// The mentorship this document belongs to, if it is a pair document.
     pub fn mentorship_id(&self) -> Option<MentorshipId> {
         match self.scope {
-            Scope::Pair { mentorship_id, .. } => Some(mentorship_id),
-            Scope::Owner { .. } => None,
+            DocScope::Pair { mentorship_id, .. } => Some(mentorship_id),
+            DocScope::Owner { .. } => None,
         }
     }
 
     /// The owner of a private document; `None` for pair documents.
     pub fn owner_id(&self) -> Option<UserId> {
         match self.scope {
-            Scope::Owner { owner_id } => Some(owner_id),
-            Scope::Pair { .. } => None,
+            DocScope::Owner { owner_id } => Some(owner_id),
+            DocScope::Pair { .. } => None,
         }
     }
 
@@ -221,11 +218,11 @@ impl DocHeader {
     /// to pairs, journals to one owner, derived ids match their owner).
     pub fn is_consistent(&self) -> bool {
         match (self.kind, self.scope) {
-            (DocKind::Session, Scope::Pair { mentor_id, mentee_id, .. }) => mentor_id != mentee_id,
-            (DocKind::GoalPlan, Scope::Pair { mentorship_id, mentor_id, mentee_id }) => {
+            (DocKind::Session, DocScope::Pair { mentor_id, mentee_id, .. }) => mentor_id != mentee_id,
+            (DocKind::GoalPlan, DocScope::Pair { mentorship_id, mentor_id, mentee_id }) => {
                 mentor_id != mentee_id && self.id == DocumentId::goal_plan_of(mentorship_id)
             }
-            (DocKind::Journal, Scope::Owner { owner_id }) => self.id == DocumentId::journal_of(owner_id),
+            (DocKind::Journal, DocScope::Owner { owner_id }) => self.id == DocumentId::journal_of(owner_id),
             _ => false,
         }
     }
@@ -243,7 +240,7 @@ pub struct Pair {
 }
 
 impl Pair {
-    fn scope(self) -> Scope {
-        Scope::Pair { mentorship_id: self.mentorship_id, mentor_id: self.mentor_id, mentee_id: self.mentee_id }
+    fn scope(self) -> DocScope {
+        DocScope::Pair { mentorship_id: self.mentorship_id, mentor_id: self.mentor_id, mentee_id: self.mentee_id }
     }
 }

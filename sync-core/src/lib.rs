@@ -1,5 +1,11 @@
 //! # sync-core: Alongside's documents, write rules and device store
 //!
+//! The core (documents, [`rules`], the sync [`protocol`], the JSON shapes of
+//! [`api`]) knows no files or networks; the server links only that. The phone
+//! runtime (the device store, the replica and the blocking HTTP client `Client`)
+//! sits around it behind the cargo feature `phone`, which the mobile bindings and
+//! the tests enable.
+//!
 //! Everything a mentee and a mentor write about their work together lives in
 //! Automerge CRDT documents, so phones can write offline for a whole shift and
 //! merge later without losing anyone's words:
@@ -48,26 +54,46 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+// Each string enum gets `as_str`, delegating to strum's `IntoStaticStr`: the name
+// stored in documents and sent on the wire, identical to its serde name.
+macro_rules! wire_names {
+    ($($name:ident),+ $(,)?) => {
+        $(impl $name {
+            /// The name stored in documents and on the wire.
+            pub fn as_str(self) -> &'static str {
+                self.into()
+            }
+        })+
+    };
+}
+
+pub mod api;
+#[cfg(feature = "phone")]
 mod client;
 mod document;
 mod goal_plan;
 mod ids;
 mod journal;
 pub mod protocol;
+#[cfg(feature = "phone")]
 mod replica;
 pub mod rules;
 mod session;
+#[cfg(feature = "phone")]
 mod store;
 
 pub use automerge;
+#[cfg(feature = "phone")]
 pub use client::{Account, Client, ClientError, Mentorship, Rejection, SignOut, SyncProgress, SyncReport};
 pub use document::{Document, DocumentError, MAX_TEXT_LEN, SCHEMA_VERSION, TEXT_ENCODING};
 pub use goal_plan::{Goal, GoalCategory, GoalStatus, ProgressNote};
-pub use ids::{DocHeader, DocKind, DocRole, DocumentId, InvalidId, MentorshipId, Pair, Scope, UserId};
+pub use ids::{DocHeader, DocKind, DocRole, DocScope, DocumentId, InvalidId, MentorshipId, Pair, UserId};
 pub use journal::{Reflection, ReflectionInput};
+#[cfg(feature = "phone")]
 pub use replica::{Replica, ReplicaError};
 pub use session::{
     Action, Feedback, MenteeFeedback, Mode, SessionDetails, SessionKind, SessionStatus, SessionView, SignOff,
     SignOffState,
 };
+#[cfg(feature = "phone")]
 pub use store::{Store, StoreError, StoredDocument, StoredRejection, SyncMark};

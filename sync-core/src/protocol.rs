@@ -92,7 +92,7 @@ pub struct WireRejection {
     pub reason: String,
 }
 
-/// A body that is not a valid sync message.
+/// A body that is not a valid sync message, or a message that cannot be written.
 #[derive(Debug, thiserror::Error)]
 pub enum ProtocolError {
     /// Not CBOR of the expected shape.
@@ -104,16 +104,18 @@ pub enum ProtocolError {
         /// The version received.
         found: u32,
     },
+    /// The message could not be encoded. Writing into memory does not fail and
+    /// every message type serializes, so this is a bug, but it is reported rather
+    /// than sent as an empty body.
+    #[error("encoding a sync message failed: {0}")]
+    Encode(String),
 }
 
 /// Encode a message as CBOR.
-pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
+pub fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, ProtocolError> {
     let mut out = Vec::new();
-    // Writing into a Vec cannot fail, and every message type serializes.
-    if let Err(error) = ciborium::into_writer(message, &mut out) {
-        tracing::error!(%error, "encoding a sync message failed");
-    }
-    out
+    ciborium::into_writer(message, &mut out).map_err(|error| ProtocolError::Encode(error.to_string()))?;
+    Ok(out)
 }
 
 /// Decode a request, checking its protocol version.

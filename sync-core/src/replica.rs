@@ -148,9 +148,4 @@ impl Replica {
     pub fn forget_all(&mut self) {
         self.open.clear();
     }
-
-    /// Give up the replica, keeping its store.
-    pub fn into_store(self) -> Store {
-        self.store
-    }
 }

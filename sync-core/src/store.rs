@@ -1,9 +1,9 @@
 //! The device store: one SQLite file per signed-in person.
 //!
 //! It holds each document (saved Automerge bytes), what the device last knew the
-//! server to have (heads and Automerge sync state), whether local changes await the
-//! server, the rejections the user still has to see, and small settings (the
-//! account, tokens). Every write is one SQLite transaction in WAL mode with
+//! server to have (its heads), whether local changes await the server, the
+//! rejections the user still has to see, and small settings (the account, tokens).
+//! The layout is versioned: [`Store::open`] runs the migrations a file lacks. Every write is one SQLite transaction in WAL mode with
 //! `synchronous=FULL`: once a call returns, a killed app finds the write on reopen.
 //!
 //! A file that is not a healthy store is reported as [`StoreError::Corrupt`] and
@@ -13,37 +13,48 @@ use std::path::{Path as FsPath, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite_migration::{M, Migrations};
 
 use crate::ids::{DocHeader, DocumentId};
 
-/// The store layout this build writes (`PRAGMA user_version`).
-const STORE_VERSION: i64 = 1;
+/// The store's schema, one migration per version (`PRAGMA user_version` counts the
+/// migrations applied). Never edit a migration that has shipped: add one.
+const MIGRATION_LIST: &[M<'static>] = &[
+    // 1: the first layout. Stores written before versioned migrations are at this
+    // version already (they set `user_version = 1` themselves).
+    M::up(
+        "CREATE TABLE documents (
+            id           TEXT PRIMARY KEY,
+            header       TEXT NOT NULL,
+            bytes        BLOB NOT NULL,
+            local_seq    INTEGER NOT NULL DEFAULT 0,
+            acked_seq    INTEGER NOT NULL DEFAULT 0,
+            server_heads TEXT NOT NULL DEFAULT '',
+            sync_state   BLOB,
+            pending_since TEXT,
+            updated_at   TEXT NOT NULL
+        );
+        CREATE TABLE rejections (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            document_id TEXT NOT NULL,
+            path        TEXT NOT NULL,
+            reason      TEXT NOT NULL,
+            kept_text   TEXT NOT NULL,
+            created_at  TEXT NOT NULL
+        );
+        CREATE TABLE settings (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );",
+    ),
+    // 2: the Automerge sync state was written but never read (a fallback sync
+    // starts from a fresh state each time).
+    M::up("ALTER TABLE documents DROP COLUMN sync_state;"),
+];
+const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 
-const SCHEMA: &str = "
-CREATE TABLE documents (
-    id           TEXT PRIMARY KEY,
-    header       TEXT NOT NULL,
-    bytes        BLOB NOT NULL,
-    local_seq    INTEGER NOT NULL DEFAULT 0,
-    acked_seq    INTEGER NOT NULL DEFAULT 0,
-    server_heads TEXT NOT NULL DEFAULT '',
-    sync_state   BLOB,
-    pending_since TEXT,
-    updated_at   TEXT NOT NULL
-);
-CREATE TABLE rejections (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    document_id TEXT NOT NULL,
-    path        TEXT NOT NULL,
-    reason      TEXT NOT NULL,
-    kept_text   TEXT NOT NULL,
-    created_at  TEXT NOT NULL
-);
-CREATE TABLE settings (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-";
+/// The store layout this build writes: the number of migrations.
+const STORE_VERSION: i64 = MIGRATION_LIST.len() as i64;
 
 /// What can go wrong with the device store.
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +88,9 @@ pub enum StoreError {
     /// SQLite failed (disk full, I/O error...).
     #[error("local store: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// Bringing the store's layout up to date failed; nothing was changed.
+    #[error("local store migration: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
     /// The folder for the store could not be created.
     #[error("local store folder: {0}")]
     Io(#[from] std::io::Error),
@@ -100,15 +114,6 @@ pub struct SyncMark {
     pub acked_seq: i64,
     /// Heads the server was last known to have (hex).
     pub server_heads: Vec<String>,
-    /// Automerge sync state, when the fallback protocol was used.
-    pub sync_state: Option<Vec<u8>>,
-}
-
-impl SyncMark {
-    /// Whether local changes await the server.
-    pub fn is_pending(&self) -> bool {
-        self.local_seq > self.acked_seq
-    }
 }
 
 /// A change the server refused, kept so the user can see and re-enter the text.
@@ -145,7 +150,7 @@ impl Store {
             std::fs::create_dir_all(parent)?;
         }
         let corrupt = |e: rusqlite::Error| StoreError::Corrupt { path: path.to_owned(), detail: e.to_string() };
-        let conn = Connection::open_with_flags(
+        let mut conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
@@ -159,8 +164,6 @@ impl Store {
         if version > STORE_VERSION {
             return Err(StoreError::NewerFormat { path: path.to_owned(), found: version, supported: STORE_VERSION });
         }
-        conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(())).map_err(corrupt)?;
-        conn.execute_batch("PRAGMA synchronous=FULL;")?;
         if version == 0 {
             let has_tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))?;
             if has_tables > 0 {
@@ -169,8 +172,11 @@ impl Store {
                     detail: "an SQLite file that is not an Alongside store".into(),
                 });
             }
-            conn.execute_batch(&format!("BEGIN; {SCHEMA} PRAGMA user_version = {STORE_VERSION}; COMMIT;"))?;
         }
+        conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(())).map_err(corrupt)?;
+        conn.execute_batch("PRAGMA synchronous=FULL;")?;
+        // All pending migrations run in one transaction: a store is never left half-migrated.
+        MIGRATIONS.to_latest(&mut conn)?;
         Ok(Self { conn, path: path.to_owned() })
     }
 
@@ -234,7 +240,7 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT local_seq, acked_seq, server_heads, sync_state FROM documents WHERE id = ?1",
+                "SELECT local_seq, acked_seq, server_heads FROM documents WHERE id = ?1",
                 [id.to_string()],
                 |row| {
                     let heads: String = row.get(2)?;
@@ -242,7 +248,6 @@ impl Store {
                         local_seq: row.get(0)?,
                         acked_seq: row.get(1)?,
                         server_heads: heads.split(',').filter(|h| !h.is_empty()).map(str::to_owned).collect(),
-                        sync_state: row.get(3)?,
                     })
                 },
             )
@@ -251,18 +256,12 @@ impl Store {
 
     /// Record what the server now has: its heads, and that local writes up to
     /// `acked_seq` reached it.
-    pub fn mark_synced(
-        &mut self,
-        id: DocumentId,
-        server_heads: &[String],
-        acked_seq: i64,
-        sync_state: Option<&[u8]>,
-    ) -> Result<(), StoreError> {
+    pub fn mark_synced(&mut self, id: DocumentId, server_heads: &[String], acked_seq: i64) -> Result<(), StoreError> {
         self.conn.execute(
-            "UPDATE documents SET server_heads = ?2, acked_seq = max(acked_seq, ?3), sync_state = ?4,
+            "UPDATE documents SET server_heads = ?2, acked_seq = max(acked_seq, ?3),
                  pending_since = CASE WHEN max(acked_seq, ?3) >= local_seq THEN NULL ELSE pending_since END
              WHERE id = ?1",
-            params![id.to_string(), server_heads.join(","), acked_seq, sync_state],
+            params![id.to_string(), server_heads.join(","), acked_seq],
         )?;
         Ok(())
     }

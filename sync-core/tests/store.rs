@@ -23,7 +23,7 @@ fn store_writer_child() {
     let Ok(spec) = std::env::var(CHILD_ENV) else { return };
     let (path, header_json) = spec.split_once('|').expect("spec");
     let header: DocHeader = serde_json::from_str(header_json).expect("header");
-    let sync_core::Scope::Pair { mentor_id, .. } = header.scope else { panic!("pair doc") };
+    let sync_core::DocScope::Pair { mentor_id, .. } = header.scope else { panic!("pair doc") };
     let mut replica = Replica::open(path.as_ref(), mentor_id, ActorId::random()).expect("open");
     replica.ensure(header).expect("ensure");
     let mut out = std::io::stdout().lock();
@@ -168,4 +168,102 @@ fn replica_refuses_forbidden_edits_before_writing_and_tracks_pending() {
     assert!(matches!(mentee.read(DocumentId::new_random(), |d| d.session_view()), Err(ReplicaError::NotFound(_))));
     let other = DocHeader::session(header.id, common::pair());
     assert!(mentee.ensure(other).is_err(), "same id, other pair");
+}
+
+/// The layout the store had before versioned migrations (it set `user_version = 1`
+/// itself), as shipped.
+const FIRST_LAYOUT: &str = "
+CREATE TABLE documents (
+    id           TEXT PRIMARY KEY,
+    header       TEXT NOT NULL,
+    bytes        BLOB NOT NULL,
+    local_seq    INTEGER NOT NULL DEFAULT 0,
+    acked_seq    INTEGER NOT NULL DEFAULT 0,
+    server_heads TEXT NOT NULL DEFAULT '',
+    sync_state   BLOB,
+    pending_since TEXT,
+    updated_at   TEXT NOT NULL
+);
+CREATE TABLE rejections (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    document_id TEXT NOT NULL,
+    path        TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    kept_text   TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+PRAGMA user_version = 1;
+";
+
+#[test]
+fn a_store_written_before_migrations_opens_and_keeps_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite3");
+    let pair = pair();
+    let header = DocHeader::session(DocumentId::new_random(), pair);
+    let mut doc = sync_core::Document::create(header, ActorId::random()).unwrap();
+    doc.edit_notes(pair.mentor_id, 0, 0, "Written by the old app.").unwrap();
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(FIRST_LAYOUT).unwrap();
+        conn.execute(
+            "INSERT INTO documents (id, header, bytes, local_seq, acked_seq, server_heads, sync_state, pending_since, updated_at)
+             VALUES (?1, ?2, ?3, 3, 1, 'abc,def', x'0102', '2026-03-14T09:00:00Z', '2026-03-14T09:05:00Z')",
+            rusqlite::params![header.id.to_string(), serde_json::to_string(&header).unwrap(), doc.save()],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO rejections (document_id, path, reason, kept_text, created_at)
+             VALUES (?1, '/feedback/strengths', 'mentor only', 'kept words', '2026-03-14T09:06:00Z')",
+            [header.id.to_string()],
+        )
+        .unwrap();
+        conn.execute("INSERT INTO settings (key, value) VALUES ('access_token', 'tok')", []).unwrap();
+    }
+
+    let store = Store::open(&path).expect("an old store opens");
+    assert_eq!(store.headers().unwrap(), vec![header]);
+    let mark = store.sync_mark(header.id).unwrap().unwrap();
+    assert_eq!((mark.local_seq, mark.acked_seq), (3, 1));
+    assert_eq!(mark.server_heads, vec!["abc".to_owned(), "def".to_owned()]);
+    assert_eq!(store.pending_count().unwrap(), 1);
+    assert_eq!(store.oldest_pending_since().unwrap().as_deref(), Some("2026-03-14T09:00:00Z"));
+    let stored = store.load(header.id).unwrap().unwrap();
+    let mut reloaded = sync_core::Document::load(stored.header, &stored.bytes, ActorId::random()).unwrap();
+    assert_eq!(reloaded.session_view().unwrap().notes, "Written by the old app.");
+    let rejections = store.rejections().unwrap();
+    assert_eq!(rejections.len(), 1);
+    assert_eq!(rejections[0].kept_text, "kept words");
+    assert_eq!(store.setting("access_token").unwrap().as_deref(), Some("tok"));
+    drop(store);
+
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, 2, "migrated to the current layout");
+    let columns: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('documents')")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(!columns.contains(&"sync_state".to_owned()), "the unused column is gone: {columns:?}");
+    drop(conn);
+    Store::open(&path).expect("a migrated store opens again");
+}
+
+#[test]
+fn a_store_from_a_newer_app_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("newer.sqlite3");
+    drop(Store::open(&path).unwrap());
+    rusqlite::Connection::open(&path).unwrap().execute_batch("PRAGMA user_version = 99;").unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, StoreError::NewerFormat { found: 99, .. }), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), before, "the file must not be changed");
 }

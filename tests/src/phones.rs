@@ -56,7 +56,7 @@ pub async fn post_sync(app: &TestApp, token: &str, request: &SyncRequest) -> Syn
         .post(app.url("/v1/sync"))
         .bearer_auth(token)
         .header("content-type", protocol::CONTENT_TYPE)
-        .body(protocol::encode(request))
+        .body(protocol::encode(request).expect("encode a sync request"))
         .send()
         .await
         .expect("send");

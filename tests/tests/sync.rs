@@ -253,7 +253,8 @@ backend_test! {
             complete_inventory: false,
             documents: vec![craft_offer(&mut doc)],
             oldest_unsynced_secs: None,
-        });
+        })
+        .unwrap();
         let truncated = send(valid[..valid.len() / 2].to_vec(), "application/cbor").await.unwrap();
         assert_eq!(truncated.status(), 400, "{backend}");
 
@@ -299,7 +300,7 @@ backend_test! {
             let mut doc = Document::load(stored.header, &stored.bytes, ActorId::random()).unwrap();
             let heads: Vec<String> = doc.heads().iter().map(ToString::to_string).collect();
             let seq = store.sync_mark(id).unwrap().unwrap().local_seq;
-            store.mark_synced(id, &heads, seq - 1, None).unwrap();
+            store.mark_synced(id, &heads, seq - 1).unwrap();
             heads
         };
         assert_eq!(heads.len(), 1);

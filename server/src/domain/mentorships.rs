@@ -11,32 +11,24 @@ use crate::db::programmes::{self, Programme};
 use crate::db::{self, DbConnection, people, sites};
 use crate::model::{Day, EndOutcome, MentorshipId, MentorshipStatus, OrgId, PersonId, ProgrammeId, SiteId, Timestamp};
 
-/// A pairing as the API shows it (the mobile contract's `Mentorship` record plus
-/// context).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// A pairing with its people's names, as the domain hands it out. The JSON API
+/// sends it as `sync_core::api::MentorshipItem` (the shape shared with phones).
+#[derive(Debug, Clone)]
 pub struct MentorshipView {
-    #[schema(value_type = Uuid)]
     pub id: MentorshipId,
-    #[schema(value_type = Uuid)]
     pub programme_id: ProgrammeId,
-    #[schema(value_type = Option<Uuid>)]
     pub site_id: Option<SiteId>,
-    #[schema(value_type = Uuid)]
     pub mentor_id: PersonId,
     pub mentor_name: String,
-    #[schema(value_type = Uuid)]
     pub mentee_id: PersonId,
     pub mentee_name: String,
     pub status: MentorshipStatus,
     /// `YYYY-MM-DD`.
-    #[schema(value_type = Option<String>)]
     pub started_on: Option<Day>,
-    #[schema(value_type = Option<String>)]
     pub ended_on: Option<Day>,
     pub end_reason: Option<String>,
     /// Why it is paused; absent unless paused.
     pub pause_reason: Option<String>,
-    #[schema(value_type = String)]
     pub created_at: Timestamp,
 }
 

@@ -1,92 +1,41 @@
 //! `/v1/auth/*`: login, refresh, logout.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::auth::sign_in::{self, DeviceLogin, Lifetimes};
 use crate::db::devices;
-use crate::domain::{DomainError, Email, Role, required_text};
+use crate::domain::{DomainError, Email, required_text};
 use crate::error::{ApiError, ErrorBody};
-use crate::model::{DeviceId, OrgId, PersonId};
+use crate::model::DeviceId;
 use crate::state::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(login).service(refresh).service(logout);
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct LoginRequest {
-    pub email: String,
-    pub password: String,
-    /// Shown in the device list, e.g. "Amara's phone".
-    pub device_name: String,
-    /// The device this phone was signed in as before, if it remembers one. It is
-    /// kept (same id, same Automerge actor) when it is this person's and not
-    /// revoked, so changes made before signing in again still sync; otherwise a
-    /// new device is registered.
-    #[serde(default)]
-    #[schema(value_type = Option<Uuid>)]
-    pub device_id: Option<DeviceId>,
-}
+/// The shapes of these routes, shared with the phone client.
+pub use sync_core::api::{LoginRequest, RefreshRequest, SignedInDevice, SignedInUser, TokenResponse};
 
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct RefreshRequest {
-    pub refresh_token: String,
-}
-
-/// The signed-in person.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct SignedInUser {
-    #[schema(value_type = Uuid)]
-    pub id: PersonId,
-    #[schema(value_type = Uuid)]
-    pub org_id: OrgId,
-    pub email: String,
-    pub display_name: String,
-    pub roles: Vec<Role>,
-}
-
-/// The device the tokens are bound to.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct SignedInDevice {
-    #[schema(value_type = Uuid)]
-    pub id: DeviceId,
-    pub name: String,
-    /// Automerge actor id this device must write with.
-    pub actor_id: String,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct TokenResponse {
-    /// Short-lived bearer token (HS256 JWT).
-    pub access_token: String,
-    /// Opaque; exchange at `/v1/auth/refresh`. Each one works once.
-    pub refresh_token: String,
-    pub token_type: String,
-    /// Seconds until `access_token` expires.
-    pub expires_in: u64,
-    pub user: SignedInUser,
-    pub device: SignedInDevice,
-}
-
-impl From<DeviceLogin> for TokenResponse {
-    fn from(signed: DeviceLogin) -> Self {
-        Self {
-            access_token: signed.tokens.access_token,
-            refresh_token: signed.tokens.refresh_token,
-            token_type: "Bearer".to_owned(),
-            expires_in: signed.tokens.expires_in,
-            user: SignedInUser {
-                roles: signed.person.roles().to_list(),
-                id: signed.person.id,
-                org_id: signed.person.org_id,
-                email: signed.person.email,
-                display_name: signed.person.display_name,
-            },
-            device: SignedInDevice { id: signed.device.id, name: signed.device.name, actor_id: signed.device.actor_id },
-        }
+/// A sign-in as the JSON shape sync-core defines for both sides.
+fn token_response(signed: DeviceLogin) -> TokenResponse {
+    TokenResponse {
+        access_token: signed.tokens.access_token,
+        refresh_token: signed.tokens.refresh_token,
+        token_type: "Bearer".to_owned(),
+        expires_in: signed.tokens.expires_in,
+        user: SignedInUser {
+            roles: signed.person.roles().to_list().into_iter().map(|role| role.as_str().to_owned()).collect(),
+            id: signed.person.id.to_string(),
+            org_id: signed.person.org_id.to_string(),
+            email: signed.person.email,
+            display_name: signed.person.display_name,
+        },
+        device: SignedInDevice {
+            id: signed.device.id.to_string(),
+            name: signed.device.name,
+            actor_id: signed.device.actor_id,
+        },
     }
 }
 
@@ -125,12 +74,12 @@ pub async fn login(
             let lifetimes = lifetimes(&state);
             let signed = state
                 .db
-                .run(move |conn| sign_in::login(conn, &keys, lifetimes, person, &device_name, device_id))
+                .run(move |conn| sign_in::login(conn, &keys, lifetimes, person, &device_name, device_id.map(DeviceId)))
                 .await?;
             state.limiter.record_success(email.as_str());
             state.metrics.record_login();
             tracing::info!(person_id = %signed.person.id, device_id = %signed.device.id, "login");
-            Ok(HttpResponse::Ok().json(TokenResponse::from(signed)))
+            Ok(HttpResponse::Ok().json(token_response(signed)))
         }
         verdict => {
             if let sign_in::Verified::Wrong(person) = verdict {
@@ -158,7 +107,7 @@ pub async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>
     let lifetimes = lifetimes(&state);
     let presented = body.into_inner().refresh_token;
     let signed = state.db.run(move |conn| sign_in::refresh(conn, &keys, lifetimes, &presented)).await?;
-    Ok(HttpResponse::Ok().json(TokenResponse::from(signed)))
+    Ok(HttpResponse::Ok().json(token_response(signed)))
 }
 
 /// Sign this device out: its refresh tokens stop working.

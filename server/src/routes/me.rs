@@ -38,6 +38,6 @@ pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
     let person = state.db.run(move |conn| people::find(conn, org_id, &actor, person_id)).await?;
     Ok(HttpResponse::Ok().json(Me {
         person: PersonView::from(&person),
-        device: SignedInDevice { id: user.device_id, name: user.device_name, actor_id: user.actor_id },
+        device: SignedInDevice { id: user.device_id.to_string(), name: user.device_name, actor_id: user.actor_id },
     }))
 }

@@ -11,6 +11,9 @@ use crate::error::{ApiError, ErrorBody};
 use crate::model::{EndOutcome, MentorshipId, PersonId, ProgrammeId, SiteId};
 use crate::state::AppState;
 
+/// A pairing as the JSON API sends it, shared with the phone client.
+pub use sync_core::api::MentorshipItem;
+
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(list_mentorships)
         .service(create_mentorship)
@@ -34,10 +37,29 @@ pub struct CreateMentorshipRequest {
     pub programme_id: Option<ProgrammeId>,
 }
 
+/// A pairing as the JSON shape sync-core defines for both sides.
+fn item(view: MentorshipView) -> MentorshipItem {
+    MentorshipItem {
+        id: view.id.to_string(),
+        programme_id: view.programme_id.to_string(),
+        site_id: view.site_id.map(|id| id.to_string()),
+        mentor_id: view.mentor_id.to_string(),
+        mentor_name: view.mentor_name,
+        mentee_id: view.mentee_id.to_string(),
+        mentee_name: view.mentee_name,
+        status: view.status.to_string(),
+        started_on: view.started_on.map(|day| day.to_string()),
+        ended_on: view.ended_on.map(|day| day.to_string()),
+        end_reason: view.end_reason,
+        pause_reason: view.pause_reason,
+        created_at: view.created_at.to_string(),
+    }
+}
+
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CreatedMentorship {
     #[serde(flatten)]
-    pub mentorship: MentorshipView,
+    pub mentorship: MentorshipItem,
     /// Allowed but worth a second look: `mentor_is_line_manager`, `mentor_at_capacity`.
     pub warnings: Vec<Warning>,
 }
@@ -65,14 +87,14 @@ pub struct PauseMentorshipRequest {
     tag = "mentorships",
     security(("bearer" = [])),
     responses(
-        (status = 200, body = [MentorshipView]),
+        (status = 200, body = [MentorshipItem]),
         (status = 401, body = ErrorBody),
     )
 )]
 #[get("/v1/mentorships")]
 pub async fn list_mentorships(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     let list = state.db.run(move |conn| ops::list_visible(conn, user.org_id, &user.actor())).await?;
-    Ok(HttpResponse::Ok().json(list))
+    Ok(HttpResponse::Ok().json(list.into_iter().map(item).collect::<Vec<_>>()))
 }
 
 /// Pair a mentor with a mentee (coordinators).
@@ -104,7 +126,7 @@ pub async fn create_mentorship(
         programme_id: body.programme_id,
     };
     let (mentorship, warnings) = state.db.run(move |conn| ops::create(conn, user.org_id, &user.actor(), &new)).await?;
-    Ok(HttpResponse::Created().json(CreatedMentorship { mentorship, warnings }))
+    Ok(HttpResponse::Created().json(CreatedMentorship { mentorship: item(mentorship), warnings }))
 }
 
 async fn apply(
@@ -114,7 +136,7 @@ async fn apply(
     transition: Transition,
 ) -> Result<HttpResponse, ApiError> {
     let view = state.db.run(move |conn| ops::transition(conn, user.org_id, &user.actor(), id, &transition)).await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(item(view)))
 }
 
 /// Pause an active pairing (coordinators), optionally saying why. The body may
@@ -125,7 +147,7 @@ async fn apply(
     params(("id" = Uuid, Path, description = "Mentorship id")),
     request_body(content = Option<PauseMentorshipRequest>),
     responses(
-        (status = 200, body = MentorshipView),
+        (status = 200, body = MentorshipItem),
         (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
@@ -157,7 +179,7 @@ pub async fn pause_mentorship(
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Mentorship id")),
     responses(
-        (status = 200, body = MentorshipView),
+        (status = 200, body = MentorshipItem),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "Not paused", body = ErrorBody),
@@ -180,7 +202,7 @@ pub async fn resume_mentorship(
     params(("id" = Uuid, Path, description = "Mentorship id")),
     request_body = EndMentorshipRequest,
     responses(
-        (status = 200, body = MentorshipView),
+        (status = 200, body = MentorshipItem),
         (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),

@@ -88,7 +88,7 @@ pub async fn post_sync(
             sync.notifier.publish(conn, &events);
             let compact: Vec<_> =
                 outcome.changed.iter().filter(|d| d.changes_since_snapshot > COMPACT_AFTER).map(|d| d.id).collect();
-            Ok::<_, ApiError>((protocol::encode(&outcome.response), compact))
+            Ok::<_, ApiError>((protocol::encode(&outcome.response).map_err(ApiError::internal)?, compact))
         })
         .await?;
     for id in compact {

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use sync_core::automerge::{Change, ChangeHash};
 use sync_core::protocol::WireRejection;
 use sync_core::rules::{self, Violation};
-use sync_core::{DocHeader, DocRole, MentorshipId, Pair, Scope};
+use sync_core::{DocHeader, DocRole, DocScope, MentorshipId, Pair};
 
 use super::Caller;
 use crate::db::DbConnection;
@@ -31,10 +31,10 @@ pub(crate) fn may_hold(header: &DocHeader, caller: &Caller, pairs: &HashMap<Ment
         return false;
     }
     match header.scope {
-        Scope::Pair { mentorship_id, mentor_id, mentee_id } => {
+        DocScope::Pair { mentorship_id, mentor_id, mentee_id } => {
             pairs.get(&mentorship_id).is_some_and(|pair| pair.mentor_id == mentor_id && pair.mentee_id == mentee_id)
         }
-        Scope::Owner { owner_id } => owner_id == caller.person,
+        DocScope::Owner { owner_id } => owner_id == caller.person,
     }
 }
 

@@ -1,0 +1,108 @@
+//! The JSON shapes the phone client and the server share, defined once.
+//!
+//! Plain serde structs, no I/O: the server answers with them (and, with the
+//! `openapi` feature, describes them with `utoipa::ToSchema`); the client reads
+//! them. Renaming or reordering a field here changes the HTTP contract in
+//! DESIGN.md for both sides at once.
+//!
+//! Roles and pairing statuses are strings here: their enums and the rules around
+//! them belong to the server, and phones treat them as text (the mobile contract).
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The JSON body of every error response.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    /// Stable machine-readable code, e.g. `invalid_json`, `device_revoked`.
+    pub error: String,
+    /// A sentence for people.
+    pub message: String,
+}
+
+/// `POST /v1/auth/login`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+    /// Shown in the device list, e.g. "Amara's phone".
+    pub device_name: String,
+    /// The device this phone was signed in as before, if it remembers one. It is
+    /// kept (same id, same Automerge actor) when it is this person's and not
+    /// revoked, so changes made before signing in again still sync; otherwise a
+    /// new device is registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<Uuid>,
+}
+
+/// `POST /v1/auth/refresh`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// The signed-in person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignedInUser {
+    pub id: String,
+    pub org_id: String,
+    pub email: String,
+    pub display_name: String,
+    /// `mentee`, `mentor`, `coordinator`, `admin`.
+    pub roles: Vec<String>,
+}
+
+/// The device the tokens are bound to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignedInDevice {
+    pub id: String,
+    pub name: String,
+    /// Automerge actor id this device must write with.
+    pub actor_id: String,
+}
+
+/// The answer to a login or a refresh.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenResponse {
+    /// Short-lived bearer token (HS256 JWT).
+    pub access_token: String,
+    /// Opaque; exchange at `/v1/auth/refresh`. Each one works once.
+    pub refresh_token: String,
+    pub token_type: String,
+    /// Seconds until `access_token` expires.
+    pub expires_in: u64,
+    pub user: SignedInUser,
+    pub device: SignedInDevice,
+}
+
+/// A pairing as the JSON API shows it: an item of `GET /v1/mentorships`, and the
+/// answer to creating, pausing, resuming or ending one. The mobile contract's
+/// `Mentorship` record plus context. Its OpenAPI schema keeps the name it has
+/// always had, `MentorshipView`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = MentorshipView))]
+pub struct MentorshipItem {
+    pub id: String,
+    pub programme_id: String,
+    pub site_id: Option<String>,
+    pub mentor_id: String,
+    pub mentor_name: String,
+    pub mentee_id: String,
+    pub mentee_name: String,
+    /// `proposed`, `active`, `paused`, `completed` or `ended`.
+    pub status: String,
+    /// `YYYY-MM-DD`.
+    pub started_on: Option<String>,
+    pub ended_on: Option<String>,
+    /// Why it ended; empty for mentors and mentees.
+    pub end_reason: Option<String>,
+    /// Why it is paused; absent unless paused, and empty for mentors and mentees.
+    pub pause_reason: Option<String>,
+    pub created_at: String,
+}

@@ -1,0 +1,330 @@
+//! The account side of the client: signing in and out, the tokens and their
+//! refresh, the accounts index (which store an email uses, so signing in again
+//! keeps the device) and the signed-in person's pairings.
+
+use std::collections::HashMap;
+
+use automerge::ActorId;
+use serde::{Deserialize, Serialize};
+
+use super::error::invalid;
+use super::{Client, ClientError, SignedIn};
+use crate::api::{LoginRequest, MentorshipItem};
+use crate::ids::{Pair, UserId};
+use crate::replica::Replica;
+use crate::store::Store;
+
+const CURRENT_ACCOUNT_FILE: &str = "current-account";
+/// Which person's store an email signed in to, so signing in again can keep the
+/// device (and its actor): `{"email": "user id"}`.
+const ACCOUNTS_FILE: &str = "accounts.json";
+const ACCOUNT: &str = "account";
+pub(super) const ACCESS_TOKEN: &str = "access_token";
+const REFRESH_TOKEN: &str = "refresh_token";
+const MENTORSHIPS: &str = "mentorships";
+
+/// The signed-in person on this device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// The person.
+    pub user_id: String,
+    /// Their organisation.
+    pub org_id: String,
+    /// Their name as shown.
+    pub display_name: String,
+    /// `mentee`, `mentor`, `coordinator`, `admin`.
+    pub roles: Vec<String>,
+    /// This device's id.
+    pub device_id: String,
+    /// This device's Automerge actor id (hex), issued by the server.
+    pub actor_id: String,
+}
+
+/// A pairing the signed-in person belongs to (the mobile contract's record; kept
+/// in the store as JSON, so the pairings are known offline).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mentorship {
+    /// The mentorship.
+    pub id: String,
+    /// The mentor.
+    pub mentor_id: String,
+    /// The mentor's name.
+    pub mentor_name: String,
+    /// The mentee.
+    pub mentee_id: String,
+    /// The mentee's name.
+    pub mentee_name: String,
+    /// `proposed`, `active`, `paused`, `completed` or `ended`.
+    pub status: String,
+    /// When it started (`YYYY-MM-DD`).
+    pub started_on: Option<String>,
+}
+
+impl From<MentorshipItem> for Mentorship {
+    fn from(item: MentorshipItem) -> Self {
+        Self {
+            id: item.id,
+            mentor_id: item.mentor_id,
+            mentor_name: item.mentor_name,
+            mentee_id: item.mentee_id,
+            mentee_name: item.mentee_name,
+            status: item.status,
+            started_on: item.started_on,
+        }
+    }
+}
+
+impl Mentorship {
+    fn pair(&self) -> Result<Pair, ClientError> {
+        let bad = |e: crate::ids::InvalidId| invalid(format!("mentorship record: {e}"));
+        Ok(Pair {
+            mentorship_id: self.id.parse().map_err(bad)?,
+            mentor_id: self.mentor_id.parse().map_err(bad)?,
+            mentee_id: self.mentee_id.parse().map_err(bad)?,
+        })
+    }
+}
+
+/// Whether signing out deletes this person's data from the device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignOut {
+    /// Keep documents for the next sign-in (unsynced edits are kept too).
+    KeepData,
+    /// Delete everything this person has on the device.
+    WipeData,
+}
+
+impl Client {
+    fn store_path(&self, user: UserId) -> std::path::PathBuf {
+        self.data_dir.join(format!("{user}.sqlite3"))
+    }
+
+    /// Open the account that was signed in last, if any, so the app works offline.
+    pub(super) fn reopen_last_account(&self) -> Result<(), ClientError> {
+        let Ok(user) = std::fs::read_to_string(self.data_dir.join(CURRENT_ACCOUNT_FILE)) else { return Ok(()) };
+        let user: UserId = user.parse()?;
+        let store = Store::open(&self.store_path(user))?;
+        if let Some(account) = store.setting(ACCOUNT)? {
+            let account: Account = serde_json::from_str(&account).map_err(|e| invalid(e.to_string()))?;
+            let replica = Replica::with_store(store, user, actor_from_hex(&account.actor_id)?);
+            *self.lock() = Some(SignedIn { serial: self.next_serial(), account, replica });
+        }
+        Ok(())
+    }
+
+    /// The device this phone was last signed in as for `email`, read from that
+    /// person's store; `None` when there is none or it cannot be read.
+    fn previous_device(&self, email: &str) -> Option<String> {
+        let index: HashMap<String, String> =
+            serde_json::from_slice(&std::fs::read(self.data_dir.join(ACCOUNTS_FILE)).ok()?).ok()?;
+        let user: UserId = index.get(&email_key(email))?.parse().ok()?;
+        let path = self.store_path(user);
+        if !path.exists() {
+            return None;
+        }
+        let store = Store::open(&path).ok()?;
+        let account: Account = serde_json::from_str(&store.setting(ACCOUNT).ok()??).ok()?;
+        Some(account.device_id)
+    }
+
+    /// Notes which store `email` signs in to (best effort: without it, the next
+    /// sign-in registers a new device).
+    fn remember_account(&self, email: &str, user: UserId) {
+        let path = self.data_dir.join(ACCOUNTS_FILE);
+        let mut index: HashMap<String, String> =
+            std::fs::read(&path).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).unwrap_or_default();
+        index.insert(email_key(email), user.to_string());
+        let written = serde_json::to_vec(&index).map_err(std::io::Error::other).and_then(|bytes| {
+            let temporary = path.with_extension("json.tmp");
+            std::fs::write(&temporary, bytes)?;
+            std::fs::rename(&temporary, &path)
+        });
+        if let Err(error) = written {
+            tracing::warn!(%error, "could not remember which store this account uses");
+        }
+    }
+
+    /// Sign in; registers this device with the server, or keeps the device this
+    /// phone was signed in as before for the same person (so changes made before
+    /// a forced sign-in, not yet synced, still carry the device's own actor).
+    pub fn login(&self, email: &str, password: &str, device_name: &str) -> Result<Account, ClientError> {
+        let request = LoginRequest {
+            email: email.to_owned(),
+            password: password.to_owned(),
+            device_name: device_name.to_owned(),
+            device_id: self.previous_device(email).and_then(|id| id.parse().ok()),
+        };
+        let login = self.transport.login(&request)?;
+        let user: UserId = login.user.id.parse()?;
+        let account = Account {
+            user_id: login.user.id,
+            org_id: login.user.org_id,
+            display_name: login.user.display_name,
+            roles: login.user.roles,
+            device_id: login.device.id,
+            actor_id: login.device.actor_id,
+        };
+        let mut replica = Replica::open(&self.store_path(user), user, actor_from_hex(&account.actor_id)?)?;
+        let store = replica.store_mut();
+        store.set_setting(ACCOUNT, Some(&serde_json::to_string(&account).map_err(|e| invalid(e.to_string()))?))?;
+        store.set_setting(ACCESS_TOKEN, Some(&login.access_token))?;
+        store.set_setting(REFRESH_TOKEN, Some(&login.refresh_token))?;
+        std::fs::write(self.data_dir.join(CURRENT_ACCOUNT_FILE), user.to_string())
+            .map_err(|e| ClientError::Storage { message: e.to_string() })?;
+        self.remember_account(email, user);
+        let serial = self.next_serial();
+        *self.lock() = Some(SignedIn { serial, account: account.clone(), replica });
+        // Cache the pairings now, while online, so sessions can be created offline.
+        if let Err(error) = self.fetch_mentorships(serial) {
+            tracing::warn!(%error, "could not fetch mentorships after sign-in");
+        }
+        Ok(account)
+    }
+
+    /// The signed-in account, if any.
+    pub fn account(&self) -> Option<Account> {
+        self.lock().as_ref().map(|s| s.account.clone())
+    }
+
+    /// Sign out. With [`SignOut::WipeData`] everything this person has on the
+    /// device is deleted.
+    pub fn logout(&self, mode: SignOut) -> Result<(), ClientError> {
+        // Taken out of the client first: nothing else uses this sign-in from here on,
+        // and the lock is not held while the server is told.
+        let Some(mut signed_in) = self.lock().take() else { return Ok(()) };
+        let token = signed_in.replica.store().setting(ACCESS_TOKEN)?.unwrap_or_default();
+        // Best effort: an offline phone still signs out locally.
+        let _ = self.transport.logout(&token);
+        let _ = std::fs::remove_file(self.data_dir.join(CURRENT_ACCOUNT_FILE));
+        match mode {
+            SignOut::KeepData => {
+                let store = signed_in.replica.store_mut();
+                store.set_setting(ACCESS_TOKEN, None)?;
+                store.set_setting(REFRESH_TOKEN, None)?;
+            }
+            SignOut::WipeData => wipe(&mut signed_in)?,
+        }
+        Ok(())
+    }
+
+    /// Run an authenticated request for sign-in `serial` without holding the
+    /// state lock, refreshing the access token once if it expired. A revoked
+    /// device is wiped.
+    pub(super) fn authed<T>(
+        &self,
+        serial: u64,
+        request: impl Fn(&str) -> Result<T, ClientError>,
+    ) -> Result<T, ClientError> {
+        let attempt = || {
+            let token =
+                self.with_sign_in(serial, |s| Ok(s.replica.store().setting(ACCESS_TOKEN)?))?.unwrap_or_default();
+            match request(&token) {
+                Err(ClientError::Unauthorized { .. }) => request(&self.refresh(serial, &token)?),
+                other => other,
+            }
+        };
+        let result = attempt();
+        if matches!(result, Err(ClientError::Revoked { .. })) {
+            self.forget_revoked(serial)?;
+        }
+        result
+    }
+
+    /// A fresh access token after `expired` was refused. One refresh at a time:
+    /// if another thread refreshed meanwhile, its token is used.
+    fn refresh(&self, serial: u64, expired: &str) -> Result<String, ClientError> {
+        let _one_at_a_time = self.refreshing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (access, refresh) = self.with_sign_in(serial, |s| {
+            let store = s.replica.store();
+            Ok((store.setting(ACCESS_TOKEN)?, store.setting(REFRESH_TOKEN)?))
+        })?;
+        if let Some(access) = access.filter(|current| current != expired) {
+            return Ok(access);
+        }
+        let refresh =
+            refresh.ok_or_else(|| ClientError::Unauthorized { message: "signed out; sign in again".into() })?;
+        let tokens = self.transport.refresh(&refresh)?;
+        self.with_sign_in(serial, |s| {
+            let store = s.replica.store_mut();
+            store.set_setting(ACCESS_TOKEN, Some(&tokens.access_token))?;
+            store.set_setting(REFRESH_TOKEN, Some(&tokens.refresh_token))?;
+            Ok(())
+        })?;
+        Ok(tokens.access_token)
+    }
+
+    /// The server revoked this device: wipe what sign-in `serial` holds here.
+    fn forget_revoked(&self, serial: u64) -> Result<(), ClientError> {
+        let mut guard = self.lock();
+        if guard.as_ref().is_some_and(|s| s.serial == serial)
+            && let Some(mut signed_in) = guard.take()
+        {
+            wipe(&mut signed_in)?;
+            let _ = std::fs::remove_file(self.data_dir.join(CURRENT_ACCOUNT_FILE));
+        }
+        Ok(())
+    }
+
+    fn fetch_mentorships(&self, serial: u64) -> Result<Vec<Mentorship>, ClientError> {
+        let items = self.authed(serial, |token| self.transport.mentorships(token))?;
+        let list: Vec<Mentorship> = items.into_iter().map(Mentorship::from).collect();
+        let json = serde_json::to_string(&list).map_err(|e| invalid(e.to_string()))?;
+        self.with_sign_in(serial, |s| Ok(s.replica.store_mut().set_setting(MENTORSHIPS, Some(&json))?))?;
+        Ok(list)
+    }
+
+    fn cached_mentorships(signed_in: &SignedIn) -> Result<Vec<Mentorship>, ClientError> {
+        match signed_in.replica.store().setting(MENTORSHIPS)? {
+            Some(json) => serde_json::from_str(&json).map_err(|e| ClientError::Storage { message: e.to_string() }),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The signed-in person's pairings: fresh from the server when online, else
+    /// as last seen.
+    pub fn mentorships(&self) -> Result<Vec<Mentorship>, ClientError> {
+        let serial = self.current_serial()?;
+        match self.fetch_mentorships(serial) {
+            Err(ClientError::Offline { .. } | ClientError::Server { .. }) => {
+                self.with_sign_in(serial, |s| Self::cached_mentorships(s))
+            }
+            other => other,
+        }
+    }
+
+    /// The pair of one of the signed-in person's pairings, as last seen.
+    pub(super) fn pair_of(signed_in: &SignedIn, mentorship_id: &str) -> Result<Pair, ClientError> {
+        Self::cached_mentorships(signed_in)?
+            .iter()
+            .find(|m| m.id == mentorship_id)
+            .ok_or_else(|| ClientError::NotFound {
+                message: format!("mentorship {mentorship_id} (sync while online first)"),
+            })?
+            .pair()
+    }
+}
+
+/// Delete everything a sign-in holds on the device, files included.
+fn wipe(signed_in: &mut SignedIn) -> Result<(), ClientError> {
+    let store = signed_in.replica.store_mut();
+    store.wipe()?;
+    let path = store.path().to_owned();
+    signed_in.replica.forget_all();
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    Ok(())
+}
+
+/// Emails as the server compares them.
+fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+fn actor_from_hex(hex_actor: &str) -> Result<ActorId, ClientError> {
+    let bytes = hex::decode(hex_actor).map_err(|_| invalid("the server issued a malformed actor id"))?;
+    if bytes.len() != 16 {
+        return Err(invalid("the server issued an actor id of the wrong length"));
+    }
+    Ok(ActorId::from(bytes))
+}

@@ -1,0 +1,216 @@
+//! The local editing API: sessions, goals and reflections, read and written on
+//! the device under the write rules. Works offline; every edit is durable when it
+//! returns and waits for no network.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Client, ClientError, SignedIn};
+use crate::document::{Document, DocumentError};
+use crate::goal_plan::{Goal, GoalCategory, GoalStatus};
+use crate::ids::{DocHeader, DocKind, DocRole, DocumentId, MentorshipId, UserId};
+use crate::journal::{Reflection, ReflectionInput};
+use crate::replica::ReplicaError;
+use crate::session::{SessionKind, SessionView};
+use crate::store::StoredRejection;
+
+/// A change the server refused, with the text the user had written, kept for them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    /// The document.
+    pub document_id: String,
+    /// Where the write was.
+    pub path: String,
+    /// Why it was refused.
+    pub reason: String,
+    /// What the user had written there.
+    pub kept_text: String,
+}
+
+impl From<StoredRejection> for Rejection {
+    fn from(r: StoredRejection) -> Self {
+        Self { document_id: r.document_id, path: r.path, reason: r.reason, kept_text: r.kept_text }
+    }
+}
+
+impl Client {
+    /// Start a new session of a pairing; returns its id (for the QR code).
+    pub fn create_session(&self, mentorship_id: &str, kind: SessionKind, date: &str) -> Result<String, ClientError> {
+        let id = DocumentId::new_random();
+        self.join_session(&id.to_string(), mentorship_id, kind, date)?;
+        Ok(id.to_string())
+    }
+
+    /// Open the same session on a second phone (the id scanned from the first
+    /// phone's QR code). Works offline; the two phones' notes merge on sync.
+    pub fn join_session(
+        &self,
+        session_id: &str,
+        mentorship_id: &str,
+        kind: SessionKind,
+        date: &str,
+    ) -> Result<(), ClientError> {
+        let id = parse_doc_id(session_id)?;
+        self.with_signed_in(|signed_in| {
+            let pair = Self::pair_of(signed_in, mentorship_id)?;
+            let header = DocHeader::session(id, pair);
+            if signed_in.replica.store().load(id)?.is_none() {
+                // Check the rules before creating anything: an outsider gets nothing.
+                crate::rules::check_path(
+                    &header,
+                    signed_in.replica.user(),
+                    &crate::rules::Path::keys(["meta", "date"]),
+                )
+                .map_err(DocumentError::from)?;
+            }
+            signed_in.replica.ensure(header)?;
+            signed_in.replica.edit(id, |doc, me| doc.set_session_basics(me, kind, date))?;
+            Ok(())
+        })
+    }
+
+    /// One session.
+    pub fn session(&self, session_id: &str) -> Result<SessionView, ClientError> {
+        let id = parse_doc_id(session_id)?;
+        self.with_signed_in(|signed_in| Ok(signed_in.replica.read(id, |doc| doc.session_view())?))
+    }
+
+    /// Every session of a pairing on this device, by date.
+    pub fn sessions(&self, mentorship_id: &str) -> Result<Vec<SessionView>, ClientError> {
+        let mentorship: MentorshipId = mentorship_id.parse()?;
+        self.with_signed_in(|signed_in| {
+            let headers = signed_in.replica.store().headers()?;
+            let mut views = Vec::new();
+            for header in headers {
+                if header.kind == DocKind::Session && header.mentorship_id() == Some(mentorship) {
+                    views.push(signed_in.replica.read(header.id, |doc| doc.session_view())?);
+                }
+            }
+            views.sort_by(|a, b| (&a.date, &a.id).cmp(&(&b.date, &b.id)));
+            Ok(views)
+        })
+    }
+
+    fn edit_doc<R>(
+        &self,
+        id: DocumentId,
+        edit: impl FnOnce(&mut Document, UserId) -> Result<R, DocumentError>,
+    ) -> Result<R, ClientError> {
+        self.with_signed_in(|signed_in| Ok(signed_in.replica.edit(id, edit)?))
+    }
+
+    /// Splice the shared notes (indexes in UTF-16 code units).
+    pub fn edit_notes(&self, session_id: &str, index: u32, delete_count: u32, insert: &str) -> Result<(), ClientError> {
+        let id = parse_doc_id(session_id)?;
+        self.edit_doc(id, |doc, me| doc.edit_notes(me, index as usize, delete_count as usize, insert))
+    }
+
+    /// Replace this author's own account of the shift.
+    pub fn set_my_account(&self, session_id: &str, text: &str) -> Result<(), ClientError> {
+        self.edit_doc(parse_doc_id(session_id)?, |doc, me| doc.set_my_account(me, text))
+    }
+
+    /// The mentor's feedback (mentor only).
+    pub fn set_feedback(&self, session_id: &str, strengths: &str, development: &str) -> Result<(), ClientError> {
+        self.edit_doc(parse_doc_id(session_id)?, |doc, me| doc.set_feedback(me, strengths, development))
+    }
+
+    /// The mentee's feedback to the mentor (mentee only).
+    pub fn set_mentee_feedback(&self, session_id: &str, working: &str, not_working: &str) -> Result<(), ClientError> {
+        self.edit_doc(parse_doc_id(session_id)?, |doc, me| doc.set_mentee_feedback(me, working, not_working))
+    }
+
+    /// Add an agreed action; returns its id.
+    pub fn add_action(
+        &self,
+        session_id: &str,
+        text: &str,
+        owner_id: &str,
+        due: Option<&str>,
+    ) -> Result<String, ClientError> {
+        let owner: UserId = owner_id.parse()?;
+        self.edit_doc(parse_doc_id(session_id)?, |doc, me| doc.add_action(me, text, owner, due))
+    }
+
+    /// Sign the session as it is now.
+    pub fn sign_off(&self, session_id: &str) -> Result<(), ClientError> {
+        self.edit_doc(parse_doc_id(session_id)?, |doc, me| doc.sign_off(me))
+    }
+
+    fn ensure_goal_plan(signed_in: &mut SignedIn, mentorship_id: &str) -> Result<DocumentId, ClientError> {
+        let header = DocHeader::goal_plan(Self::pair_of(signed_in, mentorship_id)?);
+        if header.role_of(signed_in.replica.user()) == DocRole::Outsider {
+            return Err(ClientError::Forbidden { message: "only the pair can hold its goal plan".into() });
+        }
+        signed_in.replica.ensure(header)?;
+        Ok(header.id)
+    }
+
+    /// Add a goal to a pairing's plan; returns its id.
+    pub fn add_goal(
+        &self,
+        mentorship_id: &str,
+        title: &str,
+        category: GoalCategory,
+        target_date: Option<&str>,
+    ) -> Result<String, ClientError> {
+        self.with_signed_in(|signed_in| {
+            let id = Self::ensure_goal_plan(signed_in, mentorship_id)?;
+            Ok(signed_in.replica.edit(id, |doc, me| doc.add_goal(me, title, category, target_date))?)
+        })
+    }
+
+    /// Move a goal to another status.
+    pub fn set_goal_status(&self, mentorship_id: &str, goal_id: &str, status: GoalStatus) -> Result<(), ClientError> {
+        self.with_signed_in(|signed_in| {
+            let id = Self::ensure_goal_plan(signed_in, mentorship_id)?;
+            Ok(signed_in.replica.edit(id, |doc, me| doc.set_goal_status(me, goal_id, status))?)
+        })
+    }
+
+    /// The goals of a pairing (empty until one phone adds one).
+    pub fn goals(&self, mentorship_id: &str) -> Result<Vec<Goal>, ClientError> {
+        self.with_signed_in(|signed_in| {
+            let id = DocumentId::goal_plan_of(Self::pair_of(signed_in, mentorship_id)?.mentorship_id);
+            match signed_in.replica.read(id, |doc| doc.goals()) {
+                Err(ReplicaError::NotFound(_)) => Ok(Vec::new()),
+                other => Ok(other?),
+            }
+        })
+    }
+
+    /// Add a private reflection; returns its id.
+    pub fn add_reflection(&self, input: &ReflectionInput) -> Result<String, ClientError> {
+        self.with_signed_in(|signed_in| {
+            let header = DocHeader::journal(signed_in.replica.user());
+            signed_in.replica.ensure(header)?;
+            Ok(signed_in.replica.edit(header.id, |doc, me| doc.add_reflection(me, input))?)
+        })
+    }
+
+    /// The signed-in person's reflections.
+    pub fn reflections(&self) -> Result<Vec<Reflection>, ClientError> {
+        self.with_signed_in(|signed_in| {
+            let id = DocumentId::journal_of(signed_in.replica.user());
+            match signed_in.replica.read(id, |doc| doc.reflections()) {
+                Err(ReplicaError::NotFound(_)) => Ok(Vec::new()),
+                other => Ok(other?),
+            }
+        })
+    }
+
+    /// Documents with changes not yet on the server.
+    pub fn pending(&self) -> Result<u64, ClientError> {
+        self.with_signed_in(|signed_in| Ok(signed_in.replica.store().pending_count()?))
+    }
+
+    /// Changes the server refused, with the text kept for the user.
+    pub fn rejections(&self) -> Result<Vec<Rejection>, ClientError> {
+        self.with_signed_in(|signed_in| {
+            Ok(signed_in.replica.store().rejections()?.into_iter().map(Rejection::from).collect())
+        })
+    }
+}
+
+fn parse_doc_id(id: &str) -> Result<DocumentId, ClientError> {
+    Ok(id.parse()?)
+}

@@ -1,0 +1,367 @@
+//! The sync algorithm: reconcile the device's documents with the server, usually
+//! in one round trip (see [`crate::protocol`]).
+//!
+//! Each round builds its request under the state lock, sends it without the lock,
+//! and re-locks to apply the reply, so edits go on while the request is in flight.
+//! Those edits are never lost nor taken as synced: a round acknowledges only the
+//! local writes its request carried (the write counter when it was built), the
+//! reply is merged into the document as it is now rather than written over it,
+//! and the next sync offers whatever is newer than the server's heads.
+
+use std::collections::HashMap;
+
+use automerge::sync::{self, SyncDoc};
+use automerge::{ActorId, Change, ChangeHash, ObjType, PatchAction, Prop, ROOT, ReadDoc, Value};
+use serde::{Deserialize, Serialize};
+use serde_bytes::ByteBuf;
+
+use super::error::invalid;
+use super::{Client, ClientError, Rejection};
+use crate::document::{Document, DocumentError};
+use crate::ids::{DocRole, DocumentId};
+use crate::protocol::{self, DocOffer, DocReply, SyncRequest};
+use crate::replica::Replica;
+use crate::store::StoredRejection;
+
+/// More round trips than this in one sync means something is wrong; stop and
+/// report what converged.
+const MAX_ROUND_TRIPS: u32 = 10;
+
+/// Why text written while a refused request was in flight is kept as a rejection.
+const WRITTEN_IN_FLIGHT: &str =
+    "written while the server was refusing an earlier change to this document; its version was restored";
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncReport {
+    /// HTTP round trips made.
+    pub round_trips: u32,
+    /// Documents whose local changes were sent.
+    pub docs_sent: u32,
+    /// Documents that received changes or arrived whole.
+    pub docs_received: u32,
+    /// Request bytes.
+    pub bytes_sent: u64,
+    /// Response bytes.
+    pub bytes_received: u64,
+    /// Changes refused in this sync.
+    pub rejected: Vec<Rejection>,
+    /// Documents deleted from this device in this sync.
+    pub purged: Vec<String>,
+}
+
+/// Progress of a sync, for a progress bar.
+pub trait SyncProgress {
+    /// Called after each round trip with the running totals.
+    fn progress(&self, docs_sent: u32, docs_received: u32);
+}
+
+impl Client {
+    /// Reconcile with the server: usually one round trip.
+    pub fn sync(&self) -> Result<SyncReport, ClientError> {
+        self.sync_with_progress(None)
+    }
+
+    /// [`Client::sync`], reporting progress after each round trip.
+    pub fn sync_with_progress(&self, progress: Option<&dyn SyncProgress>) -> Result<SyncReport, ClientError> {
+        // A second sync waits for the first rather than interleaving with it.
+        let _one_at_a_time = self.syncing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let serial = self.current_serial()?;
+        let mut run = SyncRun { report: SyncReport::default(), fallback: HashMap::new() };
+        run.run(self, serial, progress)?;
+        Ok(run.report)
+    }
+}
+
+/// What a round's request carried of one document: enough to acknowledge exactly
+/// that and nothing written after.
+struct Sent {
+    /// The document's local write counter when the request was built.
+    local_seq: i64,
+    /// The document's heads when the request was built.
+    heads: Vec<ChangeHash>,
+}
+
+/// One sync: its report so far and the documents using the fallback protocol.
+struct SyncRun {
+    report: SyncReport,
+    fallback: HashMap<DocumentId, sync::State>,
+}
+
+impl SyncRun {
+    fn run(&mut self, client: &Client, serial: u64, progress: Option<&dyn SyncProgress>) -> Result<(), ClientError> {
+        let mut first = true;
+        while self.report.round_trips < MAX_ROUND_TRIPS {
+            let (request, sent) = client.with_sign_in(serial, |s| self.build_request(&mut s.replica, first))?;
+            if !first && request.documents.is_empty() {
+                break;
+            }
+            let body = protocol::encode(&request).map_err(|e| invalid(e.to_string()))?;
+            self.report.bytes_sent += body.len() as u64;
+            // The network, without the state lock: edits go on meanwhile.
+            let response = client.authed(serial, |token| client.transport.sync(token, &body))?;
+            self.report.round_trips += 1;
+            self.report.bytes_received += response.len() as u64;
+            let response = protocol::decode_response(&response)
+                .map_err(|e| invalid(format!("server sent a bad sync reply: {e}")))?;
+            client.with_sign_in(serial, |s| {
+                for id in response.purge {
+                    s.replica.remove(id)?;
+                    self.fallback.remove(&id);
+                    self.report.purged.push(id.to_string());
+                }
+                for reply in response.documents {
+                    let sent = sent.get(&reply.header.id);
+                    self.apply_reply(&mut s.replica, reply, sent)?;
+                }
+                Ok(())
+            })?;
+            if let Some(progress) = progress {
+                progress.progress(self.report.docs_sent, self.report.docs_received);
+            }
+            first = false;
+            if self.fallback.is_empty() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn build_request(
+        &mut self,
+        replica: &mut Replica,
+        complete: bool,
+    ) -> Result<(SyncRequest, HashMap<DocumentId, Sent>), ClientError> {
+        let mut offers = Vec::new();
+        let mut sent = HashMap::new();
+        for header in replica.store().headers()? {
+            if !complete && !self.fallback.contains_key(&header.id) {
+                continue;
+            }
+            let mark = replica.store().sync_mark(header.id)?.unwrap_or_default();
+            let doc = match replica.document(header.id) {
+                Ok(doc) => doc,
+                Err(error) => {
+                    // One unreadable document must not stop the others from syncing.
+                    tracing::error!(%error, "skipping a document that cannot be loaded");
+                    continue;
+                }
+            };
+            let heads = doc.heads();
+            let (changes, sync_message) = match self.fallback.get_mut(&header.id) {
+                Some(state) => {
+                    let message = doc.automerge().sync().generate_sync_message(state);
+                    (Vec::new(), message.map(|m| ByteBuf::from(m.encode())))
+                }
+                None => {
+                    let shared: Vec<_> =
+                        mark.server_heads.iter().filter_map(|h| h.parse().ok()).filter(|h| doc.has_change(h)).collect();
+                    let changes = if shared == heads { Vec::new() } else { doc.automerge().get_changes(&shared) };
+                    let changes: Vec<ByteBuf> = changes.iter().map(|c| ByteBuf::from(c.raw_bytes().to_vec())).collect();
+                    (changes, None)
+                }
+            };
+            if !changes.is_empty() {
+                self.report.docs_sent += 1;
+            }
+            offers.push(DocOffer { header, heads: protocol::heads_to_wire(&heads), changes, sync_message });
+            sent.insert(header.id, Sent { local_seq: mark.local_seq, heads });
+        }
+        let oldest_unsynced_secs = replica.store().oldest_pending_since()?.and_then(|since| {
+            let since = time::OffsetDateTime::parse(&since, &time::format_description::well_known::Rfc3339).ok()?;
+            u64::try_from((time::OffsetDateTime::now_utc() - since).whole_seconds()).ok()
+        });
+        let request = SyncRequest {
+            protocol: protocol::PROTOCOL_VERSION,
+            complete_inventory: complete,
+            documents: offers,
+            oldest_unsynced_secs,
+        };
+        Ok((request, sent))
+    }
+
+    /// Apply the server's answer for one document to the document as it is now,
+    /// which may hold edits made while the request was in flight.
+    fn apply_reply(&mut self, replica: &mut Replica, reply: DocReply, sent: Option<&Sent>) -> Result<(), ClientError> {
+        let header = reply.header;
+        let id = header.id;
+        if !header.is_consistent() || header.role_of(replica.user()) == DocRole::Outsider {
+            return Err(invalid(format!("server sent document {id} that this person cannot hold")));
+        }
+        let server_heads = protocol::heads_from_wire(&reply.heads)
+            .ok_or_else(|| invalid(format!("server sent malformed heads for {id}")))?;
+        // Whether the device holds the document now: it may have been created (a
+        // goal plan, a joined session) while the request was in flight.
+        let held = replica.store().sync_mark(id)?;
+
+        if let Some(rejection) = &reply.rejection {
+            let mut kept = vec![(rejection.path.clone(), rejection.reason.clone(), String::new())];
+            if held.is_some() {
+                let doc = replica.document(id)?;
+                kept[0].2 = kept_text(doc, &rejection.path);
+                if let (Some(sent), Some(_)) = (sent, &reply.snapshot) {
+                    // Edits made in flight build on the refused changes and go with them
+                    // when the server's version is restored: keep their text as well.
+                    for path in written_since(doc, &sent.heads) {
+                        let text = kept_text(doc, &path);
+                        if path != rejection.path && !text.trim().is_empty() {
+                            kept.push((path, WRITTEN_IN_FLIGHT.to_owned(), text));
+                        }
+                    }
+                }
+            }
+            for (path, reason, kept_text) in kept {
+                let stored = StoredRejection {
+                    document_id: id.to_string(),
+                    path,
+                    reason,
+                    kept_text,
+                    created_at: crate::document::now_rfc3339(),
+                };
+                replica.store_mut().add_rejection(&stored)?;
+                self.report.rejected.push(stored.into());
+            }
+        }
+
+        let before = match held {
+            Some(_) => Some(replica.document(id)?.heads()),
+            None => None,
+        };
+        if let Some(snapshot) = &reply.snapshot {
+            let incoming = Document::load(header, snapshot, ActorId::random())
+                .map_err(|e| invalid(format!("server sent an unreadable document {id}: {e}")))?;
+            match (&held, &reply.rejection) {
+                // New to this device, or back to the server's version after a rejection.
+                (None, _) | (Some(_), Some(_)) => {
+                    let mut incoming = incoming;
+                    replica.store_mut().save_remote(&header, &incoming.save())?;
+                    replica.forget(id);
+                }
+                (Some(_), None) => {
+                    let mut incoming = incoming;
+                    replica.document(id)?.automerge().merge(incoming.automerge()).map_err(DocumentError::from)?;
+                }
+            }
+            self.report.docs_received += 1;
+        } else if !reply.changes.is_empty() {
+            let changes = reply
+                .changes
+                .iter()
+                .map(|bytes| Change::from_bytes(bytes.to_vec()))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| invalid(format!("server sent a malformed change for {id}: {e}")))?;
+            let doc = replica.document(id)?;
+            doc.automerge().apply_changes(changes).map_err(DocumentError::from)?;
+            self.report.docs_received += 1;
+        }
+
+        match &reply.sync_message {
+            Some(message) => {
+                let message = sync::Message::decode(message)
+                    .map_err(|e| invalid(format!("server sent a malformed sync message for {id}: {e}")))?;
+                let state = self.fallback.entry(id).or_default();
+                replica
+                    .document(id)?
+                    .automerge()
+                    .sync()
+                    .receive_sync_message(state, message)
+                    .map_err(DocumentError::from)?;
+            }
+            None => {
+                self.fallback.remove(&id);
+            }
+        }
+
+        if let Some(before) = before {
+            let doc = replica.document(id)?;
+            if doc.heads() != before && (reply.rejection.is_none() || reply.snapshot.is_none()) {
+                let bytes = doc.save();
+                replica.store_mut().save_remote(&header, &bytes)?;
+            }
+        }
+        if reply.sync_message.is_none() {
+            let acked = match (&reply.rejection, sent) {
+                // Everything on the device was either kept by the server or kept as a rejection.
+                (Some(_), _) => replica.store().sync_mark(id)?.map(|m| m.local_seq).unwrap_or(0),
+                // Only what the request carried: later writes stay pending.
+                (None, Some(sent)) => sent.local_seq,
+                (None, None) => 0,
+            };
+            let heads: Vec<String> = server_heads.iter().map(ToString::to_string).collect();
+            replica.store_mut().mark_synced(id, &heads, acked)?;
+        }
+        Ok(())
+    }
+}
+
+/// The parts of a document written since `since`, as paths at most two keys deep
+/// (`/notes`, `/accounts/<id>`, `/actions/<id>`); sign-offs left out (they hold no
+/// text of the user's).
+fn written_since(doc: &mut Document, since: &[ChangeHash]) -> Vec<String> {
+    let now = doc.heads();
+    let mut paths = Vec::new();
+    if since == now.as_slice() {
+        return paths;
+    }
+    for patch in doc.automerge().diff(since, &now) {
+        let mut keys: Vec<String> = patch
+            .path
+            .iter()
+            .map_while(|(_, prop)| match prop {
+                Prop::Map(key) => Some(key.clone()),
+                Prop::Seq(_) => None,
+            })
+            .take(2)
+            .collect();
+        if keys.len() < 2
+            && let PatchAction::PutMap { key, .. } = &patch.action
+        {
+            keys.push(key.clone());
+        }
+        if keys.first().is_none_or(|top| top == "sign_offs") {
+            continue;
+        }
+        let path = format!("/{}", keys.join("/"));
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
+    paths
+}
+
+/// Render what the device holds at `path` (or the nearest object above it) as
+/// text, so a refused write is kept for the user to see and re-enter.
+fn kept_text(doc: &mut Document, path: &str) -> String {
+    let doc = doc.automerge_ref();
+    let mut obj = ROOT;
+    let mut rendered = String::new();
+    for key in path.split('/').filter(|k| !k.is_empty() && *k != "*") {
+        match doc.get(&obj, key) {
+            Ok(Some((Value::Object(_), child))) => obj = child,
+            Ok(Some((Value::Scalar(value), _))) => {
+                rendered = scalar_text(&value);
+                return rendered;
+            }
+            _ => break,
+        }
+    }
+    match doc.object_type(&obj) {
+        Ok(ObjType::Text) => doc.text(&obj).unwrap_or_default(),
+        Ok(ObjType::Map | ObjType::Table) => {
+            for key in doc.keys(&obj) {
+                if let Ok(Some((Value::Scalar(value), _))) = doc.get(&obj, &key) {
+                    rendered.push_str(&format!("{key}: {}\n", scalar_text(&value)));
+                }
+            }
+            rendered
+        }
+        _ => rendered,
+    }
+}
+
+fn scalar_text(value: &automerge::ScalarValue) -> String {
+    match value {
+        automerge::ScalarValue::Str(s) => s.to_string(),
+        other => other.to_string(),
+    }
+}
