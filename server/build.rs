@@ -1,5 +1,6 @@
 //! Only for the tests: `postgres_tests` is set when `TEST_DATABASE_URL` (or CI's
-//! `ALONGSIDE_REQUIRE_POSTGRES`) is, so that `tests/cli.rs` and `tests/infra.rs` report their PostgreSQL
+//! `ALONGSIDE_REQUIRE_POSTGRES`) is, so that `tests/cli.rs`, `tests/infra.rs` and the
+//! server's unit tests (`db::sql`) report their PostgreSQL
 //! tests as ignored, with the reason, instead of passing without running them
 //! (libtest cannot skip a test once it runs). The server itself never reads it.
 

@@ -1,5 +1,9 @@
-//! Authentication: passwords, tokens, login throttling, and the [`AuthUser`]
-//! extractor that every protected handler takes.
+//! Authentication: passwords, tokens, login throttling, device sign-in, and the
+//! [`AuthUser`] extractor that every protected handler takes.
+//!
+//! Layers: `password` and `tokens` are leaves (hashing, JWTs, random values)
+//! that the domain may use; `sign_in` is an operation over `db` and `domain`;
+//! this module's extractors are the HTTP edge and answer [`ApiError`]s.
 //!
 //! A request is authenticated when its bearer token verifies (HS256 only,
 //! signature, issuer, expiry) *and* the database confirms that the token's device
@@ -8,22 +12,21 @@
 
 pub mod password;
 pub mod rate_limit;
-pub mod session;
+pub mod sign_in;
 pub mod tokens;
 
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use crate::db::{DbConnection, devices, people};
+use crate::domain::Actor;
+use crate::error::ApiError;
+use crate::model::{DeviceId, OrgId, PersonId, Roles, Timestamp};
+use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
-use time::OffsetDateTime;
-
-use crate::db::{self, DbConnection, devices, people};
-use crate::domain::{Actor, Role, Roles};
-use crate::error::ApiError;
-use crate::state::AppState;
 
 /// Device activity is written at most this often.
 const LAST_SEEN_GRANULARITY: Duration = Duration::from_secs(5 * 60);
@@ -31,29 +34,20 @@ const LAST_SEEN_GRANULARITY: Duration = Duration::from_secs(5 * 60);
 /// The authenticated caller: a person on one of their devices.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
-    pub person_id: String,
-    pub org_id: String,
+    pub person_id: PersonId,
+    pub org_id: OrgId,
     pub email: String,
     pub display_name: String,
     pub roles: Roles,
-    pub device_id: String,
+    pub device_id: DeviceId,
     pub device_name: String,
     pub actor_id: String,
 }
 
 impl AuthUser {
-    /// The caller as recorded in audit events.
+    /// The caller, for the domain's rules and the audit trail.
     pub fn actor(&self) -> Actor {
-        Actor { person_id: Some(self.person_id.clone()), device_id: Some(self.device_id.clone()) }
-    }
-
-    /// 403 unless the caller has one of `roles`.
-    pub fn require_any(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if roles.iter().any(|role| self.roles.has(*role)) {
-            return Ok(());
-        }
-        let names: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
-        Err(ApiError::forbidden(format!("this needs the {} role", names.join(" or "))))
+        Actor { person_id: Some(self.person_id), device_id: Some(self.device_id), roles: self.roles }
     }
 }
 
@@ -117,27 +111,27 @@ fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
 
 /// Checks the token's device and person against the database.
 fn confirm(conn: &mut DbConnection, claims: tokens::Claims) -> Result<AuthUser, ApiError> {
-    let invalid = || ApiError::unauthorized("invalid_token", "the access token is not valid");
-    let device = devices::find_by_id(conn, &claims.did)?.ok_or_else(invalid)?;
+    let invalid = || ApiError::from(tokens::TokenError::Invalid);
+    let device = devices::find_by_id(conn, claims.did)?.ok_or_else(invalid)?;
     if device.person_id != claims.sub || device.org_id != claims.org || device.actor_id != claims.actor {
         return Err(invalid());
     }
     if device.revoked_at.is_some() {
-        return Err(session::device_revoked());
+        return Err(sign_in::SignInError::DeviceRevoked.into());
     }
-    if claims.ep != device.session_epoch {
+    if claims.ep != device.sign_in_epoch {
         return Err(ApiError::unauthorized("signed_out", "this device has signed out since; sign in again"));
     }
-    let person = people::find_by_id(conn, &device.org_id, &device.person_id)?.ok_or_else(invalid)?;
+    let person = people::find_by_id(conn, device.org_id, device.person_id)?.ok_or_else(invalid)?;
     if !person.is_active() {
-        return Err(ApiError::unauthorized("account_deactivated", "this account is not active"));
+        return Err(sign_in::SignInError::AccountDeactivated.into());
     }
-    let now = OffsetDateTime::now_utc();
-    let stale_before = db::timestamp(now - LAST_SEEN_GRANULARITY);
+    let now = Timestamp::now();
+    let stale_before = now - LAST_SEEN_GRANULARITY;
     // Compare first: an UPDATE that matches nothing still takes SQLite's write lock,
     // and this runs on every request.
-    if device.last_seen_at.as_deref().is_none_or(|seen| seen < stale_before.as_str()) {
-        devices::update_last_seen(conn, &device.id, &db::timestamp(now), &stale_before)?;
+    if device.last_seen_at.is_none_or(|seen| seen < stale_before) {
+        devices::update_last_seen(conn, device.id, now, stale_before)?;
     }
     Ok(AuthUser {
         roles: person.roles(),

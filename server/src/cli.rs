@@ -11,10 +11,12 @@ use secrecy::SecretString;
 
 use crate::config::{DEFAULT_BIND, DEFAULT_DATA_DIR, DEFAULT_DATABASE_URL, Settings};
 use crate::db::{self, DbError, people};
+use crate::demo::DemoError;
 use crate::domain::mentorships::{self as mentorship_ops, NewMentorship};
 use crate::domain::people::NewPerson;
-use crate::domain::{self, Actor, Email, Role};
-use crate::error::{ApiError, cause_chain};
+use crate::domain::{self, Actor, DomainError, Email, Role};
+use crate::error::cause_chain;
+use crate::model::{Day, DeviceId, OrgId};
 use crate::{Application, StartError, demo, telemetry};
 
 #[derive(Debug, Parser)]
@@ -127,7 +129,7 @@ pub struct PairArgs {
     pub mentee: String,
     /// Start date, YYYY-MM-DD (default today).
     #[arg(long, env = "ALONGSIDE_START", value_parser = parse_date_arg)]
-    pub start: Option<time::Date>,
+    pub start: Option<Day>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,11 +141,11 @@ pub enum DeviceCommand {
     },
 }
 
-fn parse_date_arg(text: &str) -> Result<time::Date, String> {
-    db::parse_date(text).ok_or_else(|| format!("`{text}` is not a date written YYYY-MM-DD"))
+fn parse_date_arg(text: &str) -> Result<Day, String> {
+    text.parse().map_err(|_| format!("`{text}` is not a date written YYYY-MM-DD"))
 }
 
-/// Why a command failed.
+/// Why a command failed. Printed with its causes on one line.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error(transparent)]
@@ -151,7 +153,9 @@ pub enum CliError {
     #[error(transparent)]
     Database(#[from] DbError),
     #[error(transparent)]
-    Api(#[from] ApiError),
+    Domain(#[from] DomainError),
+    #[error(transparent)]
+    Demo(#[from] DemoError),
     #[error("cannot start the async runtime")]
     Runtime(#[source] std::io::Error),
     #[error("the server stopped with an error")]
@@ -160,8 +164,14 @@ pub enum CliError {
 
 impl From<diesel::result::Error> for CliError {
     fn from(error: diesel::result::Error) -> Self {
-        Self::Api(error.into())
+        Self::Database(error.into())
     }
+}
+
+/// An id given on the command line; one that is not a uuid names nothing, as
+/// an unknown one does.
+fn id_arg<T: std::str::FromStr>(text: &str, what: &'static str) -> Result<T, DomainError> {
+    text.parse().map_err(|_| DomainError::not_found(what))
 }
 
 /// Parses the command line, runs the command and maps failure to exit code 1
@@ -209,12 +219,13 @@ fn run_offline(conn: &mut db::DbConnection, command: Command) -> Result<(), CliE
         Command::Serve(_) | Command::Migrate => {}
         Command::Org { command: OrgCommand::Create { name } } => {
             let org = domain::organisations::create(conn, &name)?;
-            print_line(&mut out, &org.id);
+            print_line(&mut out, &org.id.to_string());
         }
         Command::User { command: UserCommand::Add(args) } => {
+            let org: OrgId = id_arg(&args.org, "organisation")?;
             let person = domain::people::create(
                 conn,
-                &args.org,
+                org,
                 &Actor::system(),
                 &NewPerson {
                     email: args.email,
@@ -226,14 +237,15 @@ fn run_offline(conn: &mut db::DbConnection, command: Command) -> Result<(), CliE
                     start_date: None,
                 },
             )?;
-            print_line(&mut out, &person.id);
+            print_line(&mut out, &person.id.to_string());
         }
         Command::Pair(args) => {
-            let mentor = find_person(conn, &args.org, &args.mentor, "mentor")?;
-            let mentee = find_person(conn, &args.org, &args.mentee, "mentee")?;
+            let org: OrgId = id_arg(&args.org, "organisation")?;
+            let mentor = find_person(conn, org, &args.mentor, "mentor")?;
+            let mentee = find_person(conn, org, &args.mentee, "mentee")?;
             let (mentorship, warnings) = mentorship_ops::create(
                 conn,
-                &args.org,
+                org,
                 &Actor::system(),
                 &NewMentorship {
                     mentor_id: mentor.id,
@@ -246,12 +258,13 @@ fn run_offline(conn: &mut db::DbConnection, command: Command) -> Result<(), CliE
             for warning in warnings {
                 eprintln!("warning: {}", warning.message);
             }
-            print_line(&mut out, &mentorship.id);
+            print_line(&mut out, &mentorship.id.to_string());
         }
         Command::Device { command: DeviceCommand::Revoke { device } } => {
-            let found = db::devices::find_by_id(conn, &device)?.ok_or_else(|| ApiError::not_found("device"))?;
+            let id: DeviceId = id_arg(&device, "device")?;
+            let found = db::devices::find_by_id(conn, id)?.ok_or(DomainError::not_found("device"))?;
             let revoked = domain::devices::revoke(conn, &found, &Actor::system())?;
-            print_line(&mut out, &revoked.id);
+            print_line(&mut out, &revoked.id.to_string());
         }
         Command::Demo => {
             let logins = demo::seed(conn)?;
@@ -261,12 +274,18 @@ fn run_offline(conn: &mut db::DbConnection, command: Command) -> Result<(), CliE
     Ok(())
 }
 
-/// A person of `org_id` by email; 404 when absent or in another organisation.
-fn find_person(conn: &mut db::DbConnection, org_id: &str, email: &str, what: &str) -> Result<people::Person, CliError> {
+/// A person of `org_id` by email; not found when absent or in another
+/// organisation.
+fn find_person(
+    conn: &mut db::DbConnection,
+    org_id: OrgId,
+    email: &str,
+    what: &'static str,
+) -> Result<people::Person, DomainError> {
     let email = Email::parse(email)?;
     people::find_by_email(conn, email.as_str())?
         .filter(|person| person.org_id == org_id)
-        .ok_or_else(|| ApiError::not_found(what).into())
+        .ok_or(DomainError::not_found(what))
 }
 
 fn print_line(out: &mut impl Write, text: &str) {

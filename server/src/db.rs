@@ -3,10 +3,14 @@
 //!
 //! The backend is chosen from the URL scheme (`sqlite://PATH` or `postgres://...`).
 //! Both backends store ids as TEXT uuids, instants as fixed-width TEXT
-//! `YYYY-MM-DDTHH:MM:SSZ` and dates as TEXT `YYYY-MM-DD`, so one code path serves
-//! both and ordering by those columns is chronological. Diesel is synchronous:
-//! async code goes through [`Db::run`], which takes a pooled connection on a
-//! blocking thread.
+//! `YYYY-MM-DDTHH:MM:SSZ` and dates as TEXT `YYYY-MM-DD` (the typed values of
+//! [`crate::model`]), so one code path serves both and ordering by those columns
+//! is chronological. Diesel is synchronous: async code goes through [`Db::run`],
+//! which takes a pooled connection on a blocking thread.
+//!
+//! Errors: query functions return diesel's own `QueryResult`; what can fail
+//! around them (the pool, the permit, the blocking thread, setting up) is a
+//! [`DbError`]. Nothing here knows about HTTP.
 
 pub mod audit_events;
 pub mod devices;
@@ -18,6 +22,7 @@ pub mod programmes;
 pub mod projections;
 pub mod refresh_tokens;
 pub mod sites;
+mod sql;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -28,10 +33,9 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, CustomizeConnection, ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-use time::macros::format_description;
-use time::{Date, OffsetDateTime};
+use time::Date;
 
-use crate::error::ApiError;
+use crate::model::Day;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
@@ -82,6 +86,27 @@ pub enum DbError {
     Migrate(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("database query failed")]
     Query(#[from] diesel::result::Error),
+    #[error("the database call was cancelled")]
+    Cancelled,
+}
+
+impl DbError {
+    /// The diesel error of a failed query, if that is what this is.
+    pub fn as_query(&self) -> Option<&diesel::result::Error> {
+        match self {
+            Self::Query(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// Whether a unique index refused the write (two concurrent inserts of the
+    /// same thing: the loser reports a conflict).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self.as_query(),
+            Some(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
+        )
+    }
 }
 
 impl DatabaseTarget {
@@ -213,19 +238,24 @@ impl Db {
     /// a time; the rest wait for a permit without a thread of their own. (Under a
     /// burst of 500 syncs, parking 500 blocking threads on the pool cost more in
     /// context switches and memory than the work itself.)
-    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    ///
+    /// `f` returns its caller's error type, which must take a [`DbError`] for the
+    /// failures around the call (no permit, no connection, a cancelled thread).
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<DbError> + Send + 'static,
     {
         let pool = self.pool.clone();
-        let permit = self.permits.clone().acquire_owned().await.map_err(ApiError::internal)?;
+        let permit = self.permits.clone().acquire_owned().await.map_err(|_| DbError::Cancelled)?;
         actix_web::web::block(move || {
             let _permit = permit;
-            let mut conn = pool.get()?;
+            let mut conn = pool.get().map_err(DbError::Pool)?;
             f(&mut conn)
         })
-        .await?
+        .await
+        .map_err(|_| DbError::Cancelled)?
     }
 
     /// Applies pending migrations; returns the names of those applied.
@@ -311,34 +341,18 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
     applied.map_err(DbError::Migrate)
 }
 
-/// A fresh random id.
+/// A fresh random id, for rows whose ids have no type of their own (refresh
+/// tokens, audit events).
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// The stored form of an instant: UTC, second precision, fixed width.
-pub fn timestamp(at: OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    at.format(format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z"))
-        .unwrap_or_else(|_| at.unix_timestamp().to_string())
-}
-
-/// Now, in the stored form.
-pub fn now() -> String {
-    timestamp(OffsetDateTime::now_utc())
-}
-
-/// The stored form of a date.
+/// The stored form of a date (see [`Day`]).
 pub fn date_text(date: Date) -> String {
-    date.format(format_description!("[year]-[month]-[day]")).unwrap_or_else(|_| date.to_string())
-}
-
-/// Parses a `YYYY-MM-DD` date.
-pub fn parse_date(text: &str) -> Option<Date> {
-    Date::parse(text, format_description!("[year]-[month]-[day]")).ok()
+    Day::from(date).to_string()
 }
 
 /// Today's date in UTC.
 pub fn today() -> Date {
-    OffsetDateTime::now_utc().date()
+    Day::today().date()
 }

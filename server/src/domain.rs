@@ -1,84 +1,71 @@
-//! Domain vocabulary (roles, statuses, validated input) and the operations that
-//! the HTTP handlers, the command line and the demo seed share. Operations take a
-//! `&mut DbConnection` and run synchronously; handlers call them inside
-//! `Db::run`.
+//! Domain rules and the operations that the HTTP handlers, the console, the
+//! command line and the demo seed share. Operations take a `&mut DbConnection`
+//! and run synchronously; handlers call them inside `Db::run`.
+//!
+//! Who may do what is decided here, in [`permissions`], and every operation
+//! checks its own rule, so no caller can forget one. What counts as contact or
+//! as overdue is [`programme`]'s. Failures are a [`DomainError`]; the HTTP edge
+//! turns it into a response (`error::ApiError`), the command line into a
+//! message.
 
 pub mod devices;
 pub mod mentorships;
 pub mod organisations;
 pub mod people;
+pub mod permissions;
+pub mod programme;
 
-use std::fmt;
+use crate::auth::password::PasswordError;
+use crate::db::{self, DbConnection, DbError};
+pub use crate::model::{
+    Day, DeviceId, EndOutcome, MentorshipId, MentorshipStatus, OrgId, PersonId, Role, Roles, SiteId, SiteKind,
+    Timestamp,
+};
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-use crate::error::ApiError;
-
-/// What a person may do in their organisation. A person has any set of roles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Mentee,
-    Mentor,
-    Coordinator,
-    Admin,
+/// Why a domain operation did not happen. Messages are lowercase fragments;
+/// the edges make sentences of them.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    /// The thing does not exist, or is not the caller's to know of.
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    /// The current state does not allow it (an open pairing exists, ...).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// The caller's roles do not allow it.
+    #[error("{message}")]
+    Forbidden { message: String },
+    /// The input is not acceptable.
+    #[error("{message}")]
+    Invalid { code: &'static str, message: String },
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("cannot hash the password")]
+    Password(#[from] PasswordError),
 }
 
-impl Role {
-    pub const ALL: [Role; 4] = [Role::Mentee, Role::Mentor, Role::Coordinator, Role::Admin];
+impl DomainError {
+    /// `what` names the thing, e.g. `not_found("mentorship")`.
+    pub fn not_found(what: &'static str) -> Self {
+        Self::NotFound { what }
+    }
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Mentee => "mentee",
-            Role::Mentor => "mentor",
-            Role::Coordinator => "coordinator",
-            Role::Admin => "admin",
-        }
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict { code, message: message.into() }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden { message: message.into() }
+    }
+
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid { code, message: message.into() }
     }
 }
 
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The role flags of one person, as stored.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Roles {
-    pub mentee: bool,
-    pub mentor: bool,
-    pub coordinator: bool,
-    pub admin: bool,
-}
-
-impl Roles {
-    pub fn from_list(roles: &[Role]) -> Self {
-        Self {
-            mentee: roles.contains(&Role::Mentee),
-            mentor: roles.contains(&Role::Mentor),
-            coordinator: roles.contains(&Role::Coordinator),
-            admin: roles.contains(&Role::Admin),
-        }
-    }
-
-    pub fn has(self, role: Role) -> bool {
-        match role {
-            Role::Mentee => self.mentee,
-            Role::Mentor => self.mentor,
-            Role::Coordinator => self.coordinator,
-            Role::Admin => self.admin,
-        }
-    }
-
-    pub fn to_list(self) -> Vec<Role> {
-        Role::ALL.into_iter().filter(|role| self.has(*role)).collect()
-    }
-
-    /// Coordinators and admins manage the organisation's people and devices.
-    pub fn manages_org(self) -> bool {
-        self.coordinator || self.admin
+impl From<diesel::result::Error> for DomainError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Db(DbError::Query(error))
     }
 }
 
@@ -88,7 +75,7 @@ impl Roles {
 pub struct Email(String);
 
 impl Email {
-    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let email = raw.trim().to_lowercase();
         let valid = match email.split_once('@') {
             Some((local, domain)) => {
@@ -105,7 +92,7 @@ impl Email {
         if valid {
             Ok(Self(email))
         } else {
-            Err(ApiError::bad_request("invalid_email", format!("`{}` is not a valid email address", raw.trim())))
+            Err(DomainError::invalid("invalid_email", format!("`{}` is not a valid email address", raw.trim())))
         }
     }
 
@@ -120,9 +107,9 @@ pub struct NewPassword<'a>(&'a str);
 impl<'a> NewPassword<'a> {
     pub const MIN_LEN: usize = 8;
 
-    pub fn parse(raw: &'a str) -> Result<Self, ApiError> {
+    pub fn parse(raw: &'a str) -> Result<Self, DomainError> {
         if raw.chars().count() < Self::MIN_LEN {
-            return Err(ApiError::bad_request(
+            return Err(DomainError::invalid(
                 "weak_password",
                 format!("passwords must be at least {} characters long", Self::MIN_LEN),
             ));
@@ -135,119 +122,75 @@ impl<'a> NewPassword<'a> {
     }
 }
 
-/// Kinds of site.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SiteKind {
-    CareHome,
-    CommunityTeam,
-    Ward,
-}
-
-impl SiteKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SiteKind::CareHome => "care_home",
-            SiteKind::CommunityTeam => "community_team",
-            SiteKind::Ward => "ward",
-        }
-    }
-}
-
-/// Where a pairing is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum MentorshipStatus {
-    Proposed,
-    Active,
-    Paused,
-    Completed,
-    Ended,
-}
-
-impl MentorshipStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Proposed => "proposed",
-            Self::Active => "active",
-            Self::Paused => "paused",
-            Self::Completed => "completed",
-            Self::Ended => "ended",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Some(match text {
-            "proposed" => Self::Proposed,
-            "active" => Self::Active,
-            "paused" => Self::Paused,
-            "completed" => Self::Completed,
-            "ended" => Self::Ended,
-            _ => return None,
-        })
-    }
-
-    /// Proposed, active and paused pairings still tie mentor and mentee together.
-    pub fn is_open(self) -> bool {
-        matches!(self, Self::Proposed | Self::Active | Self::Paused)
-    }
-}
-
 /// Parses a `YYYY-MM-DD` date from input.
-pub fn parse_input_date(field: &str, text: &str) -> Result<time::Date, ApiError> {
-    crate::db::parse_date(text).ok_or_else(|| {
-        ApiError::bad_request("invalid_date", format!("`{field}` must be a date written YYYY-MM-DD, got `{text}`"))
+pub fn parse_input_date(field: &str, text: &str) -> Result<Day, DomainError> {
+    text.parse().map_err(|_| {
+        DomainError::invalid("invalid_date", format!("`{field}` must be a date written YYYY-MM-DD, got `{text}`"))
     })
 }
 
-/// Parses a uuid from input; ids that are not uuids cannot exist, hence 404.
-pub fn parse_id(what: &str, text: &str) -> Result<String, ApiError> {
-    uuid::Uuid::parse_str(text).map(|id| id.to_string()).map_err(|_| ApiError::not_found(what))
-}
-
-/// Who caused a change, for the audit trail. The command line acts as nobody in
-/// particular (`Actor::system()`).
-#[derive(Debug, Clone, Default)]
+/// Who is acting: what the rules in [`permissions`] judge, and who the audit
+/// trail names. The command line acts as nobody in particular with every power
+/// (`Actor::system()`).
+#[derive(Debug, Clone)]
 pub struct Actor {
-    pub person_id: Option<String>,
-    pub device_id: Option<String>,
+    pub person_id: Option<PersonId>,
+    pub device_id: Option<DeviceId>,
+    pub roles: Roles,
 }
 
 impl Actor {
     pub fn system() -> Self {
-        Self::default()
+        Self { person_id: None, device_id: None, roles: Roles::ALL }
+    }
+
+    /// A person, signed in on `device_id` (none for the console and for
+    /// failed sign-ins).
+    pub fn person(person: &db::people::Person, device_id: Option<DeviceId>) -> Self {
+        Self { person_id: Some(person.id), device_id, roles: person.roles() }
+    }
+
+    /// Whether the actor is this person.
+    pub fn is(&self, person: PersonId) -> bool {
+        self.person_id == Some(person)
     }
 }
 
-/// What an audit event is about.
-#[derive(Debug, Clone, Copy)]
-pub struct AuditObject<'a> {
-    pub kind: &'a str,
-    pub id: &'a str,
+/// What an audit event is about: a kind (`person`, `device`, ...) and its id.
+#[derive(Debug, Clone)]
+pub struct AuditObject {
+    pub kind: &'static str,
+    pub id: String,
+}
+
+impl AuditObject {
+    pub fn new(kind: &'static str, id: impl std::fmt::Display) -> Self {
+        Self { kind, id: id.to_string() }
+    }
 }
 
 /// Appends one audit event. Server-side actions happen when the server records
 /// them, so event time and server time are the same instant.
 pub fn record_audit(
-    conn: &mut crate::db::DbConnection,
-    org_id: &str,
+    conn: &mut DbConnection,
+    org_id: OrgId,
     actor: &Actor,
     action: &str,
-    object: AuditObject<'_>,
+    object: AuditObject,
     detail: serde_json::Value,
-) -> Result<(), ApiError> {
-    let now = crate::db::now();
-    crate::db::audit_events::insert(
+) -> Result<(), DomainError> {
+    let now = Timestamp::now();
+    db::audit_events::insert(
         conn,
-        &crate::db::audit_events::AuditEvent {
-            id: crate::db::new_id(),
-            org_id: org_id.to_owned(),
-            actor_person_id: actor.person_id.clone(),
-            device_id: actor.device_id.clone(),
+        &db::audit_events::AuditEvent {
+            id: db::new_id(),
+            org_id,
+            actor_person_id: actor.person_id,
+            device_id: actor.device_id,
             action: action.to_owned(),
             object_type: object.kind.to_owned(),
-            object_id: object.id.to_owned(),
-            event_time: now.clone(),
+            object_id: object.id,
+            event_time: now,
             server_time: now,
             detail: detail.to_string(),
         },
@@ -256,13 +199,13 @@ pub fn record_audit(
 }
 
 /// Trims a required free-text field and checks its length.
-pub fn required_text(field: &str, value: &str, max_chars: usize) -> Result<String, ApiError> {
+pub fn required_text(field: &str, value: &str, max_chars: usize) -> Result<String, DomainError> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(ApiError::bad_request("missing_field", format!("`{field}` must not be empty")));
+        return Err(DomainError::invalid("missing_field", format!("`{field}` must not be empty")));
     }
     if value.chars().count() > max_chars {
-        return Err(ApiError::bad_request(
+        return Err(DomainError::invalid(
             "field_too_long",
             format!("`{field}` must be at most {max_chars} characters"),
         ));

@@ -1,6 +1,13 @@
 //! The one error type of the HTTP API, and the policy for turning failures into
 //! responses.
 //!
+//! Each layer has its own error: queries diesel's, the pool [`DbError`], the
+//! domain [`DomainError`], sync [`SyncError`], sign-in [`SignInError`], tokens
+//! [`TokenError`]. They become an [`ApiError`] here, at the edge, through
+//! `From`; nothing below `routes/`, the auth extractors and the console knows
+//! about HTTP. The console answers HTML with the same statuses and reuses
+//! [`sentence`], [`retry_after_seconds`] and [`INTERNAL_MESSAGE`].
+//!
 //! Policy:
 //!
 //! - Every error response is JSON `{"error": "<code>", "message": "<sentence>"}`.
@@ -24,8 +31,17 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 
+use crate::auth::sign_in::SignInError;
+use crate::auth::tokens::TokenError;
+use crate::db::DbError;
+use crate::domain::DomainError;
+use crate::sync::SyncError;
+
 /// The JSON body of every error response, shared with the phone client.
 pub use sync_core::api::ErrorBody;
+
+/// What a person is told about a 500 (the cause is logged, never sent).
+pub const INTERNAL_MESSAGE: &str = "Something went wrong on the server; the error has been logged.";
 
 /// An error answered to an API client. See the module doc for the policy.
 #[derive(Debug, thiserror::Error)]
@@ -128,25 +144,39 @@ impl ResponseError for ApiError {
         let message = match self {
             Self::Internal(_) => {
                 tracing::error!(error = %cause_chain(self), "request failed");
-                "Something went wrong on the server; the error has been logged.".to_owned()
+                INTERNAL_MESSAGE.to_owned()
             }
             other => sentence(&other.to_string()),
         };
         let mut response = HttpResponse::build(self.status_code());
-        if let Self::TooManyRequests { retry_after } = self {
-            // Round up so a client that waits exactly this long is let in.
-            let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-            if let Ok(value) = HeaderValue::from_str(&seconds.max(1).to_string()) {
-                response.insert_header((header::RETRY_AFTER, value));
-            }
+        if let Some(value) = self.retry_after_header() {
+            response.insert_header((header::RETRY_AFTER, value));
         }
         response.json(ErrorBody { error: self.code().to_owned(), message })
     }
 }
 
-/// Internal messages are lowercase fragments (as Rust errors are); the API sends
-/// sentences.
-fn sentence(text: &str) -> String {
+impl ApiError {
+    /// The `Retry-After` value of a 429.
+    pub fn retry_after_header(&self) -> Option<HeaderValue> {
+        match self {
+            Self::TooManyRequests { retry_after } => {
+                HeaderValue::from_str(&retry_after_seconds(*retry_after).to_string()).ok()
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Whole seconds to wait, rounded up (so a client that waits exactly this long
+/// is let in) and at least one.
+pub fn retry_after_seconds(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
+/// Internal messages are lowercase fragments (as Rust errors are); people are
+/// shown sentences.
+pub fn sentence(text: &str) -> String {
     let mut chars = text.chars();
     let mut out: String = match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
@@ -158,12 +188,12 @@ fn sentence(text: &str) -> String {
     out
 }
 
-impl From<diesel::result::Error> for ApiError {
-    fn from(error: diesel::result::Error) -> Self {
+impl From<DbError> for ApiError {
+    fn from(error: DbError) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match error {
-            Error::NotFound => Self::not_found("record"),
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+            DbError::Query(Error::NotFound) => Self::not_found("record"),
+            DbError::Query(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
                 Self::conflict("conflict", "that record already exists")
             }
             other => Self::internal(other),
@@ -171,15 +201,55 @@ impl From<diesel::result::Error> for ApiError {
     }
 }
 
-impl From<diesel::r2d2::PoolError> for ApiError {
-    fn from(error: diesel::r2d2::PoolError) -> Self {
-        Self::internal(error)
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        DbError::Query(error).into()
     }
 }
 
-impl From<actix_web::error::BlockingError> for ApiError {
-    fn from(error: actix_web::error::BlockingError) -> Self {
-        Self::internal(error)
+impl From<DomainError> for ApiError {
+    fn from(error: DomainError) -> Self {
+        match error {
+            DomainError::NotFound { what } => Self::not_found(what),
+            DomainError::Conflict { code, message } => Self::Conflict { code, message },
+            DomainError::Forbidden { message } => Self::Forbidden { message },
+            DomainError::Invalid { code, message } => Self::BadRequest { code, message },
+            DomainError::Db(error) => error.into(),
+            other @ DomainError::Password(_) => Self::internal(other),
+        }
+    }
+}
+
+impl From<SyncError> for ApiError {
+    fn from(error: SyncError) -> Self {
+        match error {
+            SyncError::Malformed { code, message } => Self::BadRequest { code, message },
+            SyncError::NotFound => Self::not_found("document"),
+            SyncError::Unreadable { message } => Self::conflict("unreadable_document", message),
+            SyncError::Db(error) => error.into(),
+            other @ (SyncError::Stored { .. } | SyncError::Invariant(_)) => Self::internal(other),
+        }
+    }
+}
+
+impl From<TokenError> for ApiError {
+    fn from(error: TokenError) -> Self {
+        match error {
+            TokenError::Expired => Self::unauthorized("token_expired", error.to_string()),
+            TokenError::Invalid => Self::unauthorized("invalid_token", error.to_string()),
+            other @ TokenError::Sign(_) => Self::internal(other),
+        }
+    }
+}
+
+impl From<SignInError> for ApiError {
+    fn from(error: SignInError) -> Self {
+        match (error.code(), error) {
+            (Some(code), refusal) => Self::unauthorized(code, refusal.to_string()),
+            (None, SignInError::Domain(error)) => error.into(),
+            (None, SignInError::Token(error)) => error.into(),
+            (None, other) => Self::internal(other),
+        }
     }
 }
 
@@ -202,5 +272,38 @@ pub fn json_error(error: actix_web::error::JsonPayloadError) -> ApiError {
             ApiError::bad_request("invalid_json", format!("the request body is not valid JSON: {inner}"))
         }
         other => ApiError::bad_request("invalid_json", format!("the request body could not be read: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds_and_is_never_zero() {
+        assert_eq!(retry_after_seconds(Duration::from_millis(1500)), 2);
+        assert_eq!(retry_after_seconds(Duration::from_secs(3)), 3);
+        assert_eq!(retry_after_seconds(Duration::ZERO), 1);
+    }
+
+    #[test]
+    fn layer_errors_keep_their_codes_at_the_edge() {
+        let cases: [(ApiError, StatusCode, &str); 6] = [
+            (DomainError::not_found("mentor").into(), StatusCode::NOT_FOUND, "not_found"),
+            (DomainError::invalid("invalid_date", "no").into(), StatusCode::BAD_REQUEST, "invalid_date"),
+            (DomainError::conflict("own_access", "no").into(), StatusCode::CONFLICT, "own_access"),
+            (DomainError::forbidden("no").into(), StatusCode::FORBIDDEN, "forbidden"),
+            (SyncError::NotFound.into(), StatusCode::NOT_FOUND, "not_found"),
+            (SignInError::DeviceRevoked.into(), StatusCode::UNAUTHORIZED, "device_revoked"),
+        ];
+        for (error, status, code) in cases {
+            assert_eq!((error.status_code(), error.code()), (status, code), "{error}");
+        }
+        let unique = diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            Box::new("duplicate".to_owned()),
+        );
+        assert_eq!(ApiError::from(DomainError::from(unique)).code(), "conflict");
+        assert_eq!(sentence("the email is taken"), "The email is taken.");
     }
 }

@@ -30,6 +30,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod metrics;
+pub mod model;
 pub mod routes;
 pub mod schema;
 pub mod state;
@@ -55,7 +56,7 @@ use crate::db::{Backend, Db, DbError};
 use crate::error::{ApiError, ErrorBody};
 use crate::metrics::{Metrics, MetricsError};
 use crate::state::AppState;
-use crate::sync::SyncState;
+use crate::sync::SyncHub;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -105,7 +106,7 @@ impl Application {
             .map_err(|source| StartError::Bind { address: settings.bind.clone(), source })?;
         let port = listener.local_addr()?.port();
 
-        let sync = Arc::new(SyncState::new(settings.doc_cache_mb.saturating_mul(1 << 20)));
+        let sync = Arc::new(SyncHub::new(settings.doc_cache_mb.saturating_mul(1 << 20)));
         if db.backend() == Backend::Postgres {
             sync.notifier.listen_to_postgres(settings.database_url.clone());
         }

@@ -7,7 +7,7 @@ use crate::auth::tokens::JwtKeys;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::metrics::Metrics;
-use crate::sync::SyncState;
+use crate::sync::SyncHub;
 
 /// Registered once as `web::Data<AppState>`; every field is cheap to clone.
 #[derive(Clone)]
@@ -23,5 +23,5 @@ pub struct AppState {
     /// Counters for `/metrics`.
     pub metrics: Arc<Metrics>,
     /// The document cache and live-update fan-out.
-    pub sync: Arc<SyncState>,
+    pub sync: Arc<SyncHub>,
 }

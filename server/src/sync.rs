@@ -1,8 +1,10 @@
-//! Sync: the server side of `POST /v1/sync` and `GET /v1/sync/live`.
+//! Sync: the server side of `POST /v1/sync`, `GET /v1/sync/live` and
+//! `GET /v1/documents/{id}`.
 //!
 //! - [`engine`] answers one sync request: which documents the caller may read
 //!   (from pairings, never from the request), the checks on every received change
 //!   (actor, access, write rules over raw operations), persistence, and the reply.
+//! - [`read`] answers the typed JSON view of one stored document.
 //! - [`cache`] keeps hot documents in memory so a busy document is not reloaded
 //!   from bytes on every request.
 //! - [`projection`] turns documents into the metadata the console reads.
@@ -10,15 +12,21 @@
 //!   one process and, on PostgreSQL, across processes through LISTEN/NOTIFY.
 //!
 //! Automerge work is CPU-bound and synchronous: handlers run the engine inside
-//! `web::block`, never on the async executor threads.
+//! `web::block`, never on the async executor threads. Failures are a
+//! [`SyncError`]; the HTTP edge turns it into a response.
 
 pub mod cache;
 pub mod engine;
 pub mod live;
 pub mod projection;
+pub mod read;
 
-/// Everything sync keeps between requests.
-pub struct SyncState {
+use crate::db::DbError;
+use crate::model::DocumentId;
+
+/// What sync keeps between requests: the hot documents and the live-update
+/// fan-out.
+pub struct SyncHub {
     /// Hot documents.
     pub cache: cache::DocCache,
     /// Live update fan-out.
@@ -29,15 +37,60 @@ pub struct SyncState {
 /// edits is estimated at a few hundred kilobytes in memory.
 pub const DEFAULT_CACHE_MB: u64 = 256;
 
-impl SyncState {
-    /// Sync state whose document cache holds at most `cache_bytes` (estimated).
+impl SyncHub {
+    /// A hub whose document cache holds at most `cache_bytes` (estimated).
     pub fn new(cache_bytes: u64) -> Self {
         Self { cache: cache::DocCache::with_budget(cache_bytes), notifier: live::Notifier::new() }
     }
 }
 
-impl Default for SyncState {
+impl Default for SyncHub {
     fn default() -> Self {
         Self::new(DEFAULT_CACHE_MB << 20)
+    }
+}
+
+/// Why a sync request, or the read of one document, failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The request cannot be read (a malformed change, heads or sync message,
+    /// a document offered twice).
+    #[error("{message}")]
+    Malformed { code: &'static str, message: String },
+    /// Not there, or not the caller's to read: the two are not told apart.
+    #[error("document not found")]
+    NotFound,
+    /// Stored, but its values cannot be read as its kind (the write rules police
+    /// who writes where, not value shapes).
+    #[error("{message}")]
+    Unreadable { message: String },
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// What is stored cannot be loaded: corruption or a bug, never the caller's
+    /// doing.
+    #[error("stored document {id} cannot be loaded")]
+    Stored {
+        id: DocumentId,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// An invariant of the engine did not hold (a bug).
+    #[error("sync engine invariant broken: {0}")]
+    Invariant(&'static str),
+}
+
+impl SyncError {
+    fn malformed(code: &'static str, message: String) -> Self {
+        Self::Malformed { code, message }
+    }
+
+    fn stored(id: DocumentId, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Stored { id, source: source.into() }
+    }
+}
+
+impl From<diesel::result::Error> for SyncError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Db(DbError::Query(error))
     }
 }

@@ -11,6 +11,9 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+#[cfg(feature = "diesel")]
+mod sql;
+
 /// Namespace for ids derived from other ids (UUID v5).
 const ALONGSIDE_NAMESPACE: Uuid = Uuid::from_u128(0x6c1f_3b2e_9d7a_4f0e_8b55_a1c2_d3e4_f501);
 
@@ -18,8 +21,13 @@ macro_rules! uuid_newtype {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "diesel", derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow))]
+        #[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
         #[serde(transparent)]
         pub struct $name(pub Uuid);
+
+        #[cfg(feature = "diesel")]
+        sql::text_column!($name);
 
         impl $name {
             /// A fresh random id.

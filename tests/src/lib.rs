@@ -38,16 +38,42 @@ use std::sync::Once;
 use alongside_server::Application;
 use alongside_server::auth::tokens::fill_random;
 use alongside_server::config::{LoginLimits, Settings};
-use alongside_server::db::audit_events::{self, AuditEvent};
+use alongside_server::db::audit_events;
 use alongside_server::db::{Db, DbConnection};
 use alongside_server::domain::mentorships::{self as mentorship_ops, NewMentorship};
 use alongside_server::domain::people::NewPerson;
-use alongside_server::domain::{self, Actor, Role};
+use alongside_server::domain::{self, Actor, OrgId, Role};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use reqwest::{Method, Response};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use tempfile::TempDir;
+
+/// What fixture code running against the database may fail with.
+pub type FixtureError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A person as the tests read them: ids as text.
+#[derive(Debug, Clone)]
+pub struct PersonRecord {
+    pub id: String,
+    pub org_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub active: bool,
+}
+
+/// One audit event as the tests read it: ids as text.
+#[derive(Debug, Clone)]
+pub struct AuditRecord {
+    pub org_id: String,
+    pub actor_person_id: Option<String>,
+    pub device_id: Option<String>,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: String,
+    /// A JSON object.
+    pub detail: String,
+}
 
 /// The password every fixture person gets.
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -341,10 +367,11 @@ impl TestApp {
         session_from(&body)
     }
 
-    /// Runs synchronous fixture code against the test database.
+    /// Runs synchronous fixture code against the test database. Any error goes
+    /// (`?` converts diesel's, the domain's and the server's alike).
     pub async fn with_db<T, F>(&self, f: F) -> T
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, alongside_server::error::ApiError> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, FixtureError> + Send + 'static,
         T: Send + 'static,
     {
         self.db.run(f).await.expect("fixture database work succeeds")
@@ -352,7 +379,7 @@ impl TestApp {
 
     pub async fn create_org(&self, name: &str) -> String {
         let name = name.to_owned();
-        self.with_db(move |conn| domain::organisations::create(conn, &name).map(|org| org.id)).await
+        self.with_db(move |conn| Ok(domain::organisations::create(conn, &name)?.id.to_string())).await
     }
 
     /// Adds a person with [`PASSWORD`]; returns their id.
@@ -374,25 +401,55 @@ impl TestApp {
 
     pub async fn create_person_with(&self, org_id: &str, new: NewPerson) -> String {
         let org_id = org_id.to_owned();
-        self.with_db(move |conn| domain::people::create(conn, &org_id, &Actor::system(), &new).map(|p| p.id)).await
+        self.with_db(move |conn| {
+            Ok(domain::people::create(conn, org_id.parse()?, &Actor::system(), &new)?.id.to_string())
+        })
+        .await
     }
 
     /// Pairs two people (starting today); returns the mentorship id.
     pub async fn pair(&self, org_id: &str, mentor_id: &str, mentee_id: &str) -> String {
-        let org_id = org_id.to_owned();
+        let org_id: OrgId = org_id.parse().expect("an organisation id");
         let new = NewMentorship {
-            mentor_id: mentor_id.to_owned(),
-            mentee_id: mentee_id.to_owned(),
+            mentor_id: mentor_id.parse().expect("a mentor id"),
+            mentee_id: mentee_id.parse().expect("a mentee id"),
             started_on: None,
             site_id: None,
             programme_id: None,
         };
-        self.with_db(move |conn| mentorship_ops::create(conn, &org_id, &Actor::system(), &new).map(|(m, _)| m.id)).await
+        self.with_db(move |conn| Ok(mentorship_ops::create(conn, org_id, &Actor::system(), &new)?.0.id.to_string()))
+            .await
     }
 
-    pub async fn audit_events(&self, org_id: &str) -> Vec<AuditEvent> {
-        let org_id = org_id.to_owned();
-        self.with_db(move |conn| Ok(audit_events::find_by_org(conn, &org_id)?)).await
+    /// A person by email, with ids as text.
+    pub async fn find_person(&self, email: &str) -> Option<PersonRecord> {
+        let email = email.to_owned();
+        let person = self.with_db(move |conn| Ok(alongside_server::db::people::find_by_email(conn, &email)?)).await?;
+        Some(PersonRecord {
+            id: person.id.to_string(),
+            org_id: person.org_id.to_string(),
+            email: person.email,
+            display_name: person.display_name,
+            active: person.deactivated_at.is_none(),
+        })
+    }
+
+    /// The organisation's audit trail, oldest first, with ids as text.
+    pub async fn audit_events(&self, org_id: &str) -> Vec<AuditRecord> {
+        let org_id: OrgId = org_id.parse().expect("an organisation id");
+        let events = self.with_db(move |conn| Ok(audit_events::find_by_org(conn, org_id)?)).await;
+        events
+            .into_iter()
+            .map(|event| AuditRecord {
+                org_id: event.org_id.to_string(),
+                actor_person_id: event.actor_person_id.map(|id| id.to_string()),
+                device_id: event.device_id.map(|id| id.to_string()),
+                action: event.action,
+                object_type: event.object_type,
+                object_id: event.object_id,
+                detail: event.detail,
+            })
+            .collect()
     }
 
     /// An organisation with one person per role and one active pairing, every

@@ -48,7 +48,8 @@ fn location(response: &reqwest::Response) -> String {
 async fn status_of(app: &TestApp, org: &OrgFixture) -> String {
     let org = org.clone();
     app.with_db(move |conn| {
-        Ok(alongside_server::db::mentorships::find_by_id(conn, &org.org_id, &org.mentorship_id)?.unwrap().status)
+        let (org_id, id) = (org.org_id.parse()?, org.mentorship_id.parse()?);
+        Ok(alongside_server::db::mentorships::find_by_id(conn, org_id, id)?.unwrap().status.to_string())
     })
     .await
 }
@@ -292,10 +293,7 @@ backend_test! {
         assert_eq!(added.status(), 303, "{backend}");
         let (_, people) = console.page(&location(&added)).await;
         assert!(people.contains("Added Priya Patel."), "{backend}");
-        let priya = app
-            .with_db(|conn| Ok(alongside_server::db::people::find_by_email(conn, "priya@rowan.example")?))
-            .await
-            .unwrap();
+        let priya = app.find_person("priya@rowan.example").await.unwrap();
 
         let duplicate = console
             .post(
@@ -346,8 +344,7 @@ backend_test! {
                     ],
                 )
                 .await;
-            let person =
-                app.with_db(move |conn| Ok(alongside_server::db::people::find_by_email(conn, &email)?)).await.unwrap();
+            let person = app.find_person(&email).await.unwrap();
             last = console
                 .post("/console/pairings", &[("mentor_id", &org.mentor.id), ("mentee_id", &person.id)])
                 .await
@@ -541,10 +538,7 @@ backend_test! {
             .await;
         let (_, people) = console.page(&location(&added)).await;
         responses.push(("/console/people?added".into(), people));
-        let sam = app
-            .with_db(|conn| Ok(alongside_server::db::people::find_by_email(conn, "sam@willow.example")?))
-            .await
-            .unwrap();
+        let sam = app.find_person("sam@willow.example").await.unwrap();
         let created = console.post("/console/pairings", &[("mentor_id", &org.mentor.id), ("mentee_id", &sam.id)]).await;
         responses.push(("POST /console/pairings".into(), created.text().await.unwrap()));
 
@@ -596,7 +590,7 @@ backend_test! {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_demo_organisation_has_a_populated_dashboard_built_from_real_documents(backend) {
         let app = spawn_app(backend).await;
-        let demo = app.with_db(alongside_server::demo::seed).await;
+        let demo = app.with_db(|conn| Ok(alongside_server::demo::seed(conn)?)).await;
         assert!(demo.created, "{backend}");
         let coordinator =
             demo.logins.iter().find(|l| l.roles.contains(&alongside_server::domain::Role::Coordinator)).unwrap();
@@ -628,7 +622,7 @@ backend_test! {
         .unwrap();
         assert!(sessions > 3, "{backend}: the mentor's phone holds the demo sessions ({sessions})");
 
-        let again = app.with_db(alongside_server::demo::seed).await;
+        let again = app.with_db(|conn| Ok(alongside_server::demo::seed(conn)?)).await;
         assert!(!again.created, "{backend}: seeding again changes nothing");
     }
 }

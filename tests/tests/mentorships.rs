@@ -27,7 +27,7 @@ backend_test! {
                         roles: vec![Role::Mentee],
                         password: PASSWORD.to_owned(),
                         // The mentor manages the first one.
-                        line_manager_id: (i == 0).then(|| org.mentor.id.clone()),
+                        line_manager_id: (i == 0).then(|| org.mentor.id.parse().unwrap()),
                         site_id: None,
                         start_date: Some("2025-03-03".to_owned()),
                     },

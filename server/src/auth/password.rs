@@ -7,8 +7,6 @@ use argon2::password_hash::SaltString;
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use rand_core::OsRng;
 
-use crate::error::ApiError;
-
 /// Every argon2 computation runs on one of a few dedicated threads. Each takes
 /// 19 MiB and a core for tens of milliseconds: run on whatever blocking thread a
 /// login lands on, a burst of logins (a shift change, or an attack) costs hundreds
@@ -70,18 +68,27 @@ impl HashingThreads {
     }
 }
 
-/// Hashes a password into a PHC string (`$argon2id$v=19$...`).
-pub fn hash(password: &str) -> Result<String, ApiError> {
-    let password = password.to_owned();
-    HASHING.run(move || hash_now(&password)).unwrap_or_else(|| Err(ApiError::internal("password hashing failed")))
+/// Why a password could not be hashed.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    #[error("the password hashing threads are not running")]
+    Unavailable,
+    #[error("argon2 could not hash the password: {0}")]
+    Hash(String),
 }
 
-fn hash_now(password: &str) -> Result<String, ApiError> {
+/// Hashes a password into a PHC string (`$argon2id$v=19$...`).
+pub fn hash(password: &str) -> Result<String, PasswordError> {
+    let password = password.to_owned();
+    HASHING.run(move || hash_now(&password)).unwrap_or(Err(PasswordError::Unavailable))
+}
+
+fn hash_now(password: &str) -> Result<String, PasswordError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
-        .map_err(|error| ApiError::internal(error.to_string()))
+        .map_err(|error| PasswordError::Hash(error.to_string()))
 }
 
 /// A hash of a random password, verified against when the email is unknown, so

@@ -13,8 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::domain::Role;
-use crate::error::ApiError;
+use crate::model::{DeviceId, OrgId, PersonId, Role};
 
 const ISSUER: &str = "alongside";
 /// HS256 wants at least as many key bytes as the hash output.
@@ -25,20 +24,20 @@ const SECRET_FILE: &str = "jwt-secret";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     /// Person id.
-    pub sub: String,
+    pub sub: PersonId,
     /// Organisation id.
-    pub org: String,
+    pub org: OrgId,
     /// Roles at the time of issue (the server re-reads them from the database).
     pub roles: Vec<Role>,
     /// Device id.
-    pub did: String,
+    pub did: DeviceId,
     /// The device's Automerge actor id.
     pub actor: String,
     pub iss: String,
     pub iat: u64,
     pub exp: u64,
     pub jti: String,
-    /// The device's session epoch at issue; a sign-out moves the device on, which
+    /// The device's sign-in epoch at issue; a sign-out moves the device on, which
     /// ends this token before it expires.
     #[serde(default)]
     pub ep: i32,
@@ -51,6 +50,17 @@ pub struct JwtKeys {
     decoding: DecodingKey,
     validation: Validation,
     access_ttl: Duration,
+}
+
+/// Why an access token could not be issued or was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("the access token has expired")]
+    Expired,
+    #[error("the access token is not valid")]
+    Invalid,
+    #[error("the access token could not be signed")]
+    Sign(#[source] jsonwebtoken::errors::Error),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -103,31 +113,29 @@ impl JwtKeys {
     }
 
     /// Signs an access token for this person on this device.
-    pub fn issue(&self, subject: AccessSubject<'_>) -> Result<String, ApiError> {
+    pub fn issue(&self, subject: AccessSubject<'_>) -> Result<String, TokenError> {
         let iat = jsonwebtoken::get_current_timestamp();
         let claims = Claims {
-            sub: subject.person_id.to_owned(),
-            org: subject.org_id.to_owned(),
+            sub: subject.person_id,
+            org: subject.org_id,
             roles: subject.roles,
-            did: subject.device_id.to_owned(),
+            did: subject.device_id,
             actor: subject.actor_id.to_owned(),
             iss: ISSUER.to_owned(),
             iat,
             exp: iat + self.access_ttl.as_secs(),
             jti: uuid::Uuid::new_v4().to_string(),
-            ep: subject.session_epoch,
+            ep: subject.sign_in_epoch,
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(ApiError::internal)
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(TokenError::Sign)
     }
 
     /// Checks signature, algorithm, issuer and expiry.
-    pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map(|data| data.claims).map_err(
             |error| match error.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
-                    ApiError::unauthorized("token_expired", "the access token has expired")
-                }
-                _ => ApiError::unauthorized("invalid_token", "the access token is not valid"),
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+                _ => TokenError::Invalid,
             },
         )
     }
@@ -136,12 +144,12 @@ impl JwtKeys {
 /// Who an access token is for.
 #[derive(Debug, Clone)]
 pub struct AccessSubject<'a> {
-    pub person_id: &'a str,
-    pub org_id: &'a str,
+    pub person_id: PersonId,
+    pub org_id: OrgId,
     pub roles: Vec<Role>,
-    pub device_id: &'a str,
+    pub device_id: DeviceId,
     pub actor_id: &'a str,
-    pub session_epoch: i32,
+    pub sign_in_epoch: i32,
 }
 
 fn load_or_create_secret(data_dir: &Path) -> Result<SecretString, SecretError> {

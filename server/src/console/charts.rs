@@ -10,10 +10,11 @@ use plotters::prelude::*;
 use time::macros::format_description;
 use time::{Date, Duration};
 
-use super::progress::{PairingSummary, TouchpointState, WeekCount};
+use super::progress::{PairingSummary, WeekCount};
 use super::queries::SessionRow;
-use crate::db::parse_date;
+use crate::domain::programme::TouchpointState;
 use crate::error::ApiError;
+use crate::model::Day;
 
 const SHADOWING: RGBColor = RGBColor(0x1b, 0x6c, 0xa8);
 const MEETING: RGBColor = RGBColor(0xc2, 0x6a, 0x00);
@@ -142,8 +143,10 @@ pub fn timeline(summary: &PairingSummary, sessions: &[SessionRow], today: Date) 
     for touchpoint in &summary.touchpoints {
         last = last.max(day(touchpoint.window_end));
     }
-    let dated: Vec<(Date, &SessionRow)> =
-        sessions.iter().filter_map(|s| s.session_date.as_deref().and_then(parse_date).map(|d| (d, s))).collect();
+    let dated: Vec<(Date, &SessionRow)> = sessions
+        .iter()
+        .filter_map(|s| s.session_date.as_deref().and_then(|t| t.parse::<Day>().ok()).map(|d| (d.date(), s)))
+        .collect();
     for (date, _) in &dated {
         last = last.max(day(*date));
     }

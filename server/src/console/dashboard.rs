@@ -6,18 +6,21 @@ use maud::{Markup, PreEscaped, html};
 use time::{Date, OffsetDateTime};
 
 use super::charts;
+use super::error::ConsoleError;
 use super::layout::{
-    Page, Section, date_cell, days_ago, device_line, hours, html, layout, render, status_label, svg, week_text,
+    Page, Section, date_cell, days_ago, device_line, hours, html, layout, render, status_label, svg, touchpoint_class,
+    week_text,
 };
 use super::login::ConsoleUser;
 use super::progress::{self, Dashboard, PairingSummary, Rows};
 use super::queries::{self, Filter};
-use crate::db::DbConnection;
+use crate::db::{DbConnection, DbError};
 use crate::error::ApiError;
+use crate::model::{Day, OrgId};
 use crate::state::AppState;
 
 /// Everything the dashboard needs, in eight queries whatever the programme's size.
-pub fn load_rows(conn: &mut DbConnection, org_id: &str, today: &str) -> Result<Rows, ApiError> {
+pub fn load_rows(conn: &mut DbConnection, org_id: OrgId, today: Day) -> Result<Rows, DbError> {
     let filter = Filter::org(org_id);
     Ok(Rows {
         pairings: queries::pairings(conn, filter)?,
@@ -35,10 +38,10 @@ pub fn load_rows(conn: &mut DbConnection, org_id: &str, today: &str) -> Result<R
 /// benchmark measures both.
 pub fn render_dashboard_fragment(
     conn: &mut DbConnection,
-    org_id: &str,
+    org_id: OrgId,
     now: OffsetDateTime,
 ) -> Result<Markup, ApiError> {
-    let rows = load_rows(conn, org_id, &crate::db::date_text(now.date()))?;
+    let rows = load_rows(conn, org_id, Day::from(now.date()))?;
     render_fragment(&rows, now)
 }
 
@@ -48,9 +51,9 @@ fn render_fragment(rows: &Rows, now: OffsetDateTime) -> Result<Markup, ApiError>
     Ok(dashboard_fragment(&dashboard, &chart, now))
 }
 
-async fn rows(state: &AppState, user: &ConsoleUser, now: OffsetDateTime) -> Result<Rows, ApiError> {
-    let (org_id, today) = (user.org_id.clone(), crate::db::date_text(now.date()));
-    state.db.run(move |conn| load_rows(conn, &org_id, &today)).await
+async fn rows(state: &AppState, user: &ConsoleUser, now: OffsetDateTime) -> Result<Rows, ConsoleError> {
+    let (org_id, today) = (user.org_id, Day::from(now.date()));
+    Ok(state.db.run(move |conn| load_rows(conn, org_id, today)).await?)
 }
 
 pub async fn dashboard(state: web::Data<AppState>, user: ConsoleUser) -> Page {
@@ -67,7 +70,8 @@ pub async fn fragment(state: web::Data<AppState>, user: ConsoleUser) -> Page {
 
 pub async fn weekly_chart(state: web::Data<AppState>, user: ConsoleUser) -> Page {
     let today = OffsetDateTime::now_utc().date();
-    let sessions = state.db.run(move |conn| Ok(queries::sessions(conn, Filter::org(&user.org_id))?)).await?;
+    let sessions =
+        state.db.run(move |conn| Ok::<_, DbError>(queries::sessions(conn, Filter::org(user.org_id))?)).await?;
     let chart = render(move || {
         charts::sessions_per_week(&progress::sessions_per_week(&sessions, today, progress::WEEKS_CHARTED))
     })
@@ -183,7 +187,7 @@ fn pairing_row(p: &PairingSummary, today: Date, now: OffsetDateTime) -> Markup {
                 @if p.touchpoints.is_empty() { "—" } @else {
                     ul.touchpoints {
                         @for t in &p.touchpoints {
-                            li { span.badge.(t.state.class()) { (t.state.label()) } " " (t.name) }
+                            li { span.badge.(touchpoint_class(t.state)) { (t.state.label()) } " " (t.name) }
                         }
                     }
                 }

@@ -5,11 +5,9 @@ use actix_web::web;
 use serde::Deserialize;
 
 use super::csrf::CsrfForm;
-use super::layout::{Page, see_other};
-use crate::db::devices;
+use super::layout::{Page, path_id, see_other};
 use crate::domain::devices as device_ops;
-use crate::domain::parse_id;
-use crate::error::ApiError;
+use crate::model::DeviceId;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -20,7 +18,7 @@ pub struct RevokeForm {
 
 pub async fn revoke(state: web::Data<AppState>, id: web::Path<String>, form: CsrfForm<RevokeForm>) -> Page {
     let CsrfForm { user, form } = form;
-    let id = parse_id("device", &id)?;
+    let id: DeviceId = path_id("device", &id)?;
     // Only back into the console: never an address a form could point elsewhere.
     let back = form.return_to.clone();
     let location = if back.starts_with("/console/") && !back.contains("//") && !back.contains('\\') {
@@ -31,9 +29,9 @@ pub async fn revoke(state: web::Data<AppState>, id: web::Path<String>, form: Csr
     state
         .db
         .run(move |conn| {
-            let device =
-                devices::find_by_id_in_org(conn, &user.org_id, &id)?.ok_or_else(|| ApiError::not_found("device"))?;
-            device_ops::revoke(conn, &device, &user.actor())
+            let actor = user.actor();
+            let device = device_ops::find_visible(conn, user.org_id, &actor, id)?;
+            device_ops::revoke(conn, &device, &actor)
         })
         .await?;
     Ok(see_other(&location))

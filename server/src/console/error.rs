@@ -8,13 +8,16 @@
 //! - everything else keeps the status [`ApiError`] gives it (400, 403, 404 for
 //!   other organisations' ids, 409, 429, 500), with the same policy for 500s: the
 //!   cause chain is logged and the page says only that something went wrong.
+//!   The sentences, the `Retry-After` value and the 500 text are `crate::error`'s.
 
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::http::{StatusCode, header::ContentType};
 use actix_web::{HttpResponse, ResponseError};
 
 use super::layout;
-use crate::error::{ApiError, cause_chain};
+use crate::db::DbError;
+use crate::domain::DomainError;
+use crate::error::{ApiError, INTERNAL_MESSAGE, cause_chain, sentence};
 
 /// Where the console sends people who are not signed in.
 pub const SIGN_IN_PATH: &str = "/console/sign-in";
@@ -55,6 +58,18 @@ impl From<diesel::result::Error> for ConsoleError {
     }
 }
 
+impl From<DbError> for ConsoleError {
+    fn from(error: DbError) -> Self {
+        Self::Api(error.into())
+    }
+}
+
+impl From<DomainError> for ConsoleError {
+    fn from(error: DomainError) -> Self {
+        Self::Api(error.into())
+    }
+}
+
 impl ResponseError for ConsoleError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -72,31 +87,17 @@ impl ResponseError for ConsoleError {
         let message = match self {
             Self::Api(ApiError::Internal(_)) => {
                 tracing::error!(error = %cause_chain(self), "console request failed");
-                "Something went wrong on the server; the error has been logged.".to_owned()
+                INTERNAL_MESSAGE.to_owned()
             }
             other => sentence(&other.to_string()),
         };
         let mut response = HttpResponse::build(status);
         response.content_type(ContentType::html());
-        if let Self::Api(ApiError::TooManyRequests { retry_after }) = self {
-            let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-            if let Ok(value) = HeaderValue::from_str(&seconds.max(1).to_string()) {
-                response.insert_header((header::RETRY_AFTER, value));
-            }
+        if let Self::Api(api) = self
+            && let Some(value) = api.retry_after_header()
+        {
+            response.insert_header((header::RETRY_AFTER, value));
         }
         response.body(layout::error_page(status, &message).into_string())
     }
-}
-
-/// Errors are lowercase fragments; pages show sentences.
-pub fn sentence(text: &str) -> String {
-    let mut chars = text.chars();
-    let mut out: String = match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => return String::new(),
-    };
-    if !out.ends_with(['.', '?', '!']) {
-        out.push('.');
-    }
-    out
 }

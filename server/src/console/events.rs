@@ -53,6 +53,8 @@ pub async fn stream(state: web::Data<AppState>, user: ConsoleUser) -> HttpRespon
     let mut events = state.sync.notifier.subscribe();
     let (sender, receiver) = mpsc::channel::<Bytes>(16);
     let db = state.db.clone();
+    // Live events carry ids as text (they also cross processes through pg_notify).
+    let org = user.org_id.to_string();
     actix_web::rt::spawn(async move {
         // Browsers reconnect after `retry` milliseconds if the stream drops.
         if sender.send(Bytes::from_static(b"retry: 3000\n: connected\n\n")).await.is_err() {
@@ -62,7 +64,7 @@ pub async fn stream(state: web::Data<AppState>, user: ConsoleUser) -> HttpRespon
         loop {
             let chunk = tokio::select! {
                 event = events.recv() => match event {
-                    Ok(event) if event.org_id == user.org_id => match event.mentorship_id {
+                    Ok(event) if event.org_id == org => match event.mentorship_id {
                         Some(id) => changed(Some(&id)),
                         None => continue,
                     },

@@ -20,9 +20,9 @@ use time::{Date, Duration, OffsetDateTime};
 use super::error::ConsoleError;
 use super::login::ConsoleUser;
 use super::progress::{DeviceHealth, PairingSummary, plural};
-use crate::db::parse_date;
-use crate::domain::MentorshipStatus;
+use crate::domain::programme::TouchpointState;
 use crate::error::ApiError;
+use crate::model::{Day, MentorshipStatus};
 
 const STYLESHEET: &str = include_str!("assets/console.css");
 const SCRIPT: &str = include_str!("assets/console.js");
@@ -51,7 +51,13 @@ where
     F: FnOnce() -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    Ok(web::block(f).await.map_err(ApiError::from)??)
+    Ok(web::block(f).await.map_err(ApiError::internal)??)
+}
+
+/// An id from the address. One that is not a uuid names nothing, like an id of
+/// another organisation: 404, on the console's own error page.
+pub fn path_id<T: std::str::FromStr>(what: &'static str, text: &str) -> Result<T, ConsoleError> {
+    text.parse().map_err(|_| ConsoleError::not_found(what))
 }
 
 pub async fn stylesheet() -> HttpResponse {
@@ -146,13 +152,15 @@ pub fn date_text(date: Date) -> String {
 
 pub fn date_cell(date: Option<Date>) -> Markup {
     match date {
-        Some(date) => html! { time datetime=(crate::db::date_text(date)) { (date_text(date)) } },
+        Some(date) => html! { time datetime=(Day::from(date)) { (date_text(date)) } },
         None => html! { "—" },
     }
 }
 
+/// A date a pair wrote (projections keep their text as written): shown as a
+/// date when it reads as one.
 pub fn date_str_cell(text: Option<&str>) -> Markup {
-    match text.and_then(parse_date) {
+    match text.and_then(|text| text.parse::<Day>().ok()).map(Day::date) {
         Some(date) => date_cell(Some(date)),
         None => html! { "not set" },
     }
@@ -193,6 +201,17 @@ pub fn status_label(status: MentorshipStatus) -> &'static str {
         MentorshipStatus::Paused => "Paused",
         MentorshipStatus::Completed => "Completed",
         MentorshipStatus::Ended => "Ended",
+    }
+}
+
+/// The CSS class of a touchpoint's badge.
+pub fn touchpoint_class(state: TouchpointState) -> &'static str {
+    match state {
+        TouchpointState::Met => "met",
+        TouchpointState::MetLate => "late",
+        TouchpointState::Due => "due",
+        TouchpointState::Overdue => "overdue",
+        TouchpointState::Upcoming => "upcoming",
     }
 }
 

@@ -28,17 +28,16 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
-use time::macros::format_description;
 
 use super::error::ConsoleError;
 use super::store::{self, ConsoleLogin};
-use crate::auth::session::{Verified, verify};
+use crate::auth::sign_in::{Verified, verify};
 use crate::auth::tokens::fill_random;
 use crate::db::people::{self, Person};
-use crate::db::{self, Db, DbConnection};
-use crate::domain::{Actor, AuditObject, Email, Roles, record_audit};
+use crate::db::{self, Db, DbConnection, DbError};
+use crate::domain::{Actor, AuditObject, DomainError, Email, Roles, permissions, record_audit};
 use crate::error::ApiError;
+use crate::model::{OrgId, PersonId, Timestamp};
 use crate::state::AppState;
 
 /// The login cookie.
@@ -60,8 +59,8 @@ const SIGN_IN_FORM_TTL: Duration = Duration::from_secs(60 * 60);
 /// A coordinator or admin signed in to the console.
 #[derive(Debug, Clone)]
 pub struct ConsoleUser {
-    pub person_id: String,
-    pub org_id: String,
+    pub person_id: PersonId,
+    pub org_id: OrgId,
     pub display_name: String,
     pub roles: Roles,
     /// The login row's id (the token's hash).
@@ -73,7 +72,7 @@ pub struct ConsoleUser {
 impl ConsoleUser {
     /// The console acts as the person, on no device.
     pub fn actor(&self) -> Actor {
-        Actor { person_id: Some(self.person_id.clone()), device_id: None }
+        Actor { person_id: Some(self.person_id), device_id: None, roles: self.roles }
     }
 }
 
@@ -89,7 +88,7 @@ impl FromRequest for ConsoleUser {
                 state.ok_or_else(|| ConsoleError::Api(ApiError::internal("application state is not registered")))?;
             let token = token.filter(|t| !t.is_empty()).ok_or(ConsoleError::SignInRequired)?;
             let id = hash_token(&token);
-            state.db.run(move |conn| Ok(confirm(conn, &id))).await?
+            state.db.run(move |conn| confirm(conn, &id)).await
         })
     }
 }
@@ -97,19 +96,16 @@ impl FromRequest for ConsoleUser {
 /// Checks a login and its person; slides the expiry when due.
 fn confirm(conn: &mut DbConnection, id: &str) -> Result<ConsoleUser, ConsoleError> {
     let login = store::find_by_id(conn, id)?.ok_or(ConsoleError::SignInRequired)?;
-    let now = OffsetDateTime::now_utc();
-    let now_text = db::timestamp(now);
-    if login.revoked_at.is_some() || login.expires_at <= now_text {
+    let now = Timestamp::now();
+    if login.revoked_at.is_some() || login.expires_at <= now {
         return Err(ConsoleError::SignInRequired);
     }
-    let person = people::find_by_id(conn, &login.org_id, &login.person_id)?
+    let person = people::find_by_id(conn, login.org_id, login.person_id)?
         .filter(Person::is_active)
         .ok_or(ConsoleError::SignInRequired)?;
-    if !person.roles().manages_org() {
-        return Err(not_allowed());
-    }
-    if login.last_seen_at < db::timestamp(now - TOUCH_EVERY) {
-        store::update_seen(conn, &login.id, &now_text, &sliding_expiry(&login, now))?;
+    permissions::use_console(person.roles())?;
+    if login.last_seen_at < now - TOUCH_EVERY {
+        store::update_seen(conn, &login.id, now, sliding_expiry(&login, now))?;
     }
     Ok(ConsoleUser {
         roles: person.roles(),
@@ -121,28 +117,23 @@ fn confirm(conn: &mut DbConnection, id: &str) -> Result<ConsoleUser, ConsoleErro
     })
 }
 
-fn sliding_expiry(login: &ConsoleLogin, now: OffsetDateTime) -> String {
-    let idle = now + IDLE;
-    let expiry = match parse_timestamp(&login.created_at) {
-        Some(created) => idle.min(created + ABSOLUTE),
-        // Unreadable creation time: do not extend.
-        None => return login.expires_at.clone(),
-    };
-    db::timestamp(expiry)
+fn sliding_expiry(login: &ConsoleLogin, now: Timestamp) -> Timestamp {
+    (now + IDLE).min(login.created_at + ABSOLUTE)
 }
 
 /// The refusal for people who are neither coordinators nor admins.
 pub fn not_allowed() -> ConsoleError {
-    ConsoleError::Api(ApiError::forbidden(
-        "the console is for programme coordinators and administrators; mentors and mentees use the Alongside app",
-    ))
+    match permissions::use_console(Roles::default()) {
+        Err(refusal) => refusal.into(),
+        Ok(()) => ConsoleError::SignInRequired,
+    }
 }
 
 /// What a sign-in attempt came to.
 #[derive(Debug)]
 pub enum SignIn {
     /// Signed in: set this token as the cookie.
-    Signed { token: String, person_id: String },
+    Signed { token: String, person_id: PersonId },
     /// Wrong email or password (deliberately not saying which).
     WrongCredentials,
     /// The password is right but the person may not use the console.
@@ -161,57 +152,56 @@ pub async fn sign_in(db: &Db, email: &Email, password: String) -> Result<SignIn,
         }
         Verified::Right(person) => person,
     };
-    if !person.roles().manages_org() {
+    if permissions::use_console(person.roles()).is_err() {
         db.run(move |conn| audit(conn, &person, "console.sign_in_refused")).await?;
         return Ok(SignIn::NotAllowed);
     }
-    db.run(move |conn| open(conn, &person)).await
+    Ok(db.run(move |conn| open(conn, &person)).await?)
 }
 
-fn audit(conn: &mut DbConnection, person: &Person, action: &str) -> Result<(), ApiError> {
-    let actor = Actor { person_id: Some(person.id.clone()), device_id: None };
+fn audit(conn: &mut DbConnection, person: &Person, action: &str) -> Result<(), DomainError> {
     record_audit(
         conn,
-        &person.org_id,
-        &actor,
+        person.org_id,
+        &Actor::person(person, None),
         action,
-        AuditObject { kind: "person", id: &person.id },
+        AuditObject::new("person", person.id),
         serde_json::json!({}),
     )
 }
 
 /// Stores a new login for a verified coordinator or admin.
-fn open(conn: &mut DbConnection, person: &Person) -> Result<SignIn, ApiError> {
+fn open(conn: &mut DbConnection, person: &Person) -> Result<SignIn, DomainError> {
     let token = new_token();
-    let now = OffsetDateTime::now_utc();
+    let now = Timestamp::now();
     let login = ConsoleLogin {
         id: hash_token(&token),
-        person_id: person.id.clone(),
-        org_id: person.org_id.clone(),
+        person_id: person.id,
+        org_id: person.org_id,
         csrf_token: new_token(),
-        created_at: db::timestamp(now),
-        last_seen_at: db::timestamp(now),
-        expires_at: db::timestamp(now + IDLE.min(ABSOLUTE)),
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + IDLE.min(ABSOLUTE),
         revoked_at: None,
     };
     db::write_transaction(conn, |conn| {
-        store::delete_finished_for_person(conn, &person.id, &login.created_at)?;
+        store::delete_finished_for_person(conn, person.id, login.created_at)?;
         store::insert(conn, &login)?;
         audit(conn, person, "console.signed_in")
     })?;
-    Ok(SignIn::Signed { token, person_id: person.id.clone() })
+    Ok(SignIn::Signed { token, person_id: person.id })
 }
 
 /// Ends the login (idempotent).
-pub fn sign_out(conn: &mut DbConnection, user: &ConsoleUser) -> Result<(), ApiError> {
+pub fn sign_out(conn: &mut DbConnection, user: &ConsoleUser) -> Result<(), DomainError> {
     db::write_transaction(conn, |conn| {
-        if store::update_revoked(conn, &user.login_id, &db::now())? > 0 {
+        if store::update_revoked(conn, &user.login_id, Timestamp::now())? > 0 {
             record_audit(
                 conn,
-                &user.org_id,
+                user.org_id,
                 &user.actor(),
                 "console.signed_out",
-                AuditObject { kind: "person", id: &user.person_id },
+                AuditObject::new("person", user.person_id),
                 serde_json::json!({}),
             )?;
         }
@@ -221,8 +211,8 @@ pub fn sign_out(conn: &mut DbConnection, user: &ConsoleUser) -> Result<(), ApiEr
 
 /// Whether this login is still usable (for long-lived responses such as the
 /// event stream, which re-check it now and then).
-pub fn is_live(conn: &mut DbConnection, login_id: &str) -> Result<bool, ApiError> {
-    let now = db::now();
+pub fn is_live(conn: &mut DbConnection, login_id: &str) -> Result<bool, DbError> {
+    let now = Timestamp::now();
     Ok(store::find_by_id(conn, login_id)?.is_some_and(|s| s.revoked_at.is_none() && s.expires_at > now))
 }
 
@@ -270,13 +260,6 @@ fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Parses the stored instant form `YYYY-MM-DDTHH:MM:SSZ`.
-pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
-    time::PrimitiveDateTime::parse(text, format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z"))
-        .ok()
-        .map(time::PrimitiveDateTime::assume_utc)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,26 +267,26 @@ mod tests {
     #[test]
     fn stored_timestamps_round_trip() {
         let at = time::macros::datetime!(2026-03-14 09:30:05 UTC);
-        assert_eq!(parse_timestamp(&db::timestamp(at)), Some(at));
-        assert_eq!(parse_timestamp("yesterday"), None);
+        assert_eq!(Timestamp::from(at).to_string().parse::<Timestamp>().map(Timestamp::to_offset), Ok(at));
+        assert!("yesterday".parse::<Timestamp>().is_err());
     }
 
     #[test]
     fn logins_slide_but_never_past_the_absolute_limit() {
-        let created = time::macros::datetime!(2026-03-14 08:00:00 UTC);
+        let created = Timestamp::from(time::macros::datetime!(2026-03-14 08:00:00 UTC));
         let login = ConsoleLogin {
             id: "x".into(),
-            person_id: "p".into(),
-            org_id: "o".into(),
+            person_id: PersonId::new_random(),
+            org_id: OrgId::new_random(),
             csrf_token: "c".into(),
-            created_at: db::timestamp(created),
-            last_seen_at: db::timestamp(created),
-            expires_at: db::timestamp(created + IDLE),
+            created_at: created,
+            last_seen_at: created,
+            expires_at: created + IDLE,
             revoked_at: None,
         };
         let early = created + Duration::from_secs(2 * 60 * 60);
-        assert_eq!(sliding_expiry(&login, early), db::timestamp(early + IDLE));
+        assert_eq!(sliding_expiry(&login, early), early + IDLE);
         let late = created + ABSOLUTE - Duration::from_secs(60);
-        assert_eq!(sliding_expiry(&login, late), db::timestamp(created + ABSOLUTE));
+        assert_eq!(sliding_expiry(&login, late), created + ABSOLUTE);
     }
 }

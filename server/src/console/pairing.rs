@@ -11,17 +11,19 @@ use time::OffsetDateTime;
 
 use super::charts;
 use super::csrf::{CsrfForm, NoFields};
+use super::error::ConsoleError;
 use super::layout::{
-    Page, Section, csrf_field, date_cell, date_str_cell, days_ago, hours, html, kind_label, layout, mode_label, render,
-    see_other, span_text, status_label, svg, week_text, yes_no,
+    Page, Section, csrf_field, date_cell, date_str_cell, days_ago, hours, html, kind_label, layout, mode_label,
+    path_id, render, see_other, span_text, status_label, svg, touchpoint_class, week_text, yes_no,
 };
 use super::login::ConsoleUser;
 use super::progress::{self, DeviceSyncHealth, PairingSummary, Rows};
 use super::queries::{self, ActionCount, ActionRow, Filter, GoalCount, GoalRow, SessionRow};
-use crate::db::{DbConnection, parse_date};
-use crate::domain::mentorships::{self as mentorship_ops, Outcome, Transition};
-use crate::domain::{MentorshipStatus, parse_id};
+use crate::db::DbConnection;
+use crate::domain::mentorships::{self as mentorship_ops, Transition};
+use crate::domain::{DomainError, permissions, programme};
 use crate::error::ApiError;
+use crate::model::{Day, EndOutcome, MentorshipId, MentorshipStatus, OrgId};
 use crate::state::AppState;
 
 /// What the pairing page shows.
@@ -37,47 +39,40 @@ pub struct PairingDetail {
 /// One pairing's detail, or 404 when it is not in the organisation.
 fn load_pairing(
     conn: &mut DbConnection,
-    org_id: &str,
-    id: &str,
+    org_id: OrgId,
+    id: MentorshipId,
     now: OffsetDateTime,
-) -> Result<PairingDetail, ApiError> {
+) -> Result<PairingDetail, DomainError> {
     let filter = Filter::pairing(org_id, id);
     let pairings = queries::pairings(conn, filter)?;
-    let named = pairings.first().ok_or_else(|| ApiError::not_found("pairing"))?;
-    let people = [named.mentorship.mentor_id.clone(), named.mentorship.mentee_id.clone()];
+    let named = pairings.first().ok_or(DomainError::not_found("pairing"))?;
+    let people = [named.mentorship.mentor_id, named.mentorship.mentee_id];
     let devices = queries::devices(conn, org_id, Some(&people))?;
-    let device_ids: Vec<String> = devices.iter().map(|d| d.id.clone()).collect();
+    let device_ids: Vec<_> = devices.iter().map(|d| d.id).collect();
     let goals = queries::goals(conn, org_id, id)?;
     let actions = queries::actions(conn, org_id, id)?;
-    let today = crate::db::date_text(now.date());
+    let today = Day::from(now.date());
     let mut goal_counts: HashMap<&str, i64> = HashMap::new();
     for goal in &goals {
         *goal_counts.entry(goal.status.as_str()).or_default() += 1;
     }
     let mut action_count = ActionCount::default();
     for action in &actions {
-        if action.done {
-            action_count.done += 1;
-        } else {
-            action_count.open += 1;
-            if action.due_on.as_deref().is_some_and(|due| due < today.as_str()) {
-                action_count.overdue += 1;
-            }
-        }
+        action_count.add(action.done, action.due_on.as_deref(), today, 1);
     }
     let rows = Rows {
         goal_counts: goal_counts
             .into_iter()
-            .map(|(status, count)| GoalCount { mentorship_id: id.to_owned(), status: status.to_owned(), count })
+            .map(|(status, count)| GoalCount { mentorship_id: id, status: status.to_owned(), count })
             .collect(),
-        action_counts: HashMap::from([(id.to_owned(), action_count)]),
+        action_counts: HashMap::from([(id, action_count)]),
         programmes: queries::programmes(conn, org_id)?,
         sessions: queries::sessions(conn, filter)?,
         device_sync: queries::device_sync(conn, org_id, Some(&device_ids))?,
         devices,
         pairings,
     };
-    let summary = progress::summarise(&rows, now).into_iter().next().ok_or_else(|| ApiError::not_found("pairing"))?;
+    let summary = progress::summarise(&rows, now).into_iter().next().ok_or(DomainError::not_found("pairing"))?;
     Ok(PairingDetail {
         summary,
         sessions: rows.sessions,
@@ -93,10 +88,10 @@ async fn detail(
     user: &ConsoleUser,
     id: &str,
     now: OffsetDateTime,
-) -> Result<PairingDetail, ApiError> {
-    let id = parse_id("pairing", id)?;
-    let org_id = user.org_id.clone();
-    state.db.run(move |conn| load_pairing(conn, &org_id, &id, now)).await
+) -> Result<PairingDetail, ConsoleError> {
+    let id = path_id("pairing", id)?;
+    let org_id = user.org_id;
+    Ok(state.db.run(move |conn| load_pairing(conn, org_id, id, now)).await?)
 }
 
 fn render_fragment(user: &ConsoleUser, detail: &PairingDetail, now: OffsetDateTime) -> Result<Markup, ApiError> {
@@ -127,14 +122,12 @@ pub async fn timeline_chart(state: web::Data<AppState>, user: ConsoleUser, id: w
     Ok(svg(render(move || charts::timeline(&detail.summary, &detail.sessions, now.date())).await?))
 }
 
+/// Pauses, resumes or ends a pairing through the domain, which also decides
+/// who may ([`permissions::change_pairings`]).
 async fn transition(state: web::Data<AppState>, user: ConsoleUser, id: String, transition: Transition) -> Page {
-    let id = parse_id("pairing", &id)?;
-    // The same rule as the JSON API: pairing changes are the coordinator's.
-    if !user.roles.coordinator {
-        return Err(ApiError::forbidden("only coordinators pause, resume or end pairings").into());
-    }
+    let id: MentorshipId = path_id("pairing", &id)?;
     let location = format!("/console/pairings/{id}");
-    state.db.run(move |conn| mentorship_ops::transition(conn, &user.org_id, &user.actor(), &id, &transition)).await?;
+    state.db.run(move |conn| mentorship_ops::transition(conn, user.org_id, &user.actor(), id, &transition)).await?;
     Ok(see_other(&location))
 }
 
@@ -166,13 +159,10 @@ pub struct EndForm {
 pub async fn end(state: web::Data<AppState>, id: web::Path<String>, form: CsrfForm<EndForm>) -> Page {
     let CsrfForm { user, form } = form;
     let outcome = match form.outcome.as_str() {
-        "completed" => Outcome::Completed,
-        "ended" | "" => Outcome::Ended,
-        other => {
-            return Err(
-                ApiError::bad_request("invalid_outcome", format!("`{other}` is not a way a pairing ends")).into()
-            );
-        }
+        "" => EndOutcome::default(),
+        other => other
+            .parse::<EndOutcome>()
+            .map_err(|_| ApiError::bad_request("invalid_outcome", format!("`{other}` is not a way a pairing ends")))?,
     };
     let reason = mentorship_ops::reason(&form.reason)?;
     transition(state, user, id.into_inner(), Transition::End { reason, outcome }).await
@@ -191,7 +181,7 @@ fn pairing_page(user: &ConsoleUser, detail: &PairingDetail, fragment: Markup) ->
         div #live data-live-fragment={ "/console/fragments/pairings/" (id) } data-live-mentorship=(id) { (fragment) }
         section aria-labelledby="manage-heading" {
             h2 #manage-heading { "Manage this pairing" }
-            @if !user.roles.coordinator {
+            @if permissions::change_pairings(user.roles).is_err() {
                 p { "Only coordinators pause, resume or end pairings." }
             } @else if p.status.is_open() {
                 div.forms {
@@ -280,7 +270,7 @@ fn pairing_fragment(user: &ConsoleUser, detail: &PairingDetail, timeline_chart: 
                         tr {
                             th scope="row" data-label="Touchpoint" { (t.name) }
                             td data-label="Window" { (date_cell(Some(t.window_start))) " to " (date_cell(Some(t.window_end))) }
-                            td data-label="State" { span.badge.(t.state.class()) { (t.state.label()) } }
+                            td data-label="State" { span.badge.(touchpoint_class(t.state)) { (t.state.label()) } }
                             td data-label="Contact" { (date_cell(t.contact_on)) }
                         }
                     }
@@ -347,7 +337,7 @@ fn pairing_fragment(user: &ConsoleUser, detail: &PairingDetail, timeline_chart: 
                     thead { tr { th scope="col" { "Due" } th scope="col" { "State" } } }
                     tbody {
                         @for a in &detail.actions {
-                            @let overdue = !a.done && a.due_on.as_deref().and_then(parse_date).is_some_and(|d| d < today);
+                            @let overdue = programme::action_is_overdue(a.done, a.due_on.as_deref(), Day::from(today));
                             tr {
                                 th scope="row" data-label="Due" { (date_str_cell(a.due_on.as_deref())) }
                                 td data-label="State" {

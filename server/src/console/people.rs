@@ -10,8 +10,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::csrf::CsrfForm;
-use super::error::sentence;
-use super::layout::{Page, Section, csrf_field, html, layout, render, see_other};
+use super::layout::{Page, Section, csrf_field, html, layout, path_id, render, see_other};
 use super::login::ConsoleUser;
 use super::progress::plural;
 use super::queries::{self, Filter};
@@ -20,22 +19,36 @@ use crate::db::people::Person;
 use crate::db::sites::Site;
 use crate::domain::mentorships::{self as mentorship_ops, MentorshipView, NewMentorship, Warning};
 use crate::domain::people::{self as people_ops, NewPerson, PersonUpdate};
-use crate::domain::{Role, parse_id, parse_input_date};
-use crate::error::ApiError;
+use crate::domain::{Actor, DomainError, Role, Roles, parse_input_date, permissions};
+use crate::error::{ApiError, sentence};
+use crate::model::{PersonId, SiteId};
 use crate::state::AppState;
 
-fn people_data(conn: &mut DbConnection, org_id: &str) -> Result<PeopleData, ApiError> {
-    let people = crate::db::people::find_by_org(conn, org_id)?;
-    let sites = queries::sites(conn, org_id)?;
-    let mut open_pairings: HashMap<String, (usize, usize)> = HashMap::new();
-    for named in queries::pairings(conn, Filter::org(org_id))? {
+fn people_data(conn: &mut DbConnection, actor: &Actor, user: &ConsoleUser) -> Result<PeopleData, DomainError> {
+    let people = people_ops::list(conn, user.org_id, actor)?;
+    let sites = queries::sites(conn, user.org_id)?;
+    let mut open_pairings: HashMap<PersonId, (usize, usize)> = HashMap::new();
+    for named in queries::pairings(conn, Filter::org(user.org_id))? {
         let m = named.mentorship;
-        if crate::domain::MentorshipStatus::parse(&m.status).is_some_and(|s| s.is_open()) {
+        if m.status.is_open() {
             open_pairings.entry(m.mentor_id).or_default().0 += 1;
             open_pairings.entry(m.mentee_id).or_default().1 += 1;
         }
     }
     Ok(PeopleData { people, sites, open_pairings })
+}
+
+async fn load_people(state: &AppState, user: &ConsoleUser) -> Result<PeopleData, DomainError> {
+    let user = user.clone();
+    state.db.run(move |conn| people_data(conn, &user.actor(), &user)).await
+}
+
+/// An id chosen in a form; one that is not a uuid names nobody.
+fn form_id<T: std::str::FromStr>(what: &'static str, text: &str) -> Result<Option<T>, DomainError> {
+    match text.trim() {
+        "" => Ok(None),
+        text => text.parse().map(Some).map_err(|_| DomainError::not_found(what)),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -44,9 +57,8 @@ pub struct PeopleQuery {
 }
 
 pub async fn page(state: web::Data<AppState>, user: ConsoleUser, query: web::Query<PeopleQuery>) -> Page {
-    let added = query.into_inner().added;
-    let org_id = user.org_id.clone();
-    let data = state.db.run(move |conn| people_data(conn, &org_id)).await?;
+    let added = query.into_inner().added.and_then(|id| id.parse::<PersonId>().ok());
+    let data = load_people(&state, &user).await?;
     let page = render(move || {
         let notice = added
             .and_then(|id| data.people.iter().find(|p| p.id == id).map(|p| p.display_name.clone()))
@@ -70,8 +82,7 @@ async fn refused(
     }
     let status = error.status_code();
     let notice = Notice::Failed(sentence(&error.to_string()));
-    let org_id = user.org_id.clone();
-    let data = state.db.run(move |conn| people_data(conn, &org_id)).await?;
+    let data = load_people(state, &user).await?;
     let page = render(move || Ok(people_page(&user, &data, Some(&notice), &person_form, &pair_form))).await?;
     Ok(HttpResponse::build(status).content_type(ContentType::html()).body(page.into_string()))
 }
@@ -125,24 +136,27 @@ pub async fn add_person(state: web::Data<AppState>, form: CsrfForm<PersonForm>) 
             roles.push(role);
         }
     }
-    // The same rule as the JSON API: only an admin makes another admin.
-    if values.admin && !user.roles.admin {
-        let error = ApiError::forbidden("only an administrator can give someone the administrator role");
-        return refused(&state, user, error, values, PairFormValues::default()).await;
-    }
-    let new = NewPerson {
-        email: form.email,
-        display_name: form.display_name,
-        roles,
-        password: form.password,
-        line_manager_id: optional(&form.line_manager_id),
-        site_id: optional(&form.site_id),
-        start_date: optional(&form.start_date),
+    let new = (|| -> Result<NewPerson, DomainError> {
+        // The domain's rule, asked first so a refusal comes before any input error.
+        permissions::add_person(user.roles, Roles::from_list(&roles))?;
+        Ok(NewPerson {
+            email: form.email,
+            display_name: form.display_name,
+            roles,
+            password: form.password,
+            line_manager_id: form_id::<PersonId>("line manager", &form.line_manager_id)?,
+            site_id: form_id::<SiteId>("site", &form.site_id)?,
+            start_date: optional(&form.start_date),
+        })
+    })();
+    let new = match new {
+        Ok(new) => new,
+        Err(error) => return refused(&state, user, error.into(), values, PairFormValues::default()).await,
     };
-    let (org_id, actor) = (user.org_id.clone(), user.actor());
-    match state.db.run(move |conn| people_ops::create(conn, &org_id, &actor, &new)).await {
+    let (org_id, actor) = (user.org_id, user.actor());
+    match state.db.run(move |conn| people_ops::create(conn, org_id, &actor, &new)).await {
         Ok(person) => Ok(see_other(&format!("/console/people?added={}", person.id))),
-        Err(error) => refused(&state, user, error, values, PairFormValues::default()).await,
+        Err(error) => refused(&state, user, error.into(), values, PairFormValues::default()).await,
     }
 }
 
@@ -163,13 +177,13 @@ pub async fn create_pairing(state: web::Data<AppState>, form: CsrfForm<PairForm>
         mentee_id: form.mentee_id.clone(),
         started_on: form.started_on.clone(),
     };
-    let new = (|| -> Result<NewMentorship, ApiError> {
-        if !user.roles.coordinator {
-            return Err(ApiError::forbidden("only coordinators pair mentors and mentees"));
-        }
+    let new = (|| -> Result<NewMentorship, DomainError> {
+        // The domain's rule, asked first so a refusal comes before any input error.
+        permissions::change_pairings(user.roles)?;
+        let person = |what, text: &str| form_id::<PersonId>(what, text)?.ok_or(DomainError::not_found(what));
         Ok(NewMentorship {
-            mentor_id: parse_id("mentor", form.mentor_id.trim())?,
-            mentee_id: parse_id("mentee", form.mentee_id.trim())?,
+            mentor_id: person("mentor", &form.mentor_id)?,
+            mentee_id: person("mentee", &form.mentee_id)?,
             started_on: optional(&form.started_on).map(|text| parse_input_date("started_on", &text)).transpose()?,
             site_id: None,
             programme_id: None,
@@ -177,12 +191,12 @@ pub async fn create_pairing(state: web::Data<AppState>, form: CsrfForm<PairForm>
     })();
     let new = match new {
         Ok(new) => new,
-        Err(error) => return refused(&state, user, error, PersonFormValues::default(), values).await,
+        Err(error) => return refused(&state, user, error.into(), PersonFormValues::default(), values).await,
     };
-    let (org_id, actor) = (user.org_id.clone(), user.actor());
-    match state.db.run(move |conn| mentorship_ops::create(conn, &org_id, &actor, &new)).await {
+    let (org_id, actor) = (user.org_id, user.actor());
+    match state.db.run(move |conn| mentorship_ops::create(conn, org_id, &actor, &new)).await {
         Ok((view, warnings)) => Ok(html(render(move || Ok(pairing_created_page(&user, &view, &warnings))).await?)),
-        Err(error) => refused(&state, user, error, PersonFormValues::default(), values).await,
+        Err(error) => refused(&state, user, error.into(), PersonFormValues::default(), values).await,
     }
 }
 
@@ -197,7 +211,7 @@ pub struct AccessForm {
 /// reactivates someone, with the same rules as `PATCH /v1/people/{id}`.
 pub async fn set_access(state: web::Data<AppState>, id: web::Path<String>, form: CsrfForm<AccessForm>) -> Page {
     let CsrfForm { user, form } = form;
-    let id = parse_id("person", &id)?;
+    let id: PersonId = path_id("person", &id)?;
     let active = match form.action.as_str() {
         "deactivate" => Some(false),
         "reactivate" => Some(true),
@@ -207,11 +221,12 @@ pub async fn set_access(state: web::Data<AppState>, id: web::Path<String>, form:
         .db
         .run(move |conn| {
             // Someone else's id is not found, whatever the form says.
-            crate::db::people::find_by_id(conn, &user.org_id, &id)?.ok_or_else(|| ApiError::not_found("person"))?;
+            let actor = user.actor();
+            people_ops::find(conn, user.org_id, &actor, id)?;
             let active =
-                active.ok_or_else(|| ApiError::bad_request("invalid_action", "choose deactivate or reactivate"))?;
+                active.ok_or_else(|| DomainError::invalid("invalid_action", "choose deactivate or reactivate"))?;
             let update = PersonUpdate { active: Some(active), ..PersonUpdate::default() };
-            people_ops::update(conn, &user.org_id, &user.actor(), user.roles, &id, &update)
+            people_ops::update(conn, user.org_id, &actor, id, &update)
         })
         .await?;
     Ok(see_other("/console/people"))
@@ -252,7 +267,7 @@ pub struct PeopleData {
     pub people: Vec<Person>,
     pub sites: Vec<Site>,
     /// person id -> (open pairings as mentor, open pairings as mentee)
-    pub open_pairings: HashMap<String, (usize, usize)>,
+    pub open_pairings: HashMap<PersonId, (usize, usize)>,
 }
 
 fn people_page(
@@ -262,9 +277,11 @@ fn people_page(
     person_form: &PersonFormValues,
     pair_form: &PairFormValues,
 ) -> Markup {
-    let name_of = |id: &str| data.people.iter().find(|p| p.id == id).map(|p| p.display_name.clone());
-    let site_of = |id: &str| data.sites.iter().find(|s| s.id == id).map(|s| s.name.clone());
+    let name_of = |id: PersonId| data.people.iter().find(|p| p.id == id).map(|p| p.display_name.clone());
+    let site_of = |id: SiteId| data.sites.iter().find(|s| s.id == id).map(|s| s.name.clone());
     let active = |p: &&Person| p.is_active();
+    let actor = user.actor();
+    let grants_admin = permissions::add_person(user.roles, Roles::from_list(&[Role::Admin])).is_ok();
     let main = html! {
         h1 { "People and pairings" }
         @match notice {
@@ -274,15 +291,15 @@ fn people_page(
         }
         section aria-labelledby="pair-heading" {
             h2 #pair-heading { "Pair a mentor and a mentee" }
-            @if user.roles.coordinator {
+            @if permissions::change_pairings(user.roles).is_ok() {
                 form.stack method="post" action="/console/pairings" {
                     (csrf_field(&user.csrf_token))
                     label for="mentor_id" { "Mentor" }
                     select #mentor_id name="mentor_id" required {
                         option value="" { "Choose a mentor" }
                         @for p in data.people.iter().filter(active).filter(|p| p.is_mentor) {
-                            option value=(p.id) selected[p.id == pair_form.mentor_id] {
-                                (p.display_name) " (" (mentor_load(data, &p.id)) ")"
+                            option value=(p.id) selected[p.id.to_string() == pair_form.mentor_id] {
+                                (p.display_name) " (" (mentor_load(data, p.id)) ")"
                             }
                         }
                     }
@@ -290,7 +307,7 @@ fn people_page(
                     select #mentee_id name="mentee_id" required {
                         option value="" { "Choose a mentee" }
                         @for p in data.people.iter().filter(active).filter(|p| p.is_mentee) {
-                            option value=(p.id) selected[p.id == pair_form.mentee_id] { (p.display_name) }
+                            option value=(p.id) selected[p.id.to_string() == pair_form.mentee_id] { (p.display_name) }
                         }
                     }
                     label for="started_on" { "Start date (optional, today if empty)" }
@@ -319,8 +336,8 @@ fn people_page(
                             }
                             td data-label="Email" { (p.email) }
                             td data-label="Roles" { (roles_text(p)) }
-                            td data-label="Site" { (p.site_id.as_deref().and_then(site_of).unwrap_or_else(|| "—".into())) }
-                            td data-label="Line manager" { (p.line_manager_id.as_deref().and_then(name_of).unwrap_or_else(|| "—".into())) }
+                            td data-label="Site" { (p.site_id.and_then(site_of).unwrap_or_else(|| "—".into())) }
+                            td data-label="Line manager" { (p.line_manager_id.and_then(name_of).unwrap_or_else(|| "—".into())) }
                             td data-label="Open pairings" {
                                 @if as_mentor > 0 { (as_mentor) " as mentor" }
                                 @if as_mentor > 0 && as_mentee > 0 { ", " }
@@ -328,7 +345,7 @@ fn people_page(
                                 @if as_mentor == 0 && as_mentee == 0 { "—" }
                             }
                             td data-label="Access" {
-                                @if p.id == user.person_id || (p.is_admin && !user.roles.admin) {
+                                @if !permissions::may_change_access(&actor, p) {
                                     "—"
                                 } @else {
                                     form.inline method="post" action={ "/console/people/" (p.id) "/access" } {
@@ -361,7 +378,7 @@ fn people_page(
                     label.inline { input type="checkbox" name="mentee" value="on" checked[person_form.mentee]; " Mentee" }
                     label.inline { input type="checkbox" name="mentor" value="on" checked[person_form.mentor]; " Mentor" }
                     label.inline { input type="checkbox" name="coordinator" value="on" checked[person_form.coordinator]; " Coordinator" }
-                    @if user.roles.admin {
+                    @if grants_admin {
                         label.inline { input type="checkbox" name="admin" value="on" checked[person_form.admin]; " Administrator" }
                     }
                 }
@@ -371,14 +388,14 @@ fn people_page(
                 select #line_manager_id name="line_manager_id" {
                     option value="" { "None" }
                     @for p in data.people.iter().filter(active) {
-                        option value=(p.id) selected[p.id == person_form.line_manager_id] { (p.display_name) }
+                        option value=(p.id) selected[p.id.to_string() == person_form.line_manager_id] { (p.display_name) }
                     }
                 }
                 label for="site_id" { "Site" }
                 select #site_id name="site_id" {
                     option value="" { "None" }
                     @for s in &data.sites {
-                        option value=(s.id) selected[s.id == person_form.site_id] { (s.name) }
+                        option value=(s.id) selected[s.id.to_string() == person_form.site_id] { (s.name) }
                     }
                 }
                 label for="start_date" { "Start date in the organisation (optional)" }
@@ -390,8 +407,8 @@ fn people_page(
     layout(user, Section::People, "People and pairings", main)
 }
 
-fn mentor_load(data: &PeopleData, person_id: &str) -> String {
-    let (as_mentor, _) = data.open_pairings.get(person_id).copied().unwrap_or_default();
+fn mentor_load(data: &PeopleData, person_id: PersonId) -> String {
+    let (as_mentor, _) = data.open_pairings.get(&person_id).copied().unwrap_or_default();
     plural(i64::try_from(as_mentor).unwrap_or(i64::MAX), "open pairing", "open pairings")
 }
 

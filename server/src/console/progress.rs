@@ -3,7 +3,9 @@
 //! what needs attention. Pure functions of their input and "now", so the rules are
 //! tested without a server.
 //!
-//! Rules (written down because coordinators will ask):
+//! Rules (written down because coordinators will ask). What counts as contact,
+//! as an achieved goal and as an overdue action, and how touchpoints are met,
+//! is the domain's ([`crate::domain::programme`]):
 //!
 //! - *Contact* is a session with status `logged`, of any kind, dated on or before
 //!   today. Cancelled and missed sessions are counted separately.
@@ -23,17 +25,14 @@ use std::collections::HashMap;
 
 use time::{Date, Duration, OffsetDateTime, Weekday};
 
-use super::login::parse_timestamp;
 use super::queries::{ActionCount, DeviceSyncRow, GoalCount, SessionRow};
 use crate::db::devices::Device;
 use crate::db::mentorships::NamedMentorship;
-use crate::db::parse_date;
 use crate::db::programmes::Programme;
-use crate::domain::MentorshipStatus;
+use crate::domain::programme::{self, Touchpoint, TouchpointRules, TouchpointState, touchpoints};
+use crate::model::{Day, DeviceId, MentorshipId, MentorshipStatus, PersonId, ProgrammeId};
 
-mod touchpoints;
-
-pub use touchpoints::{CHECKIN_GRACE_DAYS, Touchpoint, TouchpointRules, TouchpointState, touchpoints};
+pub use crate::domain::programme::CHECKIN_GRACE_DAYS;
 
 /// Weeks shown in the sessions-per-week chart.
 pub const WEEKS_CHARTED: usize = 16;
@@ -80,7 +79,7 @@ impl DeviceSyncHealth {
 /// One device of a mentor or mentee.
 #[derive(Debug, Clone)]
 pub struct DeviceHealth {
-    pub id: String,
+    pub id: DeviceId,
     pub name: String,
     pub person_name: String,
     /// `mentor` or `mentee`.
@@ -109,10 +108,10 @@ pub struct SessionCounts {
 /// One row of the dashboard.
 #[derive(Debug, Clone)]
 pub struct PairingSummary {
-    pub id: String,
-    pub mentor_id: String,
+    pub id: MentorshipId,
+    pub mentor_id: PersonId,
     pub mentor_name: String,
-    pub mentee_id: String,
+    pub mentee_id: PersonId,
     pub mentee_name: String,
     pub status: MentorshipStatus,
     pub started_on: Option<Date>,
@@ -175,7 +174,7 @@ pub struct Rows {
     pub programmes: Vec<Programme>,
     pub sessions: Vec<SessionRow>,
     pub goal_counts: Vec<GoalCount>,
-    pub action_counts: HashMap<String, ActionCount>,
+    pub action_counts: HashMap<MentorshipId, ActionCount>,
     pub devices: Vec<Device>,
     pub device_sync: Vec<DeviceSyncRow>,
 }
@@ -200,26 +199,26 @@ pub fn dashboard(rows: &Rows, now: OffsetDateTime) -> Dashboard {
 /// (active, proposed, paused, completed, ended), then the newest start first.
 pub fn summarise(rows: &Rows, now: OffsetDateTime) -> Vec<PairingSummary> {
     let today = now.date();
-    let rules: HashMap<&str, TouchpointRules> =
-        rows.programmes.iter().map(|p| (p.id.as_str(), TouchpointRules::from(p))).collect();
-    let mut sessions: HashMap<&str, Vec<&SessionRow>> = HashMap::new();
+    let rules: HashMap<ProgrammeId, TouchpointRules> =
+        rows.programmes.iter().map(|p| (p.id, TouchpointRules::from(p))).collect();
+    let mut sessions: HashMap<MentorshipId, Vec<&SessionRow>> = HashMap::new();
     for session in &rows.sessions {
-        sessions.entry(session.mentorship_id.as_str()).or_default().push(session);
+        sessions.entry(session.mentorship_id).or_default().push(session);
     }
-    let mut goals: HashMap<&str, (i64, i64)> = HashMap::new();
+    let mut goals: HashMap<MentorshipId, (i64, i64)> = HashMap::new();
     for count in &rows.goal_counts {
-        let entry = goals.entry(count.mentorship_id.as_str()).or_default();
-        if count.status == "achieved" {
+        let entry = goals.entry(count.mentorship_id).or_default();
+        if programme::is_achieved(&count.status) {
             entry.0 += count.count;
         }
-        if count.status != "dropped" {
+        if programme::is_pursued(&count.status) {
             entry.1 += count.count;
         }
     }
-    let synced: HashMap<&str, &DeviceSyncRow> = rows.device_sync.iter().map(|s| (s.device_id.as_str(), s)).collect();
-    let mut devices: HashMap<&str, Vec<&Device>> = HashMap::new();
+    let synced: HashMap<DeviceId, &DeviceSyncRow> = rows.device_sync.iter().map(|s| (s.device_id, s)).collect();
+    let mut devices: HashMap<PersonId, Vec<&Device>> = HashMap::new();
     for device in &rows.devices {
-        devices.entry(device.person_id.as_str()).or_default().push(device);
+        devices.entry(device.person_id).or_default().push(device);
     }
 
     let mut out: Vec<PairingSummary> = rows
@@ -227,11 +226,11 @@ pub fn summarise(rows: &Rows, now: OffsetDateTime) -> Vec<PairingSummary> {
         .iter()
         .map(|named| {
             let m = &named.mentorship;
-            let status = MentorshipStatus::parse(&m.status).unwrap_or(MentorshipStatus::Ended);
-            let rules = rules.get(m.programme_id.as_str()).cloned().unwrap_or_default();
-            let started_on = m.started_on.as_deref().and_then(parse_date);
-            let ended_on = m.ended_on.as_deref().and_then(parse_date);
-            let own_sessions = sessions.get(m.id.as_str()).map(Vec::as_slice).unwrap_or_default();
+            let status = m.status;
+            let rules = rules.get(&m.programme_id).cloned().unwrap_or_default();
+            let started_on = m.started_on.map(Day::date);
+            let ended_on = m.ended_on.map(Day::date);
+            let own_sessions = sessions.get(&m.id).map(Vec::as_slice).unwrap_or_default();
             let counts = count_sessions(own_sessions, today);
             let contacts = contact_dates(own_sessions, today);
             let touchpoints = match started_on {
@@ -240,20 +239,20 @@ pub fn summarise(rows: &Rows, now: OffsetDateTime) -> Vec<PairingSummary> {
             };
             let reference = ended_on.unwrap_or(today).min(today);
             let week = started_on.filter(|s| *s <= reference).map(|s| (reference - s).whole_days() / 7 + 1);
-            let (goals_achieved, goals_total) = goals.get(m.id.as_str()).copied().unwrap_or_default();
+            let (goals_achieved, goals_total) = goals.get(&m.id).copied().unwrap_or_default();
             let mut pair_devices = Vec::new();
             for (person_id, person_name, role) in
                 [(&m.mentor_id, &named.mentor_name, "mentor"), (&m.mentee_id, &named.mentee_name, "mentee")]
             {
-                for device in devices.get(person_id.as_str()).map(Vec::as_slice).unwrap_or_default() {
-                    pair_devices.push(device_health(device, person_name, role, synced.get(device.id.as_str()), now));
+                for device in devices.get(person_id).map(Vec::as_slice).unwrap_or_default() {
+                    pair_devices.push(device_health(device, person_name, role, synced.get(&device.id), now));
                 }
             }
             let mut summary = PairingSummary {
-                id: m.id.clone(),
-                mentor_id: m.mentor_id.clone(),
+                id: m.id,
+                mentor_id: m.mentor_id,
                 mentor_name: named.mentor_name.clone(),
-                mentee_id: m.mentee_id.clone(),
+                mentee_id: m.mentee_id,
                 mentee_name: named.mentee_name.clone(),
                 status,
                 started_on,
@@ -266,7 +265,7 @@ pub fn summarise(rows: &Rows, now: OffsetDateTime) -> Vec<PairingSummary> {
                 touchpoints,
                 goals_achieved,
                 goals_total,
-                actions: rows.action_counts.get(m.id.as_str()).cloned().unwrap_or_default(),
+                actions: rows.action_counts.get(&m.id).cloned().unwrap_or_default(),
                 devices: pair_devices,
                 attention: Vec::new(),
             };
@@ -290,15 +289,17 @@ fn status_rank(status: MentorshipStatus) -> u8 {
     }
 }
 
+/// The date a pair gave a session, when it reads as one (projections keep what
+/// the pair wrote).
 fn session_date(session: &SessionRow) -> Option<Date> {
-    session.session_date.as_deref().and_then(parse_date)
+    session.session_date.as_deref().and_then(|text| text.parse::<Day>().ok()).map(Day::date)
 }
 
 /// Dates of contact (logged sessions up to today), sorted.
 pub fn contact_dates(sessions: &[&SessionRow], today: Date) -> Vec<Date> {
     let mut dates: Vec<Date> = sessions
         .iter()
-        .filter(|s| s.status == "logged")
+        .filter(|s| programme::is_contact(&s.status))
         .filter_map(|s| session_date(s))
         .filter(|d| *d <= today)
         .collect();
@@ -309,7 +310,7 @@ pub fn contact_dates(sessions: &[&SessionRow], today: Date) -> Vec<Date> {
 fn count_sessions(sessions: &[&SessionRow], today: Date) -> SessionCounts {
     let mut counts = SessionCounts::default();
     for session in sessions {
-        if session.status != "logged" {
+        if !programme::is_contact(&session.status) {
             counts.not_held += 1;
             continue;
         }
@@ -339,7 +340,7 @@ fn device_health(
     sync: Option<&&DeviceSyncRow>,
     now: OffsetDateTime,
 ) -> DeviceHealth {
-    let last_sync_at = sync.and_then(|s| parse_timestamp(&s.last_sync_at));
+    let last_sync_at = sync.map(|s| s.last_sync_at.to_offset());
     let oldest_unsynced = sync.and_then(|s| s.oldest_unsynced_secs).map(Duration::seconds);
     let state = if device.revoked_at.is_some() {
         DeviceSyncHealth::Revoked
@@ -352,7 +353,7 @@ fn device_health(
         }
     };
     DeviceHealth {
-        id: device.id.clone(),
+        id: device.id,
         name: device.name.clone(),
         person_name: person_name.to_owned(),
         role,
@@ -414,7 +415,7 @@ pub fn sessions_per_week(sessions: &[SessionRow], today: Date, weeks: usize) -> 
     let mut out: Vec<WeekCount> = (0..span)
         .map(|i| WeekCount { monday: Some(first_monday + Duration::weeks(i)), ..WeekCount::default() })
         .collect();
-    for session in sessions.iter().filter(|s| s.status == "logged") {
+    for session in sessions.iter().filter(|s| programme::is_contact(&s.status)) {
         let Some(date) = session_date(session).filter(|d| *d <= today && *d >= first_monday) else { continue };
         let index = usize::try_from((date - first_monday).whole_weeks()).unwrap_or(usize::MAX);
         let Some(week) = out.get_mut(index) else { continue };

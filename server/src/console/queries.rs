@@ -11,23 +11,25 @@ use crate::db::devices::Device;
 use crate::db::mentorships::{self, NamedMentorship, Scope};
 use crate::db::programmes::Programme;
 use crate::db::sites::Site;
+use crate::domain::programme;
+use crate::model::{Day, DeviceId, DocumentId, MentorshipId, OrgId, PersonId, Timestamp};
 use crate::schema::{
     action_projections, device_sync, devices, goal_projections, programmes, session_projections, sites,
 };
 
 /// Which rows to read: an organisation's, optionally only one pairing's.
 #[derive(Debug, Clone, Copy)]
-pub struct Filter<'a> {
-    pub org_id: &'a str,
-    pub mentorship_id: Option<&'a str>,
+pub struct Filter {
+    pub org_id: OrgId,
+    pub mentorship_id: Option<MentorshipId>,
 }
 
-impl<'a> Filter<'a> {
-    pub fn org(org_id: &'a str) -> Self {
+impl Filter {
+    pub fn org(org_id: OrgId) -> Self {
         Self { org_id, mentorship_id: None }
     }
 
-    pub fn pairing(org_id: &'a str, mentorship_id: &'a str) -> Self {
+    pub fn pairing(org_id: OrgId, mentorship_id: MentorshipId) -> Self {
         Self { org_id, mentorship_id: Some(mentorship_id) }
     }
 }
@@ -37,8 +39,8 @@ impl<'a> Filter<'a> {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = session_projections)]
 pub struct SessionRow {
-    pub document_id: String,
-    pub mentorship_id: String,
+    pub document_id: DocumentId,
+    pub mentorship_id: MentorshipId,
     pub kind: Option<String>,
     pub session_date: Option<String>,
     pub start_time: Option<String>,
@@ -56,7 +58,7 @@ pub struct SessionRow {
 #[diesel(table_name = goal_projections)]
 pub struct GoalRow {
     pub goal_id: String,
-    pub mentorship_id: String,
+    pub mentorship_id: MentorshipId,
     pub category: String,
     pub status: String,
     pub target_date: Option<String>,
@@ -66,9 +68,9 @@ pub struct GoalRow {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = action_projections)]
 pub struct ActionRow {
-    pub document_id: String,
+    pub document_id: DocumentId,
     pub action_id: String,
-    pub mentorship_id: String,
+    pub mentorship_id: MentorshipId,
     pub due_on: Option<String>,
     pub done: bool,
 }
@@ -77,15 +79,15 @@ pub struct ActionRow {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = device_sync)]
 pub struct DeviceSyncRow {
-    pub device_id: String,
-    pub last_sync_at: String,
+    pub device_id: DeviceId,
+    pub last_sync_at: Timestamp,
     pub oldest_unsynced_secs: Option<i64>,
 }
 
 /// Goals per (pairing, status).
 #[derive(Debug, Clone)]
 pub struct GoalCount {
-    pub mentorship_id: String,
+    pub mentorship_id: MentorshipId,
     pub status: String,
     pub count: i64,
 }
@@ -98,7 +100,22 @@ pub struct ActionCount {
     pub done: i64,
 }
 
-pub fn pairings(conn: &mut DbConnection, filter: Filter<'_>) -> QueryResult<Vec<NamedMentorship>> {
+impl ActionCount {
+    /// Counts `count` actions with this state and due date, judged overdue or
+    /// not by [`programme::action_is_overdue`].
+    pub fn add(&mut self, done: bool, due_on: Option<&str>, today: Day, count: i64) {
+        if done {
+            self.done += count;
+        } else {
+            self.open += count;
+        }
+        if programme::action_is_overdue(done, due_on, today) {
+            self.overdue += count;
+        }
+    }
+}
+
+pub fn pairings(conn: &mut DbConnection, filter: Filter) -> QueryResult<Vec<NamedMentorship>> {
     let scope = match filter.mentorship_id {
         Some(id) => Scope::One(id),
         None => Scope::All,
@@ -106,7 +123,7 @@ pub fn pairings(conn: &mut DbConnection, filter: Filter<'_>) -> QueryResult<Vec<
     mentorships::find_by_org_with_names(conn, filter.org_id, scope)
 }
 
-pub fn programmes(conn: &mut DbConnection, org_id: &str) -> QueryResult<Vec<Programme>> {
+pub fn programmes(conn: &mut DbConnection, org_id: OrgId) -> QueryResult<Vec<Programme>> {
     programmes::table
         .filter(programmes::org_id.eq(org_id))
         .order((programmes::created_at, programmes::id))
@@ -114,11 +131,11 @@ pub fn programmes(conn: &mut DbConnection, org_id: &str) -> QueryResult<Vec<Prog
         .load(conn)
 }
 
-pub fn sites(conn: &mut DbConnection, org_id: &str) -> QueryResult<Vec<Site>> {
+pub fn sites(conn: &mut DbConnection, org_id: OrgId) -> QueryResult<Vec<Site>> {
     sites::table.filter(sites::org_id.eq(org_id)).order(sites::name).select(Site::as_select()).load(conn)
 }
 
-pub fn sessions(conn: &mut DbConnection, filter: Filter<'_>) -> QueryResult<Vec<SessionRow>> {
+pub fn sessions(conn: &mut DbConnection, filter: Filter) -> QueryResult<Vec<SessionRow>> {
     let mut query = session_projections::table
         .filter(session_projections::org_id.eq(filter.org_id))
         .order((session_projections::session_date, session_projections::document_id))
@@ -133,8 +150,8 @@ pub fn sessions(conn: &mut DbConnection, filter: Filter<'_>) -> QueryResult<Vec<
 /// Summaries the pair chose to share with the coordinator, by session date.
 pub fn shared_summaries(
     conn: &mut DbConnection,
-    org_id: &str,
-    mentorship_id: &str,
+    org_id: OrgId,
+    mentorship_id: MentorshipId,
 ) -> QueryResult<Vec<(Option<String>, String)>> {
     session_projections::table
         .filter(session_projections::org_id.eq(org_id))
@@ -145,8 +162,8 @@ pub fn shared_summaries(
         .load(conn)
 }
 
-pub fn goal_counts(conn: &mut DbConnection, org_id: &str) -> QueryResult<Vec<GoalCount>> {
-    let rows: Vec<(String, String, i64)> = goal_projections::table
+pub fn goal_counts(conn: &mut DbConnection, org_id: OrgId) -> QueryResult<Vec<GoalCount>> {
+    let rows: Vec<(MentorshipId, String, i64)> = goal_projections::table
         .filter(goal_projections::org_id.eq(org_id))
         .group_by((goal_projections::mentorship_id, goal_projections::status))
         .select((goal_projections::mentorship_id, goal_projections::status, count_star()))
@@ -154,7 +171,7 @@ pub fn goal_counts(conn: &mut DbConnection, org_id: &str) -> QueryResult<Vec<Goa
     Ok(rows.into_iter().map(|(mentorship_id, status, count)| GoalCount { mentorship_id, status, count }).collect())
 }
 
-pub fn goals(conn: &mut DbConnection, org_id: &str, mentorship_id: &str) -> QueryResult<Vec<GoalRow>> {
+pub fn goals(conn: &mut DbConnection, org_id: OrgId, mentorship_id: MentorshipId) -> QueryResult<Vec<GoalRow>> {
     goal_projections::table
         .filter(goal_projections::org_id.eq(org_id))
         .filter(goal_projections::mentorship_id.eq(mentorship_id))
@@ -163,40 +180,26 @@ pub fn goals(conn: &mut DbConnection, org_id: &str, mentorship_id: &str) -> Quer
         .load(conn)
 }
 
-/// Action counts per pairing; `today` is `YYYY-MM-DD` (dates sort as text).
+/// Action counts per pairing. One grouped query (a row per pairing, state and
+/// due date, not per action); whether a group is overdue is the domain's rule.
 pub fn action_counts(
     conn: &mut DbConnection,
-    org_id: &str,
-    today: &str,
-) -> QueryResult<std::collections::HashMap<String, ActionCount>> {
-    let by_state: Vec<(String, bool, i64)> = action_projections::table
+    org_id: OrgId,
+    today: Day,
+) -> QueryResult<std::collections::HashMap<MentorshipId, ActionCount>> {
+    let groups: Vec<(MentorshipId, bool, Option<String>, i64)> = action_projections::table
         .filter(action_projections::org_id.eq(org_id))
-        .group_by((action_projections::mentorship_id, action_projections::done))
-        .select((action_projections::mentorship_id, action_projections::done, count_star()))
+        .group_by((action_projections::mentorship_id, action_projections::done, action_projections::due_on))
+        .select((action_projections::mentorship_id, action_projections::done, action_projections::due_on, count_star()))
         .load(conn)?;
-    let overdue: Vec<(String, i64)> = action_projections::table
-        .filter(action_projections::org_id.eq(org_id))
-        .filter(action_projections::done.eq(false))
-        .filter(action_projections::due_on.lt(today))
-        .group_by(action_projections::mentorship_id)
-        .select((action_projections::mentorship_id, count_star()))
-        .load(conn)?;
-    let mut counts = std::collections::HashMap::<String, ActionCount>::new();
-    for (mentorship_id, done, count) in by_state {
-        let entry = counts.entry(mentorship_id).or_default();
-        if done {
-            entry.done += count;
-        } else {
-            entry.open += count;
-        }
-    }
-    for (mentorship_id, count) in overdue {
-        counts.entry(mentorship_id).or_default().overdue = count;
+    let mut counts = std::collections::HashMap::<MentorshipId, ActionCount>::new();
+    for (mentorship_id, done, due_on, count) in groups {
+        counts.entry(mentorship_id).or_default().add(done, due_on.as_deref(), today, count);
     }
     Ok(counts)
 }
 
-pub fn actions(conn: &mut DbConnection, org_id: &str, mentorship_id: &str) -> QueryResult<Vec<ActionRow>> {
+pub fn actions(conn: &mut DbConnection, org_id: OrgId, mentorship_id: MentorshipId) -> QueryResult<Vec<ActionRow>> {
     action_projections::table
         .filter(action_projections::org_id.eq(org_id))
         .filter(action_projections::mentorship_id.eq(mentorship_id))
@@ -206,7 +209,7 @@ pub fn actions(conn: &mut DbConnection, org_id: &str, mentorship_id: &str) -> Qu
 }
 
 /// The organisation's devices, revoked ones included only when asked.
-pub fn devices(conn: &mut DbConnection, org_id: &str, person_ids: Option<&[String]>) -> QueryResult<Vec<Device>> {
+pub fn devices(conn: &mut DbConnection, org_id: OrgId, person_ids: Option<&[PersonId]>) -> QueryResult<Vec<Device>> {
     let mut query = devices::table
         .filter(devices::org_id.eq(org_id))
         .order((devices::person_id, devices::created_at, devices::id))
@@ -222,8 +225,8 @@ pub fn devices(conn: &mut DbConnection, org_id: &str, person_ids: Option<&[Strin
 /// Sync records of the organisation's devices, or only of `device_ids`.
 pub fn device_sync(
     conn: &mut DbConnection,
-    org_id: &str,
-    device_ids: Option<&[String]>,
+    org_id: OrgId,
+    device_ids: Option<&[DeviceId]>,
 ) -> QueryResult<Vec<DeviceSyncRow>> {
     let mut query =
         device_sync::table.filter(device_sync::org_id.eq(org_id)).select(DeviceSyncRow::as_select()).into_boxed();

@@ -10,11 +10,11 @@ use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 
 use super::csrf::{CsrfForm, NoFields, SignInForm};
-use super::error::sentence;
 use super::layout::{Page, head};
 use super::login::{self, SignIn};
 use crate::domain::Email;
 use crate::error::ApiError;
+use crate::error::sentence;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]

@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::model::{OrgId, PersonId, Timestamp};
 use crate::schema::console_sessions;
 
 /// One signed-in browser (a console login). `id` is the SHA-256 (hex) of the cookie's token.
@@ -10,13 +11,13 @@ use crate::schema::console_sessions;
 #[diesel(table_name = console_sessions)]
 pub struct ConsoleLogin {
     pub id: String,
-    pub person_id: String,
-    pub org_id: String,
+    pub person_id: PersonId,
+    pub org_id: OrgId,
     pub csrf_token: String,
-    pub created_at: String,
-    pub last_seen_at: String,
-    pub expires_at: String,
-    pub revoked_at: Option<String>,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
 }
 
 pub fn insert(conn: &mut DbConnection, login: &ConsoleLogin) -> QueryResult<()> {
@@ -28,14 +29,14 @@ pub fn find_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Conso
 }
 
 /// Records activity and slides the expiry; returns rows changed.
-pub fn update_seen(conn: &mut DbConnection, id: &str, now: &str, expires_at: &str) -> QueryResult<usize> {
+pub fn update_seen(conn: &mut DbConnection, id: &str, now: Timestamp, expires_at: Timestamp) -> QueryResult<usize> {
     diesel::update(console_sessions::table.find(id))
         .set((console_sessions::last_seen_at.eq(now), console_sessions::expires_at.eq(expires_at)))
         .execute(conn)
 }
 
 /// Ends a login unless it already ended; returns rows changed.
-pub fn update_revoked(conn: &mut DbConnection, id: &str, at: &str) -> QueryResult<usize> {
+pub fn update_revoked(conn: &mut DbConnection, id: &str, at: Timestamp) -> QueryResult<usize> {
     diesel::update(console_sessions::table.find(id).filter(console_sessions::revoked_at.is_null()))
         .set(console_sessions::revoked_at.eq(at))
         .execute(conn)
@@ -43,7 +44,7 @@ pub fn update_revoked(conn: &mut DbConnection, id: &str, at: &str) -> QueryResul
 
 /// Deletes a person's logins that expired or were revoked before `now`, so the
 /// table does not grow with every sign-in.
-pub fn delete_finished_for_person(conn: &mut DbConnection, person_id: &str, now: &str) -> QueryResult<usize> {
+pub fn delete_finished_for_person(conn: &mut DbConnection, person_id: PersonId, now: Timestamp) -> QueryResult<usize> {
     diesel::delete(
         console_sessions::table
             .filter(console_sessions::person_id.eq(person_id))

@@ -3,23 +3,26 @@
 use diesel::prelude::*;
 
 use super::DbConnection;
+use crate::model::{DeviceId, OrgId, PersonId, Timestamp};
 use crate::schema::devices;
 
 /// A phone or browser signed in as one person, with its own Automerge actor id.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = devices)]
 pub struct Device {
-    pub id: String,
-    pub person_id: String,
-    pub org_id: String,
+    pub id: DeviceId,
+    pub person_id: PersonId,
+    pub org_id: OrgId,
     pub name: String,
     /// 32 lowercase hex characters (16 random bytes), issued by the server.
     pub actor_id: String,
-    pub created_at: String,
-    pub last_seen_at: Option<String>,
-    pub revoked_at: Option<String>,
-    /// Access tokens carry the epoch they were issued in; signing out moves on.
-    pub session_epoch: i32,
+    pub created_at: Timestamp,
+    pub last_seen_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+    /// Access tokens carry the epoch of the sign-in they were issued in; signing
+    /// out moves on. (The column keeps its first name.)
+    #[diesel(column_name = session_epoch)]
+    pub sign_in_epoch: i32,
 }
 
 pub fn insert(conn: &mut DbConnection, device: &Device) -> QueryResult<()> {
@@ -27,11 +30,11 @@ pub fn insert(conn: &mut DbConnection, device: &Device) -> QueryResult<()> {
 }
 
 /// Not scoped to an organisation: used to check the device named in a token.
-pub fn find_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Device>> {
+pub fn find_by_id(conn: &mut DbConnection, id: DeviceId) -> QueryResult<Option<Device>> {
     devices::table.find(id).select(Device::as_select()).first(conn).optional()
 }
 
-pub fn find_by_id_in_org(conn: &mut DbConnection, org_id: &str, id: &str) -> QueryResult<Option<Device>> {
+pub fn find_by_id_in_org(conn: &mut DbConnection, org_id: OrgId, id: DeviceId) -> QueryResult<Option<Device>> {
     devices::table
         .filter(devices::org_id.eq(org_id))
         .filter(devices::id.eq(id))
@@ -40,7 +43,7 @@ pub fn find_by_id_in_org(conn: &mut DbConnection, org_id: &str, id: &str) -> Que
         .optional()
 }
 
-pub fn find_by_person(conn: &mut DbConnection, org_id: &str, person_id: &str) -> QueryResult<Vec<Device>> {
+pub fn find_by_person(conn: &mut DbConnection, org_id: OrgId, person_id: PersonId) -> QueryResult<Vec<Device>> {
     devices::table
         .filter(devices::org_id.eq(org_id))
         .filter(devices::person_id.eq(person_id))
@@ -49,7 +52,7 @@ pub fn find_by_person(conn: &mut DbConnection, org_id: &str, person_id: &str) ->
         .load(conn)
 }
 
-pub fn find_by_org(conn: &mut DbConnection, org_id: &str) -> QueryResult<Vec<Device>> {
+pub fn find_by_org(conn: &mut DbConnection, org_id: OrgId) -> QueryResult<Vec<Device>> {
     devices::table
         .filter(devices::org_id.eq(org_id))
         .order((devices::person_id, devices::created_at, devices::id))
@@ -58,7 +61,7 @@ pub fn find_by_org(conn: &mut DbConnection, org_id: &str) -> QueryResult<Vec<Dev
 }
 
 /// Marks the device revoked unless it already is. Returns rows changed.
-pub fn update_revoked(conn: &mut DbConnection, id: &str, at: &str) -> QueryResult<usize> {
+pub fn update_revoked(conn: &mut DbConnection, id: DeviceId, at: Timestamp) -> QueryResult<usize> {
     diesel::update(devices::table.filter(devices::id.eq(id)).filter(devices::revoked_at.is_null()))
         .set(devices::revoked_at.eq(at))
         .execute(conn)
@@ -66,7 +69,7 @@ pub fn update_revoked(conn: &mut DbConnection, id: &str, at: &str) -> QueryResul
 
 /// Records activity, writing at most once per `since` so that ordinary requests
 /// do not all turn into writes.
-pub fn update_last_seen(conn: &mut DbConnection, id: &str, now: &str, since: &str) -> QueryResult<usize> {
+pub fn update_last_seen(conn: &mut DbConnection, id: DeviceId, now: Timestamp, since: Timestamp) -> QueryResult<usize> {
     diesel::update(
         devices::table
             .filter(devices::id.eq(id))
@@ -76,7 +79,7 @@ pub fn update_last_seen(conn: &mut DbConnection, id: &str, now: &str, since: &st
     .execute(conn)
 }
 
-/// Ends every access token issued to the device so far (see `session_epoch`).
-pub fn update_next_epoch(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+/// Ends every access token issued to the device so far (see `sign_in_epoch`).
+pub fn update_next_epoch(conn: &mut DbConnection, id: DeviceId) -> QueryResult<usize> {
     diesel::update(devices::table.find(id)).set(devices::session_epoch.eq(devices::session_epoch + 1)).execute(conn)
 }

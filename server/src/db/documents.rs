@@ -8,38 +8,40 @@
 use diesel::prelude::*;
 
 use super::DbConnection;
+use crate::model::{DeviceId, DocumentId, MentorshipId, OrgId, PersonId, Timestamp};
 use crate::schema::{document_changes, documents};
 
 /// A new document row.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = documents)]
 pub struct NewDocument<'a> {
-    pub id: &'a str,
-    pub org_id: &'a str,
+    pub id: DocumentId,
+    pub org_id: OrgId,
     pub kind: &'a str,
-    pub mentorship_id: Option<&'a str>,
-    pub owner_id: Option<&'a str>,
+    pub mentorship_id: Option<MentorshipId>,
+    pub owner_id: Option<PersonId>,
     pub header: &'a str,
-    pub created_at: &'a str,
-    pub updated_at: &'a str,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 /// A change to store.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = document_changes)]
-pub struct NewChange<'a> {
-    pub document_id: &'a str,
+pub struct NewChange {
+    pub document_id: DocumentId,
     pub hash: String,
     pub bytes: Vec<u8>,
-    pub device_id: Option<&'a str>,
-    pub person_id: Option<&'a str>,
-    pub received_at: &'a str,
+    pub device_id: Option<DeviceId>,
+    pub person_id: Option<PersonId>,
+    pub received_at: Timestamp,
 }
 
 /// A document's identity and version, without its content.
 #[derive(Debug, Clone, Queryable)]
 pub struct DocumentRef {
-    pub id: String,
+    pub id: DocumentId,
+    /// The header as JSON (sync-core's `DocHeader`).
     pub header: String,
     pub last_change_id: i64,
 }
@@ -54,7 +56,7 @@ pub struct StoredState {
 /// The stored documents among `ids`, in any organisation: document ids are
 /// global, so an id taken by another organisation must be seen as taken (and then
 /// refused), never as new.
-pub fn find_refs_by_ids(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<DocumentRef>> {
+pub fn find_refs_by_ids(conn: &mut DbConnection, ids: &[DocumentId]) -> QueryResult<Vec<DocumentRef>> {
     documents::table
         .filter(documents::id.eq_any(ids))
         .select((documents::id, documents::header, documents::last_change_id))
@@ -64,9 +66,9 @@ pub fn find_refs_by_ids(conn: &mut DbConnection, ids: &[String]) -> QueryResult<
 /// Every document of the given pairings, and the owner's journal.
 pub fn find_refs_readable(
     conn: &mut DbConnection,
-    org_id: &str,
-    mentorship_ids: &[String],
-    owner_id: &str,
+    org_id: OrgId,
+    mentorship_ids: &[MentorshipId],
+    owner_id: PersonId,
 ) -> QueryResult<Vec<DocumentRef>> {
     documents::table
         .filter(documents::org_id.eq(org_id))
@@ -76,7 +78,7 @@ pub fn find_refs_readable(
 }
 
 /// The snapshot of a document, if it has one.
-pub fn find_stored(conn: &mut DbConnection, id: &str) -> QueryResult<Option<StoredState>> {
+pub fn find_stored(conn: &mut DbConnection, id: DocumentId) -> QueryResult<Option<StoredState>> {
     documents::table
         .filter(documents::id.eq(id))
         .select((documents::snapshot, documents::snapshot_upto))
@@ -85,7 +87,7 @@ pub fn find_stored(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Stor
 }
 
 /// The stored changes of a document after change id `after`, oldest first.
-pub fn find_changes_after(conn: &mut DbConnection, id: &str, after: i64) -> QueryResult<Vec<(i64, Vec<u8>)>> {
+pub fn find_changes_after(conn: &mut DbConnection, id: DocumentId, after: i64) -> QueryResult<Vec<(i64, Vec<u8>)>> {
     document_changes::table
         .filter(document_changes::document_id.eq(id))
         .filter(document_changes::id.gt(after))
@@ -109,7 +111,7 @@ pub fn insert_if_absent(conn: &mut DbConnection, row: &NewDocument<'_>) -> Query
 
 /// The id of the last stored change, locking the row against other writers until
 /// the transaction ends (PostgreSQL; SQLite has a single writer anyway).
-pub fn lock_version(conn: &mut DbConnection, id: &str) -> QueryResult<Option<i64>> {
+pub fn lock_version(conn: &mut DbConnection, id: DocumentId) -> QueryResult<Option<i64>> {
     let query = documents::table.filter(documents::id.eq(id)).select(documents::last_change_id);
     match conn {
         DbConnection::Sqlite(conn) => query.first(conn).optional(),
@@ -118,7 +120,7 @@ pub fn lock_version(conn: &mut DbConnection, id: &str) -> QueryResult<Option<i64
 }
 
 /// Store changes (duplicates are skipped) and return the new last change id.
-pub fn append_changes(conn: &mut DbConnection, id: &str, rows: &[NewChange<'_>]) -> QueryResult<i64> {
+pub fn append_changes(conn: &mut DbConnection, id: DocumentId, rows: &[NewChange]) -> QueryResult<i64> {
     match conn {
         // SQLite cannot combine a multi-row insert with ON CONFLICT in diesel.
         DbConnection::Sqlite(conn) => {
@@ -140,11 +142,11 @@ pub fn append_changes(conn: &mut DbConnection, id: &str, rows: &[NewChange<'_>])
 /// Record the document's new heads after storing `added` changes.
 pub fn update_heads(
     conn: &mut DbConnection,
-    id: &str,
+    id: DocumentId,
     heads: &str,
     last_change_id: i64,
     added: i32,
-    now: &str,
+    now: Timestamp,
 ) -> QueryResult<()> {
     diesel::update(documents::table.filter(documents::id.eq(id)))
         .set((
@@ -157,14 +159,9 @@ pub fn update_heads(
         .map(drop)
 }
 
-/// How many changes are stored after the snapshot.
-pub fn find_changes_since_snapshot(conn: &mut DbConnection, id: &str) -> QueryResult<i32> {
-    documents::table.filter(documents::id.eq(id)).select(documents::changes_since_snapshot).first(conn)
-}
-
 /// Fold the changes up to `upto` into `snapshot`. Changes stored after `upto`
 /// meanwhile stay and still count.
-pub fn compact(conn: &mut DbConnection, id: &str, snapshot: &[u8], upto: i64) -> QueryResult<()> {
+pub fn compact(conn: &mut DbConnection, id: DocumentId, snapshot: &[u8], upto: i64) -> QueryResult<()> {
     crate::db::write_transaction(conn, |conn| {
         let folded = diesel::delete(
             document_changes::table.filter(document_changes::document_id.eq(id)).filter(document_changes::id.le(upto)),

@@ -3,24 +3,25 @@
 use diesel::prelude::*;
 
 use super::DbConnection;
+use crate::model::{Day, MentorshipId, MentorshipStatus, OrgId, PersonId, ProgrammeId, SiteId, Timestamp};
 use crate::schema::{mentorships, people};
 
 /// A pairing of a mentor and a mentee inside a programme.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = mentorships)]
 pub struct Mentorship {
-    pub id: String,
-    pub org_id: String,
-    pub programme_id: String,
-    pub site_id: Option<String>,
-    pub mentor_id: String,
-    pub mentee_id: String,
-    /// See `domain::MentorshipStatus`.
-    pub status: String,
-    pub started_on: Option<String>,
-    pub ended_on: Option<String>,
+    pub id: MentorshipId,
+    pub org_id: OrgId,
+    pub programme_id: ProgrammeId,
+    pub site_id: Option<SiteId>,
+    pub mentor_id: PersonId,
+    pub mentee_id: PersonId,
+    /// A stored status that is not one of these is an error when read.
+    pub status: MentorshipStatus,
+    pub started_on: Option<Day>,
+    pub ended_on: Option<Day>,
     pub end_reason: Option<String>,
-    pub created_at: String,
+    pub created_at: Timestamp,
     /// Why it is paused; `None` unless paused.
     pub pause_reason: Option<String>,
 }
@@ -35,18 +36,18 @@ pub struct NamedMentorship {
 
 /// Which of an organisation's pairings to load.
 #[derive(Debug, Clone, Copy)]
-pub enum Scope<'a> {
+pub enum Scope {
     All,
     /// Those where this person is mentor or mentee.
-    Involving(&'a str),
-    One(&'a str),
+    Involving(PersonId),
+    One(MentorshipId),
 }
 
 /// New status and, for endings, when and why; for pauses, why.
 #[derive(Debug, Clone)]
 pub struct StatusChange<'a> {
-    pub status: &'a str,
-    pub ended_on: Option<&'a str>,
+    pub status: MentorshipStatus,
+    pub ended_on: Option<Day>,
     pub end_reason: Option<&'a str>,
     pub pause_reason: Option<&'a str>,
 }
@@ -55,7 +56,7 @@ pub fn insert(conn: &mut DbConnection, mentorship: &Mentorship) -> QueryResult<(
     diesel::insert_into(mentorships::table).values(mentorship).execute(conn).map(drop)
 }
 
-pub fn find_by_id(conn: &mut DbConnection, org_id: &str, id: &str) -> QueryResult<Option<Mentorship>> {
+pub fn find_by_id(conn: &mut DbConnection, org_id: OrgId, id: MentorshipId) -> QueryResult<Option<Mentorship>> {
     mentorships::table
         .filter(mentorships::org_id.eq(org_id))
         .filter(mentorships::id.eq(id))
@@ -67,8 +68,8 @@ pub fn find_by_id(conn: &mut DbConnection, org_id: &str, id: &str) -> QueryResul
 /// The organisation's pairings in `scope`, newest start first, with names.
 pub fn find_by_org_with_names(
     conn: &mut DbConnection,
-    org_id: &str,
-    scope: Scope<'_>,
+    org_id: OrgId,
+    scope: Scope,
 ) -> QueryResult<Vec<NamedMentorship>> {
     let (mentor, mentee) = diesel::alias!(people as mentor, people as mentee);
     let mut query = mentorships::table
@@ -81,11 +82,9 @@ pub fn find_by_org_with_names(
     match scope {
         Scope::All => {}
         Scope::Involving(person_id) => {
-            query = query.filter(
-                mentorships::mentor_id.eq(person_id.to_owned()).or(mentorships::mentee_id.eq(person_id.to_owned())),
-            );
+            query = query.filter(mentorships::mentor_id.eq(person_id).or(mentorships::mentee_id.eq(person_id)));
         }
-        Scope::One(id) => query = query.filter(mentorships::id.eq(id.to_owned())),
+        Scope::One(id) => query = query.filter(mentorships::id.eq(id)),
     }
     let rows: Vec<(Mentorship, String, String)> = query.load(conn)?;
     Ok(rows
@@ -95,11 +94,11 @@ pub fn find_by_org_with_names(
 }
 
 /// How many pairings a mentor has with status `active`.
-pub fn count_active_for_mentor(conn: &mut DbConnection, org_id: &str, mentor_id: &str) -> QueryResult<i64> {
+pub fn count_active_for_mentor(conn: &mut DbConnection, org_id: OrgId, mentor_id: PersonId) -> QueryResult<i64> {
     mentorships::table
         .filter(mentorships::org_id.eq(org_id))
         .filter(mentorships::mentor_id.eq(mentor_id))
-        .filter(mentorships::status.eq("active"))
+        .filter(mentorships::status.eq(MentorshipStatus::Active))
         .count()
         .get_result(conn)
 }
@@ -107,15 +106,15 @@ pub fn count_active_for_mentor(conn: &mut DbConnection, org_id: &str, mentor_id:
 /// A pairing of these two people that is still open (proposed, active, paused).
 pub fn find_open_between(
     conn: &mut DbConnection,
-    org_id: &str,
-    mentor_id: &str,
-    mentee_id: &str,
+    org_id: OrgId,
+    mentor_id: PersonId,
+    mentee_id: PersonId,
 ) -> QueryResult<Option<Mentorship>> {
     mentorships::table
         .filter(mentorships::org_id.eq(org_id))
         .filter(mentorships::mentor_id.eq(mentor_id))
         .filter(mentorships::mentee_id.eq(mentee_id))
-        .filter(mentorships::status.eq_any(["proposed", "active", "paused"]))
+        .filter(mentorships::status.eq_any(MentorshipStatus::OPEN))
         .select(Mentorship::as_select())
         .first(conn)
         .optional()
@@ -125,9 +124,9 @@ pub fn find_open_between(
 /// changes cannot both apply). Returns the number of rows changed (0 or 1).
 pub fn update_status(
     conn: &mut DbConnection,
-    org_id: &str,
-    id: &str,
-    from: &[&str],
+    org_id: OrgId,
+    id: MentorshipId,
+    from: &[MentorshipStatus],
     change: &StatusChange<'_>,
 ) -> QueryResult<usize> {
     diesel::update(
@@ -145,18 +144,22 @@ pub fn update_status(
     .execute(conn)
 }
 
-/// `(id, mentor_id, mentee_id)` of the pairings involving `person_id` that still
-/// grant access to their documents (all but `ended`). Runs on every sync, so it
-/// reads only what the access test needs.
-pub fn find_access_pairs(
-    conn: &mut DbConnection,
-    org_id: &str,
-    person_id: &str,
-) -> QueryResult<Vec<(String, String, String)>> {
+/// One pairing's people, for the access test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable)]
+pub struct AccessPair {
+    pub id: MentorshipId,
+    pub mentor_id: PersonId,
+    pub mentee_id: PersonId,
+}
+
+/// The pairings involving `person_id` that still grant access to their
+/// documents (all but `ended`). Runs on every sync, so it reads only what the
+/// access test needs.
+pub fn find_access_pairs(conn: &mut DbConnection, org_id: OrgId, person_id: PersonId) -> QueryResult<Vec<AccessPair>> {
     mentorships::table
         .filter(mentorships::org_id.eq(org_id))
         .filter(mentorships::mentor_id.eq(person_id).or(mentorships::mentee_id.eq(person_id)))
-        .filter(mentorships::status.ne("ended"))
+        .filter(mentorships::status.ne(MentorshipStatus::Ended))
         .select((mentorships::id, mentorships::mentor_id, mentorships::mentee_id))
         .load(conn)
 }

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 
 use super::DbConnection;
-use crate::domain::Roles;
+use crate::model::{Day, OrgId, PersonId, Roles, SiteId, Timestamp};
 use crate::schema::people;
 
 /// One account. `email` is unique across all organisations so that login by
@@ -11,21 +11,21 @@ use crate::schema::people;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = people)]
 pub struct Person {
-    pub id: String,
-    pub org_id: String,
+    pub id: PersonId,
+    pub org_id: OrgId,
     pub email: String,
     pub display_name: String,
     pub is_mentee: bool,
     pub is_mentor: bool,
     pub is_coordinator: bool,
     pub is_admin: bool,
-    pub line_manager_id: Option<String>,
-    pub site_id: Option<String>,
-    pub start_date: Option<String>,
+    pub line_manager_id: Option<PersonId>,
+    pub site_id: Option<SiteId>,
+    pub start_date: Option<Day>,
     /// argon2id PHC string; never leaves the server.
     pub password_hash: String,
-    pub created_at: String,
-    pub deactivated_at: Option<String>,
+    pub created_at: Timestamp,
+    pub deactivated_at: Option<Timestamp>,
 }
 
 impl Person {
@@ -42,7 +42,7 @@ pub fn insert(conn: &mut DbConnection, person: &Person) -> QueryResult<()> {
     diesel::insert_into(people::table).values(person).execute(conn).map(drop)
 }
 
-pub fn find_by_id(conn: &mut DbConnection, org_id: &str, id: &str) -> QueryResult<Option<Person>> {
+pub fn find_by_id(conn: &mut DbConnection, org_id: OrgId, id: PersonId) -> QueryResult<Option<Person>> {
     people::table
         .filter(people::org_id.eq(org_id))
         .filter(people::id.eq(id))
@@ -56,7 +56,7 @@ pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option
     people::table.filter(people::email.eq(email)).select(Person::as_select()).first(conn).optional()
 }
 
-pub fn find_by_org(conn: &mut DbConnection, org_id: &str) -> QueryResult<Vec<Person>> {
+pub fn find_by_org(conn: &mut DbConnection, org_id: OrgId) -> QueryResult<Vec<Person>> {
     people::table
         .filter(people::org_id.eq(org_id))
         .order((people::display_name, people::id))
@@ -74,12 +74,12 @@ pub struct PersonChanges {
     pub is_mentor: Option<bool>,
     pub is_coordinator: Option<bool>,
     pub is_admin: Option<bool>,
-    pub line_manager_id: Option<Option<String>>,
-    pub site_id: Option<Option<String>>,
-    pub start_date: Option<Option<String>>,
-    pub deactivated_at: Option<Option<String>>,
+    pub line_manager_id: Option<Option<PersonId>>,
+    pub site_id: Option<Option<SiteId>>,
+    pub start_date: Option<Option<Day>>,
+    pub deactivated_at: Option<Option<Timestamp>>,
 }
 
-pub fn update(conn: &mut DbConnection, org_id: &str, id: &str, changes: &PersonChanges) -> QueryResult<usize> {
+pub fn update(conn: &mut DbConnection, org_id: OrgId, id: PersonId, changes: &PersonChanges) -> QueryResult<usize> {
     diesel::update(people::table.filter(people::org_id.eq(org_id)).filter(people::id.eq(id))).set(changes).execute(conn)
 }

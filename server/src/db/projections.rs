@@ -4,23 +4,59 @@
 use diesel::prelude::*;
 
 use super::DbConnection;
+use crate::model::{DeviceId, DocumentId, MentorshipId, OrgId, Timestamp};
 use crate::schema::{action_projections, device_sync, goal_projections, session_projections};
-use crate::sync::projection::{GoalProjection, SessionProjection};
+
+/// What the console may know of a session: no notes, accounts, feedback or
+/// action text. Dates and statuses are the pair's own values, kept as written
+/// (the write rules police who writes where, not value shapes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionProjection {
+    pub kind: Option<String>,
+    pub session_date: Option<String>,
+    pub start_time: Option<String>,
+    pub duration_minutes: Option<i32>,
+    pub mode: Option<String>,
+    pub status: String,
+    pub mentor_signed: bool,
+    pub mentee_signed: bool,
+    pub amended_after_sign_off: bool,
+    pub amended_parts: String,
+    pub shared_summary: Option<String>,
+    pub actions: Vec<ActionProjection>,
+}
+
+/// What the console may know of an action: no text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionProjection {
+    pub action_id: String,
+    pub due_on: Option<String>,
+    pub done: bool,
+}
+
+/// What the console may know of a goal: no title or description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoalProjection {
+    pub goal_id: String,
+    pub category: String,
+    pub status: String,
+    pub target_date: Option<String>,
+}
 
 /// Where a pair document belongs.
 #[derive(Debug, Clone, Copy)]
-pub struct Owner<'a> {
-    pub document_id: &'a str,
-    pub org_id: &'a str,
-    pub mentorship_id: &'a str,
+pub struct Owner {
+    pub document_id: DocumentId,
+    pub org_id: OrgId,
+    pub mentorship_id: MentorshipId,
 }
 
 /// Replace the projection of a session and its actions.
 pub fn replace_session(
     conn: &mut DbConnection,
-    owner: Owner<'_>,
+    owner: Owner,
     projection: &SessionProjection,
-    now: &str,
+    now: Timestamp,
 ) -> QueryResult<()> {
     diesel::delete(session_projections::table.filter(session_projections::document_id.eq(owner.document_id)))
         .execute(conn)?;
@@ -45,15 +81,15 @@ pub fn replace_session(
         .execute(conn)?;
     diesel::delete(action_projections::table.filter(action_projections::document_id.eq(owner.document_id)))
         .execute(conn)?;
-    for (action_id, due, done) in &projection.actions {
+    for action in &projection.actions {
         diesel::insert_into(action_projections::table)
             .values((
                 action_projections::document_id.eq(owner.document_id),
-                action_projections::action_id.eq(action_id),
+                action_projections::action_id.eq(&action.action_id),
                 action_projections::org_id.eq(owner.org_id),
                 action_projections::mentorship_id.eq(owner.mentorship_id),
-                action_projections::due_on.eq(due),
-                action_projections::done.eq(done),
+                action_projections::due_on.eq(&action.due_on),
+                action_projections::done.eq(action.done),
             ))
             .execute(conn)?;
     }
@@ -61,7 +97,7 @@ pub fn replace_session(
 }
 
 /// Replace the projection of a goal plan.
-pub fn replace_goals(conn: &mut DbConnection, owner: Owner<'_>, goals: &[GoalProjection]) -> QueryResult<()> {
+pub fn replace_goals(conn: &mut DbConnection, owner: Owner, goals: &[GoalProjection]) -> QueryResult<()> {
     diesel::delete(goal_projections::table.filter(goal_projections::document_id.eq(owner.document_id)))
         .execute(conn)?;
     for goal in goals {
@@ -83,9 +119,9 @@ pub fn replace_goals(conn: &mut DbConnection, owner: Owner<'_>, goals: &[GoalPro
 /// Record that a device synced, and how old its oldest unsynced change was.
 pub fn record_device_sync(
     conn: &mut DbConnection,
-    device_id: &str,
-    org_id: &str,
-    now: &str,
+    device_id: DeviceId,
+    org_id: OrgId,
+    now: Timestamp,
     oldest_unsynced_secs: Option<i64>,
 ) -> QueryResult<()> {
     let row = (

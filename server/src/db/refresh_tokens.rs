@@ -3,22 +3,23 @@
 use diesel::prelude::*;
 
 use super::DbConnection;
+use crate::model::{DeviceId, PersonId, Timestamp};
 use crate::schema::refresh_tokens;
 
 /// One issued refresh token, stored as the sha256 of the opaque value. Tokens
-/// rotated from one login share a `family_id`.
+/// rotated from one sign-in share a `family_id`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = refresh_tokens)]
 pub struct RefreshToken {
     pub id: String,
     pub family_id: String,
-    pub device_id: String,
-    pub person_id: String,
+    pub device_id: DeviceId,
+    pub person_id: PersonId,
     pub token_hash: String,
-    pub issued_at: String,
-    pub expires_at: String,
-    pub used_at: Option<String>,
-    pub revoked_at: Option<String>,
+    pub issued_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
 }
 
 pub fn insert(conn: &mut DbConnection, token: &RefreshToken) -> QueryResult<()> {
@@ -35,13 +36,13 @@ pub fn find_by_hash(conn: &mut DbConnection, token_hash: &str) -> QueryResult<Op
 
 /// Marks a token used if nobody has used it yet; 0 rows changed means it was
 /// already used (a replay or a race, treated alike).
-pub fn update_used(conn: &mut DbConnection, id: &str, at: &str) -> QueryResult<usize> {
+pub fn update_used(conn: &mut DbConnection, id: &str, at: Timestamp) -> QueryResult<usize> {
     diesel::update(refresh_tokens::table.filter(refresh_tokens::id.eq(id)).filter(refresh_tokens::used_at.is_null()))
         .set(refresh_tokens::used_at.eq(at))
         .execute(conn)
 }
 
-pub fn update_revoked_by_family(conn: &mut DbConnection, family_id: &str, at: &str) -> QueryResult<usize> {
+pub fn update_revoked_by_family(conn: &mut DbConnection, family_id: &str, at: Timestamp) -> QueryResult<usize> {
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(family_id))
@@ -51,7 +52,7 @@ pub fn update_revoked_by_family(conn: &mut DbConnection, family_id: &str, at: &s
     .execute(conn)
 }
 
-pub fn update_revoked_by_device(conn: &mut DbConnection, device_id: &str, at: &str) -> QueryResult<usize> {
+pub fn update_revoked_by_device(conn: &mut DbConnection, device_id: DeviceId, at: Timestamp) -> QueryResult<usize> {
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::device_id.eq(device_id))

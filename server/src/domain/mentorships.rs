@@ -1,42 +1,41 @@
 //! Pairing mentors with mentees and moving pairings through their life:
-//! proposed -> active <-> paused -> ended | completed.
+//! proposed -> active <-> paused -> ended | completed. Only coordinators change
+//! pairings ([`permissions::change_pairings`]).
 
 use serde::{Deserialize, Serialize};
-use time::Date;
 use utoipa::ToSchema;
 
+use super::{Actor, AuditObject, DomainError, permissions, record_audit, required_text};
 use crate::db::mentorships::{self, Mentorship, NamedMentorship, Scope, StatusChange};
 use crate::db::programmes::{self, Programme};
 use crate::db::{self, DbConnection, people, sites};
-use crate::domain::{Actor, AuditObject, MentorshipStatus, record_audit, required_text};
-use crate::error::ApiError;
+use crate::model::{Day, EndOutcome, MentorshipId, MentorshipStatus, OrgId, PersonId, ProgrammeId, SiteId, Timestamp};
 
-/// A pairing as the API shows it (the mobile contract's `Mentorship` record plus
-/// context).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// A pairing with its people's names, as the domain hands it out. The JSON API
+/// sends it as `sync_core::api::MentorshipItem` (the shape shared with phones).
+#[derive(Debug, Clone)]
 pub struct MentorshipView {
-    pub id: String,
-    pub programme_id: String,
-    pub site_id: Option<String>,
-    pub mentor_id: String,
+    pub id: MentorshipId,
+    pub programme_id: ProgrammeId,
+    pub site_id: Option<SiteId>,
+    pub mentor_id: PersonId,
     pub mentor_name: String,
-    pub mentee_id: String,
+    pub mentee_id: PersonId,
     pub mentee_name: String,
     pub status: MentorshipStatus,
     /// `YYYY-MM-DD`.
-    pub started_on: Option<String>,
-    pub ended_on: Option<String>,
+    pub started_on: Option<Day>,
+    pub ended_on: Option<Day>,
     pub end_reason: Option<String>,
     /// Why it is paused; absent unless paused.
     pub pause_reason: Option<String>,
-    pub created_at: String,
+    pub created_at: Timestamp,
 }
 
 impl From<NamedMentorship> for MentorshipView {
     fn from(named: NamedMentorship) -> Self {
         let m = named.mentorship;
         Self {
-            status: MentorshipStatus::parse(&m.status).unwrap_or(MentorshipStatus::Ended),
             id: m.id,
             programme_id: m.programme_id,
             site_id: m.site_id,
@@ -44,6 +43,7 @@ impl From<NamedMentorship> for MentorshipView {
             mentor_name: named.mentor_name,
             mentee_id: m.mentee_id,
             mentee_name: named.mentee_name,
+            status: m.status,
             started_on: m.started_on,
             ended_on: m.ended_on,
             end_reason: m.end_reason,
@@ -64,23 +64,12 @@ pub struct Warning {
 /// What a new pairing needs; people are given by id.
 #[derive(Debug, Clone)]
 pub struct NewMentorship {
-    pub mentor_id: String,
-    pub mentee_id: String,
+    pub mentor_id: PersonId,
+    pub mentee_id: PersonId,
     /// Defaults to today. A start in the future makes the pairing `proposed`.
-    pub started_on: Option<Date>,
-    pub site_id: Option<String>,
-    pub programme_id: Option<String>,
-}
-
-/// How a pairing ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Ended early (moved on, mismatch, left the organisation).
-    #[default]
-    Ended,
-    /// Ran its course.
-    Completed,
+    pub started_on: Option<Day>,
+    pub site_id: Option<SiteId>,
+    pub programme_id: Option<ProgrammeId>,
 }
 
 /// A change of status.
@@ -88,24 +77,52 @@ pub enum Outcome {
 pub enum Transition {
     Pause { reason: Option<String> },
     Resume,
-    End { reason: String, outcome: Outcome },
+    End { reason: String, outcome: EndOutcome },
+}
+
+impl Transition {
+    /// The statuses it applies to.
+    fn from(&self) -> &'static [MentorshipStatus] {
+        match self {
+            Self::Pause { .. } => &[MentorshipStatus::Active],
+            Self::Resume => &[MentorshipStatus::Paused],
+            Self::End { .. } => &MentorshipStatus::OPEN,
+        }
+    }
+
+    /// As in "a completed pairing cannot be {verb}".
+    fn verb(&self) -> &'static str {
+        match self {
+            Self::Pause { .. } => "paused",
+            Self::Resume => "resumed",
+            Self::End { .. } => "ended",
+        }
+    }
+
+    fn audit_action(&self) -> &'static str {
+        match self {
+            Self::Pause { .. } => "mentorship.paused",
+            Self::Resume => "mentorship.resumed",
+            Self::End { .. } => "mentorship.ended",
+        }
+    }
 }
 
 /// The organisation's first programme, creating the default one if it has none.
-pub fn default_programme(conn: &mut DbConnection, org_id: &str) -> Result<Programme, ApiError> {
+pub fn default_programme(conn: &mut DbConnection, org_id: OrgId) -> Result<Programme, DomainError> {
     if let Some(programme) = programmes::find_first_by_org(conn, org_id)? {
         return Ok(programme);
     }
     let programme = Programme {
-        id: db::new_id(),
-        org_id: org_id.to_owned(),
+        id: ProgrammeId::new_random(),
+        org_id,
         name: "Induction peer mentoring".to_owned(),
         induction_weeks: 12,
         contact_every_days: 7,
         first_contact_days: 7,
         checkin_days: "30,60,90".to_owned(),
         max_mentees_per_mentor: 3,
-        created_at: db::now(),
+        created_at: Timestamp::now(),
     };
     programmes::insert(conn, &programme)?;
     Ok(programme)
@@ -115,46 +132,49 @@ pub fn default_programme(conn: &mut DbConnection, org_id: &str) -> Result<Progra
 /// warnings (the mentor manages the mentee, or already has a full load).
 pub fn create(
     conn: &mut DbConnection,
-    org_id: &str,
+    org_id: OrgId,
     actor: &Actor,
     new: &NewMentorship,
-) -> Result<(MentorshipView, Vec<Warning>), ApiError> {
-    crate::db::write_transaction(conn, |conn| {
-        let mentor = people::find_by_id(conn, org_id, &new.mentor_id)?.ok_or_else(|| ApiError::not_found("mentor"))?;
-        let mentee = people::find_by_id(conn, org_id, &new.mentee_id)?.ok_or_else(|| ApiError::not_found("mentee"))?;
+) -> Result<(MentorshipView, Vec<Warning>), DomainError> {
+    permissions::change_pairings(actor.roles)?;
+    db::write_transaction(conn, |conn| {
+        let mentor =
+            people::find_by_id(conn, org_id, new.mentor_id)?.ok_or_else(|| DomainError::not_found("mentor"))?;
+        let mentee =
+            people::find_by_id(conn, org_id, new.mentee_id)?.ok_or_else(|| DomainError::not_found("mentee"))?;
         if mentor.id == mentee.id {
-            return Err(ApiError::bad_request("same_person", "a person cannot mentor themselves"));
+            return Err(DomainError::invalid("same_person", "a person cannot mentor themselves"));
         }
         if !mentor.is_active() || !mentee.is_active() {
-            return Err(ApiError::bad_request("person_deactivated", "both people must have active accounts"));
+            return Err(DomainError::invalid("person_deactivated", "both people must have active accounts"));
         }
         if !mentor.is_mentor {
-            return Err(ApiError::bad_request(
+            return Err(DomainError::invalid(
                 "not_a_mentor",
                 format!("{} does not have the mentor role", mentor.display_name),
             ));
         }
         if !mentee.is_mentee {
-            return Err(ApiError::bad_request(
+            return Err(DomainError::invalid(
                 "not_a_mentee",
                 format!("{} does not have the mentee role", mentee.display_name),
             ));
         }
-        if let Some(site_id) = &new.site_id
+        if let Some(site_id) = new.site_id
             && sites::find_by_id(conn, org_id, site_id)?.is_none()
         {
-            return Err(ApiError::not_found("site"));
+            return Err(DomainError::not_found("site"));
         }
-        let programme = match &new.programme_id {
-            Some(id) => programmes::find_by_id(conn, org_id, id)?.ok_or_else(|| ApiError::not_found("programme"))?,
+        let programme = match new.programme_id {
+            Some(id) => programmes::find_by_id(conn, org_id, id)?.ok_or_else(|| DomainError::not_found("programme"))?,
             None => default_programme(conn, org_id)?,
         };
-        if mentorships::find_open_between(conn, org_id, &mentor.id, &mentee.id)?.is_some() {
-            return Err(ApiError::conflict("already_paired", "these two people already have an open pairing"));
+        if mentorships::find_open_between(conn, org_id, mentor.id, mentee.id)?.is_some() {
+            return Err(DomainError::conflict("already_paired", "these two people already have an open pairing"));
         }
 
         let mut warnings = Vec::new();
-        if mentee.line_manager_id.as_deref() == Some(mentor.id.as_str()) {
+        if mentee.line_manager_id == Some(mentor.id) {
             warnings.push(Warning {
                 code: "mentor_is_line_manager".to_owned(),
                 message: format!(
@@ -163,7 +183,7 @@ pub fn create(
                 ),
             });
         }
-        let load = mentorships::count_active_for_mentor(conn, org_id, &mentor.id)?;
+        let load = mentorships::count_active_for_mentor(conn, org_id, mentor.id)?;
         if load >= i64::from(programme.max_mentees_per_mentor) {
             warnings.push(Warning {
                 code: "mentor_at_capacity".to_owned(),
@@ -174,21 +194,21 @@ pub fn create(
             });
         }
 
-        let today = db::today();
+        let today = Day::today();
         let started_on = new.started_on.unwrap_or(today);
         let status = if started_on > today { MentorshipStatus::Proposed } else { MentorshipStatus::Active };
         let mentorship = Mentorship {
-            id: db::new_id(),
-            org_id: org_id.to_owned(),
-            programme_id: programme.id.clone(),
-            site_id: new.site_id.clone().or_else(|| mentee.site_id.clone()),
-            mentor_id: mentor.id.clone(),
-            mentee_id: mentee.id.clone(),
-            status: status.as_str().to_owned(),
-            started_on: Some(db::date_text(started_on)),
+            id: MentorshipId::new_random(),
+            org_id,
+            programme_id: programme.id,
+            site_id: new.site_id.or(mentee.site_id),
+            mentor_id: mentor.id,
+            mentee_id: mentee.id,
+            status,
+            started_on: Some(started_on),
             ended_on: None,
             end_reason: None,
-            created_at: db::now(),
+            created_at: Timestamp::now(),
             pause_reason: None,
         };
         mentorships::insert(conn, &mentorship)?;
@@ -197,7 +217,7 @@ pub fn create(
             org_id,
             actor,
             "mentorship.created",
-            AuditObject { kind: "mentorship", id: &mentorship.id },
+            AuditObject::new("mentorship", mentorship.id),
             serde_json::json!({
                 "mentor_id": mentor.id,
                 "mentee_id": mentee.id,
@@ -218,59 +238,43 @@ pub fn create(
 /// its current status does not allow the transition.
 pub fn transition(
     conn: &mut DbConnection,
-    org_id: &str,
+    org_id: OrgId,
     actor: &Actor,
-    id: &str,
+    id: MentorshipId,
     transition: &Transition,
-) -> Result<MentorshipView, ApiError> {
-    crate::db::write_transaction(conn, |conn| {
-        let current = mentorships::find_by_id(conn, org_id, id)?.ok_or_else(|| ApiError::not_found("mentorship"))?;
-        let today = db::date_text(db::today());
-        let (from, change, action): (&[&str], StatusChange<'_>, &str) = match transition {
-            Transition::Pause { reason } => (
-                &["active"],
-                StatusChange { status: "paused", ended_on: None, end_reason: None, pause_reason: reason.as_deref() },
-                "mentorship.paused",
-            ),
-            Transition::Resume => (
-                &["paused"],
-                StatusChange { status: "active", ended_on: None, end_reason: None, pause_reason: None },
-                "mentorship.resumed",
-            ),
-            Transition::End { reason, outcome } => (
-                &["proposed", "active", "paused"],
-                StatusChange {
-                    status: match outcome {
-                        Outcome::Ended => "ended",
-                        Outcome::Completed => "completed",
-                    },
-                    ended_on: Some(&today),
-                    end_reason: Some(reason),
-                    pause_reason: None,
-                },
-                "mentorship.ended",
-            ),
+) -> Result<MentorshipView, DomainError> {
+    permissions::change_pairings(actor.roles)?;
+    db::write_transaction(conn, |conn| {
+        let current = mentorships::find_by_id(conn, org_id, id)?.ok_or_else(|| DomainError::not_found("mentorship"))?;
+        let change = match transition {
+            Transition::Pause { reason } => StatusChange {
+                status: MentorshipStatus::Paused,
+                ended_on: None,
+                end_reason: None,
+                pause_reason: reason.as_deref(),
+            },
+            Transition::Resume => {
+                StatusChange { status: MentorshipStatus::Active, ended_on: None, end_reason: None, pause_reason: None }
+            }
+            Transition::End { reason, outcome } => StatusChange {
+                status: outcome.status(),
+                ended_on: Some(Day::today()),
+                end_reason: Some(reason),
+                pause_reason: None,
+            },
         };
-        if mentorships::update_status(conn, org_id, id, from, &change)? == 0 {
-            return Err(ApiError::conflict(
+        if mentorships::update_status(conn, org_id, id, transition.from(), &change)? == 0 {
+            return Err(DomainError::conflict(
                 "invalid_transition",
-                format!(
-                    "a {} pairing cannot be {}",
-                    current.status,
-                    match transition {
-                        Transition::Pause { .. } => "paused",
-                        Transition::Resume => "resumed",
-                        Transition::End { .. } => "ended",
-                    }
-                ),
+                format!("a {} pairing cannot be {}", current.status, transition.verb()),
             ));
         }
         record_audit(
             conn,
             org_id,
             actor,
-            action,
-            AuditObject { kind: "mentorship", id },
+            transition.audit_action(),
+            AuditObject::new("mentorship", id),
             serde_json::json!({
                 "from": current.status,
                 "to": change.status,
@@ -282,25 +286,43 @@ pub fn transition(
 }
 
 /// Validates why a pairing is paused or ended.
-pub fn reason(reason: &str) -> Result<String, ApiError> {
+pub fn reason(reason: &str) -> Result<String, DomainError> {
     required_text("reason", reason, 1000)
 }
 
 /// Validates an optional pause reason; empty means none given.
-pub fn optional_reason(text: Option<&str>) -> Result<Option<String>, ApiError> {
+pub fn optional_reason(text: Option<&str>) -> Result<Option<String>, DomainError> {
     text.filter(|t| !t.trim().is_empty()).map(reason).transpose()
 }
 
 /// One pairing with names.
-pub fn find_view(conn: &mut DbConnection, org_id: &str, id: &str) -> Result<MentorshipView, ApiError> {
+pub fn find_view(conn: &mut DbConnection, org_id: OrgId, id: MentorshipId) -> Result<MentorshipView, DomainError> {
     mentorships::find_by_org_with_names(conn, org_id, Scope::One(id))?
         .into_iter()
         .next()
         .map(MentorshipView::from)
-        .ok_or_else(|| ApiError::not_found("mentorship"))
+        .ok_or_else(|| DomainError::not_found("mentorship"))
 }
 
-/// The pairings a viewer may see.
-pub fn list(conn: &mut DbConnection, org_id: &str, scope: Scope<'_>) -> Result<Vec<MentorshipView>, ApiError> {
+/// The pairings in `scope`, as stored.
+pub fn list(conn: &mut DbConnection, org_id: OrgId, scope: Scope) -> Result<Vec<MentorshipView>, DomainError> {
     Ok(mentorships::find_by_org_with_names(conn, org_id, scope)?.into_iter().map(MentorshipView::from).collect())
+}
+
+/// The pairings `actor` may see: managers the organisation's, everyone else
+/// their own, without the reasons for pauses and endings
+/// ([`permissions::sees_pairing_reasons`]).
+pub fn list_visible(conn: &mut DbConnection, org_id: OrgId, actor: &Actor) -> Result<Vec<MentorshipView>, DomainError> {
+    if permissions::sees_all_pairings(actor.roles) {
+        return list(conn, org_id, Scope::All);
+    }
+    let Some(person_id) = actor.person_id else { return Ok(Vec::new()) };
+    let mut list = list(conn, org_id, Scope::Involving(person_id))?;
+    if !permissions::sees_pairing_reasons(actor.roles) {
+        for view in &mut list {
+            view.end_reason = None;
+            view.pause_reason = None;
+        }
+    }
+    Ok(list)
 }

@@ -1,34 +1,38 @@
 //! Creating organisations and sites.
 
+use super::{Actor, AuditObject, DomainError, permissions, record_audit, required_text};
 use crate::db::organisations::{self, Organisation};
 use crate::db::sites::{self, Site};
 use crate::db::{self, DbConnection};
-use crate::domain::{Actor, AuditObject, SiteKind, record_audit, required_text};
-use crate::error::ApiError;
+use crate::model::{OrgId, SiteId, SiteKind, Timestamp};
 
-pub fn create(conn: &mut DbConnection, name: &str) -> Result<Organisation, ApiError> {
-    let org = Organisation { id: db::new_id(), name: required_text("name", name, 200)?, created_at: db::now() };
+pub fn create(conn: &mut DbConnection, name: &str) -> Result<Organisation, DomainError> {
+    let org =
+        Organisation { id: OrgId::new_random(), name: required_text("name", name, 200)?, created_at: Timestamp::now() };
     organisations::insert(conn, &org)?;
     Ok(org)
 }
 
+/// Adds a site (coordinators and admins); names are unique within an
+/// organisation.
 pub fn create_site(
     conn: &mut DbConnection,
-    org_id: &str,
+    org_id: OrgId,
     actor: &Actor,
     name: &str,
     kind: SiteKind,
-) -> Result<Site, ApiError> {
+) -> Result<Site, DomainError> {
+    permissions::manage_organisation(actor.roles)?;
     let site = Site {
-        id: db::new_id(),
-        org_id: org_id.to_owned(),
+        id: SiteId::new_random(),
+        org_id,
         name: required_text("name", name, 200)?,
-        kind: kind.as_str().to_owned(),
-        created_at: db::now(),
+        kind,
+        created_at: Timestamp::now(),
     };
-    crate::db::write_transaction(conn, |conn| {
+    db::write_transaction(conn, |conn| {
         if sites::find_by_name(conn, org_id, &site.name)?.is_some() {
-            return Err(ApiError::conflict("site_exists", "the organisation already has a site of this name"));
+            return Err(DomainError::conflict("site_exists", "the organisation already has a site of this name"));
         }
         sites::insert(conn, &site)?;
         record_audit(
@@ -36,7 +40,7 @@ pub fn create_site(
             org_id,
             actor,
             "site.created",
-            AuditObject { kind: "site", id: &site.id },
+            AuditObject::new("site", site.id),
             serde_json::json!({ "name": site.name, "kind": site.kind }),
         )?;
         Ok(site)

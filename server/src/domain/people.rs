@@ -1,15 +1,14 @@
-//! Adding people to an organisation and showing them.
+//! Adding people to an organisation, changing them, and showing them.
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::permissions::{self, AccessChange};
+use super::{Actor, AuditObject, DomainError, Email, NewPassword, parse_input_date, record_audit, required_text};
 use crate::auth::password;
 use crate::db::people::{self, Person};
 use crate::db::{self, DbConnection, devices, organisations, sites};
-use crate::domain::{
-    Actor, AuditObject, Email, NewPassword, Role, Roles, parse_input_date, record_audit, required_text,
-};
-use crate::error::ApiError;
+use crate::model::{Day, OrgId, PersonId, Role, Roles, SiteId, Timestamp};
 
 /// Everything needed to add a person.
 #[derive(Debug, Clone)]
@@ -18,8 +17,8 @@ pub struct NewPerson {
     pub display_name: String,
     pub roles: Vec<Role>,
     pub password: String,
-    pub line_manager_id: Option<String>,
-    pub site_id: Option<String>,
+    pub line_manager_id: Option<PersonId>,
+    pub site_id: Option<SiteId>,
     /// `YYYY-MM-DD`.
     pub start_date: Option<String>,
 }
@@ -27,89 +26,97 @@ pub struct NewPerson {
 /// A person as the API shows them (never the password hash).
 #[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
 pub struct PersonView {
-    pub id: String,
-    pub org_id: String,
+    #[schema(value_type = Uuid)]
+    pub id: PersonId,
+    #[schema(value_type = Uuid)]
+    pub org_id: OrgId,
     pub email: String,
     pub display_name: String,
     pub roles: Vec<Role>,
-    pub line_manager_id: Option<String>,
-    pub site_id: Option<String>,
-    pub start_date: Option<String>,
-    pub created_at: String,
-    pub deactivated_at: Option<String>,
+    #[schema(value_type = Option<Uuid>)]
+    pub line_manager_id: Option<PersonId>,
+    #[schema(value_type = Option<Uuid>)]
+    pub site_id: Option<SiteId>,
+    #[schema(value_type = Option<String>)]
+    pub start_date: Option<Day>,
+    #[schema(value_type = String)]
+    pub created_at: Timestamp,
+    #[schema(value_type = Option<String>)]
+    pub deactivated_at: Option<Timestamp>,
 }
 
 impl From<&Person> for PersonView {
     fn from(person: &Person) -> Self {
         Self {
-            id: person.id.clone(),
-            org_id: person.org_id.clone(),
+            id: person.id,
+            org_id: person.org_id,
             email: person.email.clone(),
             display_name: person.display_name.clone(),
             roles: person.roles().to_list(),
-            line_manager_id: person.line_manager_id.clone(),
-            site_id: person.site_id.clone(),
-            start_date: person.start_date.clone(),
-            created_at: person.created_at.clone(),
-            deactivated_at: person.deactivated_at.clone(),
+            line_manager_id: person.line_manager_id,
+            site_id: person.site_id,
+            start_date: person.start_date,
+            created_at: person.created_at,
+            deactivated_at: person.deactivated_at,
         }
     }
 }
 
+fn missing_roles() -> DomainError {
+    DomainError::invalid("missing_roles", "a person needs at least one role (mentee, mentor, coordinator, admin)")
+}
+
 /// Validates and adds a person to `org_id`. The email must be new across all
 /// organisations (409 otherwise); the line manager and site must belong to the
-/// same organisation (404 otherwise).
-pub fn create(conn: &mut DbConnection, org_id: &str, actor: &Actor, new: &NewPerson) -> Result<Person, ApiError> {
+/// same organisation (404 otherwise). Only admins add admins.
+pub fn create(conn: &mut DbConnection, org_id: OrgId, actor: &Actor, new: &NewPerson) -> Result<Person, DomainError> {
+    let roles = Roles::from_list(&new.roles);
+    permissions::add_person(actor.roles, roles)?;
     let email = Email::parse(&new.email)?;
     let display_name = required_text("display_name", &new.display_name, 200)?;
     let password = NewPassword::parse(&new.password)?;
     if new.roles.is_empty() {
-        return Err(ApiError::bad_request(
-            "missing_roles",
-            "a person needs at least one role (mentee, mentor, coordinator, admin)",
-        ));
+        return Err(missing_roles());
     }
-    let start_date =
-        new.start_date.as_deref().map(|text| parse_input_date("start_date", text).map(db::date_text)).transpose()?;
+    let start_date = new.start_date.as_deref().map(|text| parse_input_date("start_date", text)).transpose()?;
     let password_hash = password::hash(password.expose())?;
-    let roles = Roles::from_list(&new.roles);
 
-    crate::db::write_transaction(conn, |conn| {
+    db::write_transaction(conn, |conn| {
         if organisations::find_by_id(conn, org_id)?.is_none() {
-            return Err(ApiError::not_found("organisation"));
+            return Err(DomainError::not_found("organisation"));
         }
-        if let Some(manager_id) = &new.line_manager_id
+        if let Some(manager_id) = new.line_manager_id
             && people::find_by_id(conn, org_id, manager_id)?.is_none()
         {
-            return Err(ApiError::not_found("line manager"));
+            return Err(DomainError::not_found("line manager"));
         }
-        if let Some(site_id) = &new.site_id
+        if let Some(site_id) = new.site_id
             && sites::find_by_id(conn, org_id, site_id)?.is_none()
         {
-            return Err(ApiError::not_found("site"));
+            return Err(DomainError::not_found("site"));
         }
         if people::find_by_email(conn, email.as_str())?.is_some() {
             return Err(email_taken());
         }
         let person = Person {
-            id: db::new_id(),
-            org_id: org_id.to_owned(),
+            id: PersonId::new_random(),
+            org_id,
             email: email.as_str().to_owned(),
             display_name,
             is_mentee: roles.mentee,
             is_mentor: roles.mentor,
             is_coordinator: roles.coordinator,
             is_admin: roles.admin,
-            line_manager_id: new.line_manager_id.clone(),
-            site_id: new.site_id.clone(),
+            line_manager_id: new.line_manager_id,
+            site_id: new.site_id,
             start_date,
             password_hash,
-            created_at: db::now(),
+            created_at: Timestamp::now(),
             deactivated_at: None,
         };
-        people::insert(conn, &person).map_err(|error| match ApiError::from(error) {
+        people::insert(conn, &person).map_err(|error| match DomainError::from(error) {
             // Two concurrent adds of the same email: the unique index decides.
-            ApiError::Conflict { .. } => email_taken(),
+            DomainError::Db(db) if db.is_unique_violation() => email_taken(),
             other => other,
         })?;
         record_audit(
@@ -117,15 +124,28 @@ pub fn create(conn: &mut DbConnection, org_id: &str, actor: &Actor, new: &NewPer
             org_id,
             actor,
             "person.created",
-            AuditObject { kind: "person", id: &person.id },
+            AuditObject::new("person", person.id),
             serde_json::json!({ "roles": roles.to_list() }),
         )?;
         Ok(person)
     })
 }
 
-fn email_taken() -> ApiError {
-    ApiError::conflict("email_taken", "a person with this email already exists")
+fn email_taken() -> DomainError {
+    DomainError::conflict("email_taken", "a person with this email already exists")
+}
+
+/// One person of the organisation, if the actor may read them
+/// ([`permissions::read_person`]).
+pub fn find(conn: &mut DbConnection, org_id: OrgId, actor: &Actor, id: PersonId) -> Result<Person, DomainError> {
+    permissions::read_person(actor, id)?;
+    people::find_by_id(conn, org_id, id)?.ok_or_else(|| DomainError::not_found("person"))
+}
+
+/// Everyone in the organisation (managers).
+pub fn list(conn: &mut DbConnection, org_id: OrgId, actor: &Actor) -> Result<Vec<Person>, DomainError> {
+    permissions::manage_organisation(actor.roles)?;
+    Ok(people::find_by_org(conn, org_id)?)
 }
 
 /// A change to a person, as the API takes it. `None` leaves a field alone; for
@@ -134,8 +154,8 @@ fn email_taken() -> ApiError {
 pub struct PersonUpdate {
     pub display_name: Option<String>,
     pub roles: Option<Vec<Role>>,
-    pub line_manager_id: Option<Option<String>>,
-    pub site_id: Option<Option<String>>,
+    pub line_manager_id: Option<Option<PersonId>>,
+    pub site_id: Option<Option<SiteId>>,
     /// `YYYY-MM-DD`.
     pub start_date: Option<Option<String>>,
     /// `false` deactivates (and revokes every device, so phones wipe); `true`
@@ -143,69 +163,47 @@ pub struct PersonUpdate {
     pub active: Option<bool>,
 }
 
-/// Who may change whom: coordinators and admins change people of their own
-/// organisation; only admins grant, withdraw or hold the admin role (so only an
-/// admin changes an admin); nobody deactivates themselves or withdraws their own
-/// management role, so an organisation cannot lock itself out by accident.
+/// Changes a person, within the rules of [`permissions::change_person`].
+/// Deactivating a leaver revokes every device they hold.
 pub fn update(
     conn: &mut DbConnection,
-    org_id: &str,
+    org_id: OrgId,
     actor: &Actor,
-    actor_roles: Roles,
-    id: &str,
+    id: PersonId,
     update: &PersonUpdate,
-) -> Result<Person, ApiError> {
+) -> Result<Person, DomainError> {
+    permissions::manage_organisation(actor.roles)?;
     let display_name =
         update.display_name.as_deref().map(|name| required_text("display_name", name, 200)).transpose()?;
     let roles = match &update.roles {
-        Some(list) if list.is_empty() => {
-            return Err(ApiError::bad_request(
-                "missing_roles",
-                "a person needs at least one role (mentee, mentor, coordinator, admin)",
-            ));
-        }
+        Some(list) if list.is_empty() => return Err(missing_roles()),
         Some(list) => Some(Roles::from_list(list)),
         None => None,
     };
     let start_date = match &update.start_date {
-        Some(Some(text)) => Some(Some(db::date_text(parse_input_date("start_date", text)?))),
+        Some(Some(text)) => Some(Some(parse_input_date("start_date", text)?)),
         Some(None) => Some(None),
         None => None,
     };
-    let is_self = actor.person_id.as_deref() == Some(id);
 
-    crate::db::write_transaction(conn, |conn| {
-        let current = people::find_by_id(conn, org_id, id)?.ok_or_else(|| ApiError::not_found("person"))?;
-        let admin_involved = current.is_admin || roles.is_some_and(|r| r.admin);
-        if admin_involved && !actor_roles.admin {
-            return Err(ApiError::forbidden("only admins change admins or grant the admin role"));
-        }
-        if is_self {
-            let drops_management =
-                roles.is_some_and(|r| (current.is_admin && !r.admin) || (current.is_coordinator && !r.coordinator));
-            if update.active == Some(false) || drops_management {
-                return Err(ApiError::conflict(
-                    "own_access",
-                    "you cannot deactivate yourself or withdraw your own coordinator or admin role",
-                ));
-            }
-        }
-        if let Some(Some(manager_id)) = &update.line_manager_id {
+    db::write_transaction(conn, |conn| {
+        let current = people::find_by_id(conn, org_id, id)?.ok_or_else(|| DomainError::not_found("person"))?;
+        permissions::change_person(actor, &current, AccessChange { roles, deactivates: update.active == Some(false) })?;
+        if let Some(Some(manager_id)) = update.line_manager_id {
             if manager_id == id {
-                return Err(ApiError::bad_request("invalid_line_manager", "a person cannot be their own line manager"));
+                return Err(DomainError::invalid("invalid_line_manager", "a person cannot be their own line manager"));
             }
             if people::find_by_id(conn, org_id, manager_id)?.is_none() {
-                return Err(ApiError::not_found("line manager"));
+                return Err(DomainError::not_found("line manager"));
             }
         }
-        if let Some(Some(site_id)) = &update.site_id
+        if let Some(Some(site_id)) = update.site_id
             && sites::find_by_id(conn, org_id, site_id)?.is_none()
         {
-            return Err(ApiError::not_found("site"));
+            return Err(DomainError::not_found("site"));
         }
-        let now = db::now();
         let deactivated_at = match update.active {
-            Some(false) if current.is_active() => Some(Some(now.clone())),
+            Some(false) if current.is_active() => Some(Some(Timestamp::now())),
             Some(true) if !current.is_active() => Some(None),
             _ => None,
         };
@@ -229,10 +227,10 @@ pub fn update(
             is_mentor: roles.map(|r| r.mentor),
             is_coordinator: roles.map(|r| r.coordinator),
             is_admin: roles.map(|r| r.admin),
-            line_manager_id: update.line_manager_id.clone(),
-            site_id: update.site_id.clone(),
-            start_date: start_date.clone(),
-            deactivated_at: deactivated_at.clone(),
+            line_manager_id: update.line_manager_id,
+            site_id: update.site_id,
+            start_date,
+            deactivated_at,
         };
         people::update(conn, org_id, id, &changes)?;
         if matches!(deactivated_at, Some(Some(_))) {
@@ -251,9 +249,9 @@ pub fn update(
             org_id,
             actor,
             action,
-            AuditObject { kind: "person", id },
+            AuditObject::new("person", id),
             serde_json::json!({ "fields": fields, "roles": roles.map(Roles::to_list) }),
         )?;
-        people::find_by_id(conn, org_id, id)?.ok_or_else(|| ApiError::not_found("person"))
+        people::find_by_id(conn, org_id, id)?.ok_or_else(|| DomainError::not_found("person"))
     })
 }

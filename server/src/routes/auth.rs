@@ -3,10 +3,11 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use crate::auth::AuthUser;
-use crate::auth::session::{self, Lifetimes, Signed};
+use crate::auth::sign_in::{self, DeviceLogin, Lifetimes};
 use crate::db::devices;
-use crate::domain::{Email, required_text};
+use crate::domain::{DomainError, Email, required_text};
 use crate::error::{ApiError, ErrorBody};
+use crate::model::DeviceId;
 use crate::state::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
@@ -17,7 +18,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 pub use sync_core::api::{LoginRequest, RefreshRequest, SignedInDevice, SignedInUser, TokenResponse};
 
 /// A sign-in as the JSON shape sync-core defines for both sides.
-fn token_response(signed: Signed) -> TokenResponse {
+fn token_response(signed: DeviceLogin) -> TokenResponse {
     TokenResponse {
         access_token: signed.tokens.access_token,
         refresh_token: signed.tokens.refresh_token,
@@ -25,12 +26,16 @@ fn token_response(signed: Signed) -> TokenResponse {
         expires_in: signed.tokens.expires_in,
         user: SignedInUser {
             roles: signed.person.roles().to_list().into_iter().map(|role| role.as_str().to_owned()).collect(),
-            id: signed.person.id,
-            org_id: signed.person.org_id,
+            id: signed.person.id.to_string(),
+            org_id: signed.person.org_id.to_string(),
             email: signed.person.email,
             display_name: signed.person.display_name,
         },
-        device: SignedInDevice { id: signed.device.id, name: signed.device.name, actor_id: signed.device.actor_id },
+        device: SignedInDevice {
+            id: signed.device.id.to_string(),
+            name: signed.device.name,
+            actor_id: signed.device.actor_id,
+        },
     }
 }
 
@@ -63,14 +68,13 @@ pub async fn login(
         return Err(ApiError::TooManyRequests { retry_after });
     }
     required_text("device_name", &device_name, 100)?;
-    match session::verify(&state.db, &email, password).await? {
-        session::Verified::Right(person) => {
+    match sign_in::verify(&state.db, &email, password).await? {
+        sign_in::Verified::Right(person) => {
             let keys = state.keys.clone();
             let lifetimes = lifetimes(&state);
-            let previous = device_id.map(|id| id.to_string());
             let signed = state
                 .db
-                .run(move |conn| session::login(conn, &keys, lifetimes, person, &device_name, previous.as_deref()))
+                .run(move |conn| sign_in::login(conn, &keys, lifetimes, person, &device_name, device_id.map(DeviceId)))
                 .await?;
             state.limiter.record_success(email.as_str());
             state.metrics.record_login();
@@ -78,8 +82,8 @@ pub async fn login(
             Ok(HttpResponse::Ok().json(token_response(signed)))
         }
         verdict => {
-            if let session::Verified::Wrong(person) = verdict {
-                state.db.run(move |conn| session::record_failed_login(conn, &person)).await?;
+            if let sign_in::Verified::Wrong(person) = verdict {
+                state.db.run(move |conn| sign_in::record_failed_login(conn, &person)).await?;
             }
             state.limiter.record_failure(email.as_str(), address);
             state.metrics.record_login_failure();
@@ -102,7 +106,7 @@ pub async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>
     let keys = state.keys.clone();
     let lifetimes = lifetimes(&state);
     let presented = body.into_inner().refresh_token;
-    let signed = state.db.run(move |conn| session::refresh(conn, &keys, lifetimes, &presented)).await?;
+    let signed = state.db.run(move |conn| sign_in::refresh(conn, &keys, lifetimes, &presented)).await?;
     Ok(HttpResponse::Ok().json(token_response(signed)))
 }
 
@@ -120,9 +124,10 @@ pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
     state
         .db
         .run(move |conn| {
-            let device = devices::find_by_id(conn, &user.device_id)?.ok_or_else(|| ApiError::not_found("device"))?;
-            session::logout(conn, &device, &user.actor())
+            let device = devices::find_by_id(conn, user.device_id)?.ok_or(DomainError::not_found("device"))?;
+            sign_in::logout(conn, &device, &user.actor())
         })
-        .await?;
+        .await
+        .map_err(ApiError::from)?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -3,13 +3,12 @@
 use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::db::devices;
-use crate::domain::Role;
-use crate::domain::devices::{self as ops, DeviceView};
+use crate::domain::devices::{self as ops, DeviceView, Whose};
+use crate::domain::permissions;
 use crate::error::{ApiError, ErrorBody};
+use crate::model::DeviceId;
 use crate::state::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
@@ -50,19 +49,14 @@ pub async fn list_devices(
     user: AuthUser,
     query: web::Query<ListDevicesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = query.into_inner().scope;
-    if let DeviceScope::Org = scope {
-        user.require_any(&[Role::Coordinator, Role::Admin])?;
-    }
-    let list = state
-        .db
-        .run(move |conn| {
-            Ok(match scope {
-                DeviceScope::Mine => devices::find_by_person(conn, &user.org_id, &user.person_id)?,
-                DeviceScope::Org => devices::find_by_org(conn, &user.org_id)?,
-            })
-        })
-        .await?;
+    let whose = match query.into_inner().scope {
+        DeviceScope::Mine => Whose::Mine,
+        DeviceScope::Org => {
+            permissions::manage_organisation(user.roles)?;
+            Whose::Organisation
+        }
+    };
+    let list = state.db.run(move |conn| ops::list(conn, user.org_id, &user.actor(), whose)).await?;
     Ok(HttpResponse::Ok().json(list.iter().map(DeviceView::from).collect::<Vec<_>>()))
 }
 
@@ -83,16 +77,15 @@ pub async fn list_devices(
 pub async fn revoke_device(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<Uuid>,
+    id: web::Path<DeviceId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner().to_string();
+    let id = id.into_inner();
     let device = state
         .db
         .run(move |conn| {
-            let device = devices::find_by_id_in_org(conn, &user.org_id, &id)?
-                .filter(|device| device.person_id == user.person_id || user.roles.manages_org())
-                .ok_or_else(|| ApiError::not_found("device"))?;
-            ops::revoke(conn, &device, &user.actor())
+            let actor = user.actor();
+            let device = ops::find_visible(conn, user.org_id, &actor, id)?;
+            ops::revoke(conn, &device, &actor)
         })
         .await?;
     Ok(HttpResponse::Ok().json(DeviceView::from(&device)))

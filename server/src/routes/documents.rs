@@ -7,9 +7,10 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorBody};
+use crate::model::DocumentId;
 use crate::routes::sync::caller;
 use crate::state::AppState;
-use crate::sync::engine;
+use crate::sync::read;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(get_document);
@@ -52,12 +53,12 @@ pub struct DocumentResponse {
 pub async fn get_document(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<String>,
+    id: web::Path<DocumentId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner().parse().map_err(|_| ApiError::not_found("document"))?;
+    let id = id.into_inner();
     let caller = caller(&user)?;
     let sync = state.sync.clone();
-    let doc = state.db.run(move |conn| engine::document_view(conn, &sync.cache, &caller, id)).await?;
+    let doc = state.db.run(move |conn| read::document_view(conn, &sync.cache, &caller, id)).await?;
     let header = doc.header;
     Ok(HttpResponse::Ok().json(DocumentResponse {
         id: header.id.0,

@@ -41,7 +41,7 @@ pub async fn healthz() -> HttpResponse {
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let probe = state.db.run(|conn| {
         diesel::sql_query("SELECT 1").execute(conn)?;
-        Ok(())
+        Ok::<_, crate::db::DbError>(())
     });
     match tokio::time::timeout(READY_TIMEOUT, probe).await {
         Ok(Ok(())) => Ok(HttpResponse::Ok().json(Health { status: "ready".to_owned() })),

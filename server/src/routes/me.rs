@@ -5,8 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
-use crate::db::people;
-use crate::domain::people::PersonView;
+use crate::domain::people::{self, PersonView};
 use crate::error::{ApiError, ErrorBody};
 use crate::routes::auth::SignedInDevice;
 use crate::state::AppState;
@@ -34,13 +33,11 @@ pub struct Me {
 )]
 #[get("/v1/me")]
 pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let (org_id, person_id) = (user.org_id.clone(), user.person_id.clone());
-    let person = state
-        .db
-        .run(move |conn| people::find_by_id(conn, &org_id, &person_id)?.ok_or_else(|| ApiError::not_found("person")))
-        .await?;
+    let actor = user.actor();
+    let (org_id, person_id) = (user.org_id, user.person_id);
+    let person = state.db.run(move |conn| people::find(conn, org_id, &actor, person_id)).await?;
     Ok(HttpResponse::Ok().json(Me {
         person: PersonView::from(&person),
-        device: SignedInDevice { id: user.device_id, name: user.device_name, actor_id: user.actor_id },
+        device: SignedInDevice { id: user.device_id.to_string(), name: user.device_name, actor_id: user.actor_id },
     }))
 }

@@ -3,13 +3,12 @@
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::db::mentorships::Scope;
-use crate::domain::mentorships::{self as ops, MentorshipView, NewMentorship, Outcome, Transition, Warning};
-use crate::domain::{Role, parse_input_date};
+use crate::domain::mentorships::{self as ops, MentorshipView, NewMentorship, Transition, Warning};
+use crate::domain::{parse_input_date, permissions};
 use crate::error::{ApiError, ErrorBody};
+use crate::model::{EndOutcome, MentorshipId, PersonId, ProgrammeId, SiteId};
 use crate::state::AppState;
 
 /// A pairing as the JSON API sends it, shared with the phone client.
@@ -25,31 +24,35 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateMentorshipRequest {
-    pub mentor_id: Uuid,
-    pub mentee_id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub mentor_id: PersonId,
+    #[schema(value_type = Uuid)]
+    pub mentee_id: PersonId,
     /// `YYYY-MM-DD`; today when absent. A future date makes the pairing `proposed`.
     pub started_on: Option<String>,
-    pub site_id: Option<Uuid>,
+    #[schema(value_type = Option<Uuid>)]
+    pub site_id: Option<SiteId>,
     /// Defaults to the organisation's first programme (created if none).
-    pub programme_id: Option<Uuid>,
+    #[schema(value_type = Option<Uuid>)]
+    pub programme_id: Option<ProgrammeId>,
 }
 
 /// A pairing as the JSON shape sync-core defines for both sides.
 fn item(view: MentorshipView) -> MentorshipItem {
     MentorshipItem {
-        id: view.id,
-        programme_id: view.programme_id,
-        site_id: view.site_id,
-        mentor_id: view.mentor_id,
+        id: view.id.to_string(),
+        programme_id: view.programme_id.to_string(),
+        site_id: view.site_id.map(|id| id.to_string()),
+        mentor_id: view.mentor_id.to_string(),
         mentor_name: view.mentor_name,
-        mentee_id: view.mentee_id,
+        mentee_id: view.mentee_id.to_string(),
         mentee_name: view.mentee_name,
-        status: view.status.as_str().to_owned(),
-        started_on: view.started_on,
-        ended_on: view.ended_on,
+        status: view.status.to_string(),
+        started_on: view.started_on.map(|day| day.to_string()),
+        ended_on: view.ended_on.map(|day| day.to_string()),
         end_reason: view.end_reason,
         pause_reason: view.pause_reason,
-        created_at: view.created_at,
+        created_at: view.created_at.to_string(),
     }
 }
 
@@ -66,7 +69,7 @@ pub struct EndMentorshipRequest {
     pub reason: String,
     /// `ended` (default) or `completed`.
     #[serde(default)]
-    pub outcome: Outcome,
+    pub outcome: EndOutcome,
 }
 
 /// Optional body of a pause.
@@ -90,20 +93,7 @@ pub struct PauseMentorshipRequest {
 )]
 #[get("/v1/mentorships")]
 pub async fn list_mentorships(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let list = state
-        .db
-        .run(move |conn| {
-            if user.roles.manages_org() {
-                return ops::list(conn, &user.org_id, Scope::All);
-            }
-            let mut list = ops::list(conn, &user.org_id, Scope::Involving(&user.person_id))?;
-            for view in &mut list {
-                view.end_reason = None;
-                view.pause_reason = None;
-            }
-            Ok(list)
-        })
-        .await?;
+    let list = state.db.run(move |conn| ops::list_visible(conn, user.org_id, &user.actor())).await?;
     Ok(HttpResponse::Ok().json(list.into_iter().map(item).collect::<Vec<_>>()))
 }
 
@@ -126,29 +116,26 @@ pub async fn create_mentorship(
     user: AuthUser,
     body: web::Json<CreateMentorshipRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_any(&[Role::Coordinator])?;
+    permissions::change_pairings(user.roles)?;
     let body = body.into_inner();
     let new = NewMentorship {
-        mentor_id: body.mentor_id.to_string(),
-        mentee_id: body.mentee_id.to_string(),
+        mentor_id: body.mentor_id,
+        mentee_id: body.mentee_id,
         started_on: body.started_on.as_deref().map(|text| parse_input_date("started_on", text)).transpose()?,
-        site_id: body.site_id.map(|id| id.to_string()),
-        programme_id: body.programme_id.map(|id| id.to_string()),
+        site_id: body.site_id,
+        programme_id: body.programme_id,
     };
-    let (mentorship, warnings) = state.db.run(move |conn| ops::create(conn, &user.org_id, &user.actor(), &new)).await?;
+    let (mentorship, warnings) = state.db.run(move |conn| ops::create(conn, user.org_id, &user.actor(), &new)).await?;
     Ok(HttpResponse::Created().json(CreatedMentorship { mentorship: item(mentorship), warnings }))
 }
 
 async fn apply(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: Uuid,
+    id: MentorshipId,
     transition: Transition,
 ) -> Result<HttpResponse, ApiError> {
-    let view = state
-        .db
-        .run(move |conn| ops::transition(conn, &user.org_id, &user.actor(), &id.to_string(), &transition))
-        .await?;
+    let view = state.db.run(move |conn| ops::transition(conn, user.org_id, &user.actor(), id, &transition)).await?;
     Ok(HttpResponse::Ok().json(item(view)))
 }
 
@@ -171,10 +158,10 @@ async fn apply(
 pub async fn pause_mentorship(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<Uuid>,
+    id: web::Path<MentorshipId>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_any(&[Role::Coordinator])?;
+    permissions::change_pairings(user.roles)?;
     let request: PauseMentorshipRequest = if body.iter().all(u8::is_ascii_whitespace) {
         PauseMentorshipRequest::default()
     } else {
@@ -202,9 +189,9 @@ pub async fn pause_mentorship(
 pub async fn resume_mentorship(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<Uuid>,
+    id: web::Path<MentorshipId>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_any(&[Role::Coordinator])?;
+    permissions::change_pairings(user.roles)?;
     apply(state, user, id.into_inner(), Transition::Resume).await
 }
 
@@ -226,10 +213,10 @@ pub async fn resume_mentorship(
 pub async fn end_mentorship(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<Uuid>,
+    id: web::Path<MentorshipId>,
     body: web::Json<EndMentorshipRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_any(&[Role::Coordinator])?;
+    permissions::change_pairings(user.roles)?;
     let body = body.into_inner();
     let transition = Transition::End { reason: ops::reason(&body.reason)?, outcome: body.outcome };
     apply(state, user, id.into_inner(), transition).await

@@ -3,20 +3,17 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::db::people;
-use crate::domain::Role;
 use crate::domain::people::{self as ops, NewPerson, PersonUpdate, PersonView};
+use crate::domain::{Role, Roles, permissions};
 use crate::error::{ApiError, ErrorBody};
+use crate::model::{PersonId, SiteId};
 use crate::state::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(list_people).service(create_person).service(get_person).service(update_person);
 }
-
-const MANAGERS: &[Role] = &[Role::Coordinator, Role::Admin];
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreatePersonRequest {
@@ -25,8 +22,10 @@ pub struct CreatePersonRequest {
     pub roles: Vec<Role>,
     /// Initial password, at least 8 characters.
     pub password: String,
-    pub line_manager_id: Option<Uuid>,
-    pub site_id: Option<Uuid>,
+    #[schema(value_type = Option<Uuid>)]
+    pub line_manager_id: Option<PersonId>,
+    #[schema(value_type = Option<Uuid>)]
+    pub site_id: Option<SiteId>,
     /// `YYYY-MM-DD`.
     pub start_date: Option<String>,
 }
@@ -42,8 +41,8 @@ pub struct CreatePersonRequest {
 )]
 #[get("/v1/people")]
 pub async fn list_people(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    user.require_any(MANAGERS)?;
-    let list = state.db.run(move |conn| Ok(people::find_by_org(conn, &user.org_id)?)).await?;
+    permissions::manage_organisation(user.roles)?;
+    let list = state.db.run(move |conn| ops::list(conn, user.org_id, &user.actor())).await?;
     Ok(HttpResponse::Ok().json(list.iter().map(PersonView::from).collect::<Vec<_>>()))
 }
 
@@ -66,21 +65,18 @@ pub async fn create_person(
     user: AuthUser,
     body: web::Json<CreatePersonRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_any(MANAGERS)?;
     let body = body.into_inner();
-    if body.roles.contains(&Role::Admin) {
-        user.require_any(&[Role::Admin])?;
-    }
+    permissions::add_person(user.roles, Roles::from_list(&body.roles))?;
     let new = NewPerson {
         email: body.email,
         display_name: body.display_name,
         roles: body.roles,
         password: body.password,
-        line_manager_id: body.line_manager_id.map(|id| id.to_string()),
-        site_id: body.site_id.map(|id| id.to_string()),
+        line_manager_id: body.line_manager_id,
+        site_id: body.site_id,
         start_date: body.start_date,
     };
-    let person = state.db.run(move |conn| ops::create(conn, &user.org_id, &user.actor(), &new)).await?;
+    let person = state.db.run(move |conn| ops::create(conn, user.org_id, &user.actor(), &new)).await?;
     Ok(HttpResponse::Created().json(PersonView::from(&person)))
 }
 
@@ -100,16 +96,10 @@ pub async fn create_person(
 pub async fn get_person(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<Uuid>,
+    id: web::Path<PersonId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner().to_string();
-    if id != user.person_id {
-        user.require_any(MANAGERS)?;
-    }
-    let person = state
-        .db
-        .run(move |conn| people::find_by_id(conn, &user.org_id, &id)?.ok_or_else(|| ApiError::not_found("person")))
-        .await?;
+    let id = id.into_inner();
+    let person = state.db.run(move |conn| ops::find(conn, user.org_id, &user.actor(), id)).await?;
     Ok(HttpResponse::Ok().json(PersonView::from(&person)))
 }
 
@@ -125,10 +115,10 @@ pub struct UpdatePersonRequest {
     pub roles: Option<Vec<Role>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Uuid>, nullable)]
-    pub line_manager_id: Option<Option<Uuid>>,
+    pub line_manager_id: Option<Option<PersonId>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Uuid>, nullable)]
-    pub site_id: Option<Option<Uuid>>,
+    pub site_id: Option<Option<SiteId>>,
     /// `YYYY-MM-DD`.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, nullable)]
@@ -165,21 +155,20 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(deserializer: D) -> R
 pub async fn update_person(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<Uuid>,
+    id: web::Path<PersonId>,
     body: web::Json<UpdatePersonRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_any(MANAGERS)?;
+    permissions::manage_organisation(user.roles)?;
     let body = body.into_inner();
     let update = PersonUpdate {
         display_name: body.display_name,
         roles: body.roles,
-        line_manager_id: body.line_manager_id.map(|id| id.map(|id| id.to_string())),
-        site_id: body.site_id.map(|id| id.map(|id| id.to_string())),
+        line_manager_id: body.line_manager_id,
+        site_id: body.site_id,
         start_date: body.start_date,
         active: body.active,
     };
-    let id = id.into_inner().to_string();
-    let person =
-        state.db.run(move |conn| ops::update(conn, &user.org_id, &user.actor(), user.roles, &id, &update)).await?;
+    let id = id.into_inner();
+    let person = state.db.run(move |conn| ops::update(conn, user.org_id, &user.actor(), id, &update)).await?;
     Ok(HttpResponse::Ok().json(PersonView::from(&person)))
 }

@@ -6,8 +6,9 @@ use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::db::sites::{self, Site};
-use crate::domain::{Role, SiteKind, organisations};
+use crate::domain::{DomainError, organisations, permissions};
 use crate::error::{ApiError, ErrorBody};
+use crate::model::{SiteId, SiteKind, Timestamp};
 use crate::state::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
@@ -16,11 +17,12 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SiteView {
-    pub id: String,
+    #[schema(value_type = Uuid)]
+    pub id: SiteId,
     pub name: String,
-    /// `care_home`, `community_team` or `ward`.
-    pub kind: String,
-    pub created_at: String,
+    pub kind: SiteKind,
+    #[schema(value_type = String)]
+    pub created_at: Timestamp,
 }
 
 impl From<Site> for SiteView {
@@ -44,7 +46,7 @@ pub struct CreateSiteRequest {
 )]
 #[get("/v1/sites")]
 pub async fn list_sites(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let list = state.db.run(move |conn| Ok(sites::find_by_org(conn, &user.org_id)?)).await?;
+    let list = state.db.run(move |conn| Ok::<_, DomainError>(sites::find_by_org(conn, user.org_id)?)).await?;
     Ok(HttpResponse::Ok().json(list.into_iter().map(SiteView::from).collect::<Vec<_>>()))
 }
 
@@ -66,9 +68,9 @@ pub async fn create_site(
     user: AuthUser,
     body: web::Json<CreateSiteRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_any(&[Role::Coordinator, Role::Admin])?;
+    permissions::manage_organisation(user.roles)?;
     let CreateSiteRequest { name, kind } = body.into_inner();
     let site =
-        state.db.run(move |conn| organisations::create_site(conn, &user.org_id, &user.actor(), &name, kind)).await?;
+        state.db.run(move |conn| organisations::create_site(conn, user.org_id, &user.actor(), &name, kind)).await?;
     Ok(HttpResponse::Created().json(SiteView::from(site)))
 }

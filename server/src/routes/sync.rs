@@ -10,7 +10,7 @@ use sync_core::protocol;
 
 use crate::auth::{AuthUser, VerifiedToken};
 use crate::db::mentorships::{self as mentorships_db, Scope as MentorshipScope};
-use crate::domain::Role;
+use crate::domain::permissions;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use crate::sync::engine::{self, COMPACT_AFTER, Caller};
@@ -32,12 +32,7 @@ pub(crate) fn caller(user: &AuthUser) -> Result<Caller, ApiError> {
     let actor = hex::decode(&user.actor_id)
         .map(ActorId::from)
         .map_err(|_| ApiError::internal("a device has a malformed actor id"))?;
-    Ok(Caller {
-        person: user.person_id.parse().map_err(|_| ApiError::internal("a person has a malformed id"))?,
-        org_id: user.org_id.clone(),
-        device_id: user.device_id.clone(),
-        actor,
-    })
+    Ok(Caller { person: user.person_id, org_id: user.org_id, device_id: user.device_id, actor })
 }
 
 /// Reconcile a device with the server: the request carries the device's
@@ -84,7 +79,7 @@ pub async fn post_sync(
                 .changed
                 .iter()
                 .map(|doc| LiveEvent {
-                    org_id: doc.org_id.clone(),
+                    org_id: doc.org_id.to_string(),
                     document_id: doc.id.to_string(),
                     mentorship_id: doc.mentorship_id.map(|m| m.to_string()),
                     owner_id: doc.owner_id.map(|o| o.to_string()),
@@ -93,7 +88,7 @@ pub async fn post_sync(
             sync.notifier.publish(conn, &events);
             let compact: Vec<_> =
                 outcome.changed.iter().filter(|d| d.changes_since_snapshot > COMPACT_AFTER).map(|d| d.id).collect();
-            Ok((protocol::encode(&outcome.response).map_err(ApiError::internal)?, compact))
+            Ok::<_, ApiError>((protocol::encode(&outcome.response).map_err(ApiError::internal)?, compact))
         })
         .await?;
     for id in compact {
@@ -125,21 +120,25 @@ pub async fn get_live(
     req: HttpRequest,
     stream: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let (org_id, person_id) = (user.org_id.clone(), user.person_id.clone());
+    let (org_id, person_id) = (user.org_id, user.person_id);
     let pairings: HashSet<String> = state
         .db
         .run(move |conn| {
-            Ok(mentorships_db::find_by_org_with_names(conn, &org_id, MentorshipScope::Involving(&person_id))?
-                .into_iter()
-                .filter(|m| m.mentorship.status != "ended")
-                .map(|m| m.mentorship.id)
-                .collect())
+            Ok::<_, ApiError>(
+                mentorships_db::find_by_org_with_names(conn, org_id, MentorshipScope::Involving(person_id))?
+                    .into_iter()
+                    .filter(|m| m.mentorship.status.grants_access())
+                    .map(|m| m.mentorship.id.to_string())
+                    .collect(),
+            )
         })
         .await?;
-    let watches_programme = user.roles.has(Role::Coordinator) || user.roles.has(Role::Admin);
-    let (response, mut session, mut messages) =
+    let watches_programme = permissions::watches_programme(user.roles);
+    let (response, mut socket, mut messages) =
         actix_ws::handle(&req, stream).map_err(|e| ApiError::bad_request("not_websocket", e.to_string()))?;
     let mut events = state.sync.notifier.subscribe();
+    // Live events carry ids as text (they also cross processes through pg_notify).
+    let (org, person) = (user.org_id.to_string(), user.person_id.to_string());
     actix_web::rt::spawn(async move {
         let mut ping = tokio::time::interval(LIVE_PING);
         loop {
@@ -149,14 +148,14 @@ pub async fn get_live(
                         Ok(event) => event,
                         // Fell behind: tell the device to sync everything.
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => LiveEvent {
-                            org_id: user.org_id.clone(), document_id: "*".into(), mentorship_id: None, owner_id: None,
+                            org_id: user.org_id.to_string(), document_id: "*".into(), mentorship_id: None, owner_id: None,
                         },
                         Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                     };
-                    if event.org_id != user.org_id {
+                    if event.org_id != org {
                         continue;
                     }
-                    let mine = event.owner_id.as_deref() == Some(user.person_id.as_str())
+                    let mine = event.owner_id.as_deref() == Some(person.as_str())
                         || event.mentorship_id.as_ref().is_some_and(|m| pairings.contains(m))
                         || event.document_id == "*";
                     let text = if mine {
@@ -166,23 +165,23 @@ pub async fn get_live(
                     } else {
                         continue;
                     };
-                    if session.text(text.to_string()).await.is_err() {
+                    if socket.text(text.to_string()).await.is_err() {
                         break;
                     }
                 }
                 message = messages.recv() => match message {
                     Some(Ok(actix_ws::Message::Ping(bytes))) => {
-                        if session.pong(&bytes).await.is_err() { break; }
+                        if socket.pong(&bytes).await.is_err() { break; }
                     }
                     Some(Ok(actix_ws::Message::Close(_))) | None | Some(Err(_)) => break,
                     Some(Ok(_)) => {}
                 },
                 _ = ping.tick() => {
-                    if session.ping(b"").await.is_err() { break; }
+                    if socket.ping(b"").await.is_err() { break; }
                 }
             }
         }
-        let _ = session.close(None).await;
+        let _ = socket.close(None).await;
     });
     Ok(response)
 }

@@ -15,21 +15,25 @@
 //! reply carries an Automerge sync message instead and that document continues
 //! with Automerge's sync protocol until both sides agree.
 
+mod checks;
+
 use std::collections::{HashMap, HashSet};
 
 use sync_core::automerge::sync::{self, SyncDoc};
 use sync_core::automerge::{ActorId, Change, ChangeHash};
-use sync_core::protocol::{self, DocOffer, DocReply, SyncRequest, SyncResponse, WireRejection};
-use sync_core::rules::{self, ObjectIndex, Violation};
-use sync_core::{DocHeader, DocKind, DocRole, DocScope, Document, DocumentId, MentorshipId, Pair, UserId};
+use sync_core::protocol::{self, DocOffer, DocReply, SyncRequest, SyncResponse};
+use sync_core::rules::ObjectIndex;
+use sync_core::{DocHeader, Document};
 
+use self::checks::{Verdict, check_and_apply};
+pub(crate) use self::checks::{may_hold, readable_pairs};
+use super::SyncError;
 use super::cache::{self, CachedDoc, DocCache};
 use super::projection::{self, Projection};
 use crate::db::documents::{self as documents_db, DocumentRef, NewChange, NewDocument};
-use crate::db::mentorships as mentorships_db;
 use crate::db::projections::{self as projections_db, Owner};
 use crate::db::{self, DbConnection};
-use crate::error::ApiError;
+use crate::model::{DeviceId, DocumentId, MentorshipId, OrgId, PersonId, Timestamp};
 
 /// Stored changes after the snapshot beyond which a document is compacted.
 pub const COMPACT_AFTER: i32 = 256;
@@ -42,9 +46,9 @@ fn server_actor() -> ActorId {
 /// Who is syncing.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub person: UserId,
-    pub org_id: String,
-    pub device_id: String,
+    pub person: PersonId,
+    pub org_id: OrgId,
+    pub device_id: DeviceId,
     pub actor: ActorId,
 }
 
@@ -52,48 +56,18 @@ pub struct Caller {
 #[derive(Debug, Clone)]
 pub struct ChangedDoc {
     pub id: DocumentId,
-    pub org_id: String,
+    pub org_id: OrgId,
     pub mentorship_id: Option<MentorshipId>,
-    pub owner_id: Option<UserId>,
+    pub owner_id: Option<PersonId>,
     /// Changes stored after its snapshot: compaction is due when large.
     pub changes_since_snapshot: i32,
 }
 
-/// The reply and what changed.
+/// What answering a sync request came to: the reply and what changed.
 #[derive(Debug)]
-pub struct Outcome {
+pub struct SyncOutcome {
     pub response: SyncResponse,
     pub changed: Vec<ChangedDoc>,
-}
-
-/// The pairings whose documents `caller` may hold: theirs, unless ended.
-fn readable_pairs(conn: &mut DbConnection, caller: &Caller) -> Result<HashMap<MentorshipId, Pair>, ApiError> {
-    let person = caller.person.to_string();
-    let pairings = mentorships_db::find_access_pairs(conn, &caller.org_id, &person).map_err(ApiError::internal)?;
-    let mut pairs = HashMap::new();
-    for (id, mentor, mentee) in pairings {
-        let (Ok(mentorship_id), Ok(mentor_id), Ok(mentee_id)) = (id.parse(), mentor.parse(), mentee.parse()) else {
-            continue;
-        };
-        pairs.insert(mentorship_id, Pair { mentorship_id, mentor_id, mentee_id });
-    }
-    Ok(pairs)
-}
-
-fn may_hold(header: &DocHeader, caller: &Caller, pairs: &HashMap<MentorshipId, Pair>) -> bool {
-    if !header.is_consistent() || header.role_of(caller.person) == DocRole::Outsider {
-        return false;
-    }
-    match header.scope {
-        DocScope::Pair { mentorship_id, mentor_id, mentee_id } => {
-            pairs.get(&mentorship_id).is_some_and(|pair| pair.mentor_id == mentor_id && pair.mentee_id == mentee_id)
-        }
-        DocScope::Owner { owner_id } => owner_id == caller.person,
-    }
-}
-
-fn bad(code: &'static str, message: String) -> ApiError {
-    ApiError::bad_request(code, message)
 }
 
 /// An offered document that passed the access test, decoded.
@@ -115,8 +89,9 @@ impl Decoded<'_> {
     }
 }
 
-fn decode<'a>(offer: &'a DocOffer, stored_ref: Option<&'a DocumentRef>) -> Result<Decoded<'a>, ApiError> {
+fn decode<'a>(offer: &'a DocOffer, stored_ref: Option<&'a DocumentRef>) -> Result<Decoded<'a>, SyncError> {
     let id = offer.header.id;
+    let bad = SyncError::malformed;
     let client_heads = protocol::heads_from_wire(&offer.heads)
         .ok_or_else(|| bad("malformed_heads", format!("document {id}: heads must be 32-byte hashes")))?;
     let offered = offer
@@ -153,14 +128,11 @@ pub fn handle(
     cache: &DocCache,
     caller: &Caller,
     request: SyncRequest,
-) -> Result<Outcome, ApiError> {
+) -> Result<SyncOutcome, SyncError> {
     let pairs = readable_pairs(conn, caller)?;
-    let offered_ids: Vec<String> = request.documents.iter().map(|o| o.header.id.to_string()).collect();
-    let stored: HashMap<String, DocumentRef> = documents_db::find_refs_by_ids(conn, &offered_ids)
-        .map_err(ApiError::internal)?
-        .into_iter()
-        .map(|r| (r.id.clone(), r))
-        .collect();
+    let offered_ids: Vec<DocumentId> = request.documents.iter().map(|o| o.header.id).collect();
+    let stored: HashMap<DocumentId, DocumentRef> =
+        documents_db::find_refs_by_ids(conn, &offered_ids)?.into_iter().map(|r| (r.id, r)).collect();
 
     let mut response = SyncResponse { protocol: protocol::PROTOCOL_VERSION, ..SyncResponse::default() };
     let mut decoded = Vec::new();
@@ -168,10 +140,13 @@ pub fn handle(
     for offer in &request.documents {
         let id = offer.header.id;
         if !seen.insert(id) {
-            return Err(bad("duplicate_document", format!("document {id} is offered twice")));
+            return Err(SyncError::malformed("duplicate_document", format!("document {id} is offered twice")));
         }
-        let stored_ref = stored.get(&id.to_string());
-        let same_header = stored_ref.is_none_or(|r| parse_header(&r.header).is_some_and(|h| h == offer.header));
+        let stored_ref = stored.get(&id);
+        let same_header = match stored_ref {
+            Some(stored) => stored_header(stored)? == offer.header,
+            None => true,
+        };
         if !same_header || !may_hold(&offer.header, caller, &pairs) {
             // Access withdrawn, or never granted: the device deletes it. Nothing about
             // the server's copy (if any) is revealed.
@@ -189,12 +164,11 @@ pub fn handle(
     let mut written: HashMap<DocumentId, Written> = HashMap::new();
     let mut changed = Vec::new();
     let oldest = request.oldest_unsynced_secs.map(|s| i64::try_from(s).unwrap_or(i64::MAX));
-    let result = crate::db::write_transaction(conn, |conn| -> Result<(), ApiError> {
+    let result = db::write_transaction(conn, |conn| -> Result<(), SyncError> {
         for doc in &writers {
             let (id, header) = (doc.id(), doc.offer.header);
-            let slot =
-                guards.get_mut(&id).ok_or_else(|| ApiError::internal("a written document lost its cache lock"))?;
-            let version = documents_db::lock_version(conn, &id.to_string()).map_err(ApiError::internal)?;
+            let slot = guards.get_mut(&id).ok_or(SyncError::Invariant("a written document lost its cache lock"))?;
+            let version = documents_db::lock_version(conn, id)?;
             let cached = load(conn, slot, header, version)?;
             let mut state = sync::State::new();
             let candidates = match &doc.message {
@@ -202,7 +176,7 @@ pub fn handle(
                     let mut fork = cached.doc.automerge().fork();
                     fork.sync()
                         .receive_sync_message(&mut state, message.clone())
-                        .map_err(|e| bad("malformed_sync_message", format!("document {id}: {e}")))?;
+                        .map_err(|e| SyncError::malformed("malformed_sync_message", format!("document {id}: {e}")))?;
                     cached.doc.automerge().get_changes_added(&mut fork)
                 }
                 None => doc.offered.clone(),
@@ -223,8 +197,7 @@ pub fn handle(
             };
             written.insert(id, Written { verdict, state });
         }
-        projections_db::record_device_sync(conn, &caller.device_id, &caller.org_id, &db::now(), oldest)
-            .map_err(ApiError::internal)?;
+        projections_db::record_device_sync(conn, caller.device_id, caller.org_id, Timestamp::now(), oldest)?;
         Ok(())
     });
     if let Err(error) = result {
@@ -246,8 +219,8 @@ pub fn handle(
     let mut replies = HashMap::new();
     for doc in &writers {
         let id = doc.id();
-        let outcome = written.remove(&id).ok_or_else(|| ApiError::internal("a written document has no verdict"))?;
-        let slot = guards.get_mut(&id).ok_or_else(|| ApiError::internal("a written document lost its cache lock"))?;
+        let outcome = written.remove(&id).ok_or(SyncError::Invariant("a written document has no verdict"))?;
+        let slot = guards.get_mut(&id).ok_or(SyncError::Invariant("a written document lost its cache lock"))?;
         replies.insert(id, reply_for(conn, slot, doc, outcome)?);
     }
     drop(guards);
@@ -265,12 +238,10 @@ pub fn handle(
     }
 
     if request.complete_inventory {
-        let mentorship_ids: Vec<String> = pairs.keys().map(ToString::to_string).collect();
-        let readable =
-            documents_db::find_refs_readable(conn, &caller.org_id, &mentorship_ids, &caller.person.to_string())
-                .map_err(ApiError::internal)?;
+        let mentorship_ids: Vec<MentorshipId> = pairs.keys().copied().collect();
+        let readable = documents_db::find_refs_readable(conn, caller.org_id, &mentorship_ids, caller.person)?;
         for doc_ref in readable {
-            let Some(header) = parse_header(&doc_ref.header) else { continue };
+            let header = stored_header(&doc_ref)?;
             if seen.contains(&header.id) || !may_hold(&header, caller, &pairs) {
                 continue;
             }
@@ -288,21 +259,27 @@ pub fn handle(
             });
         }
     }
-    Ok(Outcome { response, changed })
+    Ok(SyncOutcome { response, changed })
 }
 
-fn parse_header(json: &str) -> Option<DocHeader> {
-    serde_json::from_str(json).ok()
+/// The header a document was stored with. One that does not read back is
+/// corruption: an error, not a document silently treated as someone else's.
+pub(crate) fn stored_header(stored: &DocumentRef) -> Result<DocHeader, SyncError> {
+    let header: DocHeader = serde_json::from_str(&stored.header).map_err(|e| SyncError::stored(stored.id, e))?;
+    if header.id != stored.id {
+        return Err(SyncError::stored(stored.id, format!("the stored header names document {}", header.id)));
+    }
+    Ok(header)
 }
 
 /// Make sure the slot holds the document as stored (up to `stored_version`), or
 /// the bare genesis if it was never stored.
-fn load<'a>(
+pub(crate) fn load<'a>(
     conn: &mut DbConnection,
     slot: &'a mut Option<CachedDoc>,
     header: DocHeader,
     stored_version: Option<i64>,
-) -> Result<&'a mut CachedDoc, ApiError> {
+) -> Result<&'a mut CachedDoc, SyncError> {
     // The cache is keyed by id alone, so an entry built for another header of this
     // id (an offer under another scope of an id not yet stored) is not this
     // document: reusing it would let that offer break the real owner's syncs.
@@ -319,111 +296,43 @@ fn load<'a>(
         };
         *slot = Some(loaded);
     }
-    slot.as_mut().ok_or_else(|| ApiError::internal("document cache slot emptied while held"))
+    slot.as_mut().ok_or(SyncError::Invariant("document cache slot emptied while held"))
 }
 
-fn load_fresh(conn: &mut DbConnection, header: DocHeader, stored: bool) -> Result<CachedDoc, ApiError> {
-    let id = header.id.to_string();
-    let state = if stored { documents_db::find_stored(conn, &id).map_err(ApiError::internal)? } else { None };
+fn load_fresh(conn: &mut DbConnection, header: DocHeader, stored: bool) -> Result<CachedDoc, SyncError> {
+    let id = header.id;
+    let state = if stored { documents_db::find_stored(conn, id)? } else { None };
+    let genesis = || Document::create(header, server_actor()).map_err(|e| SyncError::stored(id, e));
     let (doc, after) = match state {
         Some(documents_db::StoredState { snapshot: Some(bytes), snapshot_upto }) => {
-            (Document::load(header, &bytes, server_actor()).map_err(ApiError::internal)?, snapshot_upto)
+            (Document::load(header, &bytes, server_actor()).map_err(|e| SyncError::stored(id, e))?, snapshot_upto)
         }
-        Some(documents_db::StoredState { snapshot: None, snapshot_upto }) => {
-            (Document::create(header, server_actor()).map_err(ApiError::internal)?, snapshot_upto)
-        }
-        None => (Document::create(header, server_actor()).map_err(ApiError::internal)?, 0),
+        Some(documents_db::StoredState { snapshot: None, snapshot_upto }) => (genesis()?, snapshot_upto),
+        None => (genesis()?, 0),
     };
     let mut cached = CachedDoc::new(doc, after);
     if stored {
         cached = catch_up(conn, cached)?;
     }
-    cached.index = ObjectIndex::build(cached.doc.automerge()).map_err(|v| ApiError::internal(v.to_string()))?;
+    cached.index = ObjectIndex::build(cached.doc.automerge()).map_err(|v| SyncError::stored(id, v.to_string()))?;
     Ok(cached)
 }
 
 /// Apply the changes stored after what the cached copy reflects.
-fn catch_up(conn: &mut DbConnection, mut cached: CachedDoc) -> Result<CachedDoc, ApiError> {
-    let id = cached.doc.header().id.to_string();
-    let rows = documents_db::find_changes_after(conn, &id, cached.last_change_id).map_err(ApiError::internal)?;
+fn catch_up(conn: &mut DbConnection, mut cached: CachedDoc) -> Result<CachedDoc, SyncError> {
+    let id = cached.doc.header().id;
+    let rows = documents_db::find_changes_after(conn, id, cached.last_change_id)?;
     let Some(last) = rows.last().map(|(id, _)| *id) else { return Ok(cached) };
     let changes = rows
         .into_iter()
         .map(|(_, bytes)| Change::from_bytes(bytes))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(ApiError::internal)?;
-    cached.doc.automerge().apply_changes(changes.clone()).map_err(ApiError::internal)?;
-    cached.index.extend(&changes).map_err(|v| ApiError::internal(v.to_string()))?;
+        .map_err(|e| SyncError::stored(id, e))?;
+    cached.doc.automerge().apply_changes(changes.clone()).map_err(|e| SyncError::stored(id, e))?;
+    cached.index.extend(&changes).map_err(|v| SyncError::stored(id, v.to_string()))?;
     cached.last_change_id = last;
     cached.since_snapshot = cached.since_snapshot.saturating_add(i32::try_from(changes.len()).unwrap_or(i32::MAX));
     Ok(cached)
-}
-
-/// What the checks decided about offered changes.
-enum Verdict {
-    /// These new changes were applied to the cached document (possibly none).
-    Accepted(Vec<Change>),
-    /// Refused; nothing was applied.
-    Rejected(WireRejection),
-    /// Refused after Automerge took some of it in: the cached copy must be
-    /// dropped and reloaded from storage.
-    RejectedMidway(WireRejection),
-    /// Some dependency is unknown: fall back to Automerge's sync protocol.
-    MissingDependencies,
-}
-
-fn rejection(violation: &Violation) -> WireRejection {
-    WireRejection {
-        path: violation.path.to_string(),
-        code: violation.rule.code().to_owned(),
-        reason: violation.rule.to_string(),
-    }
-}
-
-/// Check the changes the document does not have yet and, if they all pass, apply them.
-fn check_and_apply(cached: &mut CachedDoc, caller: &Caller, offered: Vec<Change>) -> Verdict {
-    let mut new = Vec::new();
-    let mut batch = HashSet::new();
-    for change in offered {
-        let hash = change.hash();
-        if !cached.doc.has_change(&hash) && batch.insert(hash) {
-            new.push(change);
-        }
-    }
-    if new.is_empty() {
-        return Verdict::Accepted(new);
-    }
-    let mut available: HashSet<ChangeHash> = HashSet::new();
-    for change in &new {
-        if change.actor_id() != &caller.actor {
-            return Verdict::Rejected(WireRejection {
-                path: "/".into(),
-                code: "wrong_actor".into(),
-                reason: "a change was written by another device's actor; each device may only send its own changes"
-                    .into(),
-            });
-        }
-        let deps_known = change.deps().iter().all(|dep| available.contains(dep) || cached.doc.has_change(dep));
-        if !deps_known {
-            return Verdict::MissingDependencies;
-        }
-        available.insert(change.hash());
-    }
-    let header = *cached.doc.header();
-    if let Err(violation) = rules::check_changes(&cached.index, &header, caller.person, &new) {
-        return Verdict::Rejected(rejection(&violation));
-    }
-    if let Err(error) = cached.doc.automerge().apply_changes(new.clone()) {
-        return Verdict::RejectedMidway(WireRejection {
-            path: "/".into(),
-            code: "malformed".into(),
-            reason: format!("the changes could not be applied: {error}"),
-        });
-    }
-    if let Err(violation) = cached.index.extend(&new) {
-        return Verdict::RejectedMidway(rejection(&violation));
-    }
-    Verdict::Accepted(new)
 }
 
 /// The reply for one offered document, after the write phase decided on its
@@ -433,7 +342,7 @@ fn reply_for(
     slot: &mut Option<CachedDoc>,
     doc: &Decoded<'_>,
     written: Written,
-) -> Result<DocReply, ApiError> {
+) -> Result<DocReply, SyncError> {
     let Written { verdict, mut state } = written;
     let header = doc.offer.header;
     let cached = load(conn, slot, header, doc.stored_ref.map(|r| r.last_change_id))?;
@@ -486,56 +395,54 @@ fn store_changes(
     caller: &Caller,
     is_new: bool,
     new: &[Change],
-) -> Result<ChangedDoc, ApiError> {
+) -> Result<ChangedDoc, SyncError> {
     let header = *cached.doc.header();
-    let id = header.id.to_string();
-    let now = db::now();
-    let mentorship_id = header.mentorship_id().map(|m| m.to_string());
+    let id = header.id;
+    let now = Timestamp::now();
+    let mentorship_id = header.mentorship_id();
     let owner_id = header.owner_id();
     if is_new {
-        let header_json = serde_json::to_string(&header).map_err(ApiError::internal)?;
-        let owner = owner_id.map(|o| o.to_string());
+        let header_json =
+            serde_json::to_string(&header).map_err(|_| SyncError::Invariant("a header does not serialise"))?;
         documents_db::insert_if_absent(
             conn,
             &NewDocument {
-                id: &id,
-                org_id: &caller.org_id,
+                id,
+                org_id: caller.org_id,
                 kind: header.kind.as_str(),
-                mentorship_id: mentorship_id.as_deref(),
-                owner_id: owner.as_deref(),
+                mentorship_id,
+                owner_id,
                 header: &header_json,
-                created_at: &now,
-                updated_at: &now,
+                created_at: now,
+                updated_at: now,
             },
-        )
-        .map_err(ApiError::internal)?;
+        )?;
     }
-    let person = caller.person.to_string();
-    let rows: Vec<NewChange<'_>> = new
+    let rows: Vec<NewChange> = new
         .iter()
         .map(|change| NewChange {
-            document_id: &id,
+            document_id: id,
             hash: change.hash().to_string(),
             bytes: change.raw_bytes().to_vec(),
-            device_id: Some(&caller.device_id),
-            person_id: Some(&person),
-            received_at: &now,
+            device_id: Some(caller.device_id),
+            person_id: Some(caller.person),
+            received_at: now,
         })
         .collect();
-    let last = documents_db::append_changes(conn, &id, &rows).map_err(ApiError::internal)?;
+    let last = documents_db::append_changes(conn, id, &rows)?;
     let heads: Vec<String> = cached.doc.heads().iter().map(ToString::to_string).collect();
     let added = i32::try_from(rows.len()).unwrap_or(i32::MAX);
-    documents_db::update_heads(conn, &id, &heads.join(","), last, added, &now).map_err(ApiError::internal)?;
+    documents_db::update_heads(conn, id, &heads.join(","), last, added, now)?;
     cached.last_change_id = last;
     cached.since_snapshot = cached.since_snapshot.saturating_add(added);
 
-    if let Some(mentorship) = &mentorship_id {
-        let owner = Owner { document_id: &id, org_id: &caller.org_id, mentorship_id: mentorship };
+    if let Some(mentorship_id) = mentorship_id {
+        let owner = Owner { document_id: id, org_id: caller.org_id, mentorship_id };
         match projection::project(&mut cached.doc) {
             Ok(projection) if cached.projection.as_ref() == Some(&projection) => Ok(()),
             Ok(projection) => {
                 let written = match &projection {
-                    Projection::Session(session) => projections_db::replace_session(conn, owner, session, &now),
+                    Projection::Session(session) => projections_db::replace_session(conn, owner, session, now),
                     Projection::Goals(goals) => projections_db::replace_goals(conn, owner, goals),
                     Projection::None => Ok(()),
                 };
@@ -552,12 +459,11 @@ fn store_changes(
                 tracing::warn!(document = %id, %error, "document could not be projected");
                 Ok(())
             }
-        }
-        .map_err(ApiError::internal)?;
+        }?;
     }
     Ok(ChangedDoc {
         id: header.id,
-        org_id: caller.org_id.clone(),
+        org_id: caller.org_id,
         mentorship_id: header.mentorship_id(),
         owner_id,
         changes_since_snapshot: cached.since_snapshot,
@@ -566,7 +472,7 @@ fn store_changes(
 
 /// Fold a document's stored changes into a snapshot. Runs after the request,
 /// on a blocking thread; writers to the document wait only for a fork.
-pub fn compact(conn: &mut DbConnection, cache: &DocCache, id: DocumentId) -> Result<(), ApiError> {
+pub fn compact(conn: &mut DbConnection, cache: &DocCache, id: DocumentId) -> Result<(), SyncError> {
     let slot = cache.slot(id);
     let (mut fork, upto) = {
         let mut guard = cache::lock(&slot);
@@ -574,72 +480,9 @@ pub fn compact(conn: &mut DbConnection, cache: &DocCache, id: DocumentId) -> Res
         (cached.doc.automerge().fork(), cached.last_change_id)
     };
     let snapshot = fork.save();
-    documents_db::compact(conn, &id.to_string(), &snapshot, upto).map_err(ApiError::internal)?;
+    documents_db::compact(conn, id, &snapshot, upto)?;
     if let Some(cached) = cache::lock(&slot).as_mut() {
         cached.since_snapshot = 0;
     }
     Ok(())
-}
-
-/// A stored document as typed data, for `GET /v1/documents/{id}`.
-#[derive(Debug)]
-pub struct DocumentJson {
-    pub header: DocHeader,
-    /// The server's heads, hex.
-    pub heads: Vec<String>,
-    /// The typed view: a session, `{"goals": [..]}` or `{"reflections": [..]}`.
-    pub view: serde_json::Value,
-}
-
-/// The server's copy of one document the caller may read. A document that does
-/// not exist, belongs to another organisation or is not the caller's to read is
-/// "not found" alike, so nothing about it is revealed.
-pub fn document_view(
-    conn: &mut DbConnection,
-    cache: &DocCache,
-    caller: &Caller,
-    id: DocumentId,
-) -> Result<DocumentJson, ApiError> {
-    let not_found = || ApiError::not_found("document");
-    let stored = documents_db::find_refs_by_ids(conn, &[id.to_string()])
-        .map_err(ApiError::internal)?
-        .into_iter()
-        .next()
-        .ok_or_else(not_found)?;
-    let header = parse_header(&stored.header).filter(|h| h.id == id).ok_or_else(not_found)?;
-    let pairs = readable_pairs(conn, caller)?;
-    if !may_hold(&header, caller, &pairs) {
-        return Err(not_found());
-    }
-    let slot = cache.slot(id);
-    let mut guard = cache::lock(&slot);
-    let cached = load(conn, &mut guard, header, Some(stored.last_change_id))?;
-    let heads = cached.doc.heads().iter().map(ToString::to_string).collect();
-    let view = match header.kind {
-        DocKind::Session => cached.doc.session_view().map(serde_json::to_value),
-        DocKind::GoalPlan => cached.doc.goals().map(|goals| serde_json::to_value(GoalsJson { goals })),
-        DocKind::Journal => {
-            cached.doc.reflections().map(|reflections| serde_json::to_value(ReflectionsJson { reflections }))
-        }
-    }
-    .map_err(|e| {
-        // The write rules govern who writes where, not the shape of values: a pair
-        // member's malformed value can leave a document unreadable as typed data.
-        ApiError::conflict(
-            "unreadable_document",
-            format!("the document cannot be read as a {}: {e}", header.kind.as_str()),
-        )
-    })?
-    .map_err(ApiError::internal)?;
-    Ok(DocumentJson { header, heads, view })
-}
-
-#[derive(serde::Serialize)]
-struct GoalsJson {
-    goals: Vec<sync_core::Goal>,
-}
-
-#[derive(serde::Serialize)]
-struct ReflectionsJson {
-    reflections: Vec<sync_core::Reflection>,
 }

@@ -2,36 +2,12 @@
 //!
 //! Dates, kinds, durations, statuses, sign-off state and counts; never notes,
 //! accounts of the shift, feedback text, action text, goal titles or journals.
-//! The only free text is what a pair put under `shared` on purpose.
+//! The only free text is what a pair put under `shared` on purpose. The rows
+//! themselves are `db::projections`'; this module reads them off a document.
 
-use sync_core::{DocKind, Document, DocumentError, GoalStatus, SessionStatus};
+use sync_core::{DocKind, Document, DocumentError};
 
-/// What the console may know of a session.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionProjection {
-    pub kind: Option<String>,
-    pub session_date: Option<String>,
-    pub start_time: Option<String>,
-    pub duration_minutes: Option<i32>,
-    pub mode: Option<String>,
-    pub status: String,
-    pub mentor_signed: bool,
-    pub mentee_signed: bool,
-    pub amended_after_sign_off: bool,
-    pub amended_parts: String,
-    pub shared_summary: Option<String>,
-    /// (action id, due date, done) for every action: no action text.
-    pub actions: Vec<(String, Option<String>, bool)>,
-}
-
-/// What the console may know of a goal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GoalProjection {
-    pub goal_id: String,
-    pub category: String,
-    pub status: String,
-    pub target_date: Option<String>,
-}
+pub use crate::db::projections::{ActionProjection, GoalProjection, SessionProjection};
 
 /// The projection of a document, by kind. Journals have none at all: not even counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,7 +34,11 @@ pub fn project(doc: &mut Document) -> Result<Projection, DocumentError> {
                 amended_after_sign_off: view.amended_after_sign_off,
                 amended_parts: view.amended_parts.join(","),
                 shared_summary: view.shared_summary,
-                actions: view.actions.into_iter().map(|a| (a.id, a.due, a.done)).collect(),
+                actions: view
+                    .actions
+                    .into_iter()
+                    .map(|a| ActionProjection { action_id: a.id, due_on: a.due, done: a.done })
+                    .collect(),
             }))
         }
         DocKind::GoalPlan => Ok(Projection::Goals(
@@ -74,14 +54,4 @@ pub fn project(doc: &mut Document) -> Result<Projection, DocumentError> {
         )),
         DocKind::Journal => Ok(Projection::None),
     }
-}
-
-/// Whether a session status counts as contact having happened.
-pub fn is_contact(status: &str) -> bool {
-    status == SessionStatus::Logged.as_str()
-}
-
-/// Whether a goal status counts as achieved.
-pub fn is_achieved(status: &str) -> bool {
-    status == GoalStatus::Achieved.as_str()
 }

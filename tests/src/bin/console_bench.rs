@@ -27,12 +27,12 @@ use alongside_server::db::people::{self, Person};
 use alongside_server::db::projections::{self, Owner};
 use alongside_server::db::{self, Db, DbConnection};
 use alongside_server::domain::mentorships::default_programme;
-use alongside_server::domain::organisations;
-use alongside_server::error::ApiError;
-use alongside_server::sync::projection::{GoalProjection, SessionProjection};
+use alongside_server::domain::{DomainError, organisations};
+use alongside_server::model::{Day, DeviceId, DocumentId, MentorshipId, MentorshipStatus, OrgId, PersonId, Timestamp};
+use alongside_server::sync::projection::{ActionProjection, GoalProjection, SessionProjection};
 use alongside_tests::{Backend, TestDatabase};
 use serde_json::json;
-use sync_core::{DocHeader, DocumentId, Pair};
+use sync_core::{DocHeader, Pair};
 use time::{Duration, OffsetDateTime};
 
 struct Options {
@@ -58,7 +58,7 @@ fn options() -> Options {
 
 /// Renders the dashboard `iterations` times; returns (median, min, max) in ms
 /// and the fragment's size.
-fn measure(conn: &mut DbConnection, org_id: &str, iterations: usize) -> serde_json::Value {
+fn measure(conn: &mut DbConnection, org_id: OrgId, iterations: usize) -> serde_json::Value {
     let mut times = Vec::with_capacity(iterations);
     let mut bytes = 0;
     for _ in 0..iterations.max(1) {
@@ -78,7 +78,7 @@ fn measure(conn: &mut DbConnection, org_id: &str, iterations: usize) -> serde_js
     })
 }
 
-fn count(conn: &mut DbConnection, table: &str, org_id: &str) -> i64 {
+fn count(conn: &mut DbConnection, table: &str, org_id: OrgId) -> i64 {
     use diesel::prelude::*;
     #[derive(QueryableByName)]
     struct Count {
@@ -89,20 +89,20 @@ fn count(conn: &mut DbConnection, table: &str, org_id: &str) -> i64 {
         DbConnection::Sqlite(_) => format!("SELECT COUNT(*) AS n FROM {table} WHERE org_id = ?"),
         DbConnection::Pg(_) => format!("SELECT COUNT(*) AS n FROM {table} WHERE org_id = $1"),
     };
-    diesel::sql_query(sql).bind::<diesel::sql_types::Text, _>(org_id).get_result::<Count>(conn).unwrap().n
+    diesel::sql_query(sql).bind::<diesel::sql_types::Text, _>(org_id.to_string()).get_result::<Count>(conn).unwrap().n
 }
 
 /// A programme of `pairings` pairings, each with a history of projections.
-fn seed_large(conn: &mut DbConnection, pairings: usize) -> Result<String, ApiError> {
+fn seed_large(conn: &mut DbConnection, pairings: usize) -> Result<OrgId, DomainError> {
     db::write_transaction(conn, |conn| {
         let org = organisations::create(conn, "Benchmark Care")?;
-        let programme = default_programme(conn, &org.id)?;
+        let programme = default_programme(conn, org.id)?;
         let now = OffsetDateTime::now_utc();
         let today = now.date();
-        let stamp = db::timestamp(now);
+        let stamp = Timestamp::from(now);
         let person = |n: usize, role: &str| Person {
-            id: db::new_id(),
-            org_id: org.id.clone(),
+            id: PersonId::new_random(),
+            org_id: org.id,
             email: format!("{role}{n}@bench.example"),
             display_name: format!("{} {n}", if role == "mentor" { "Mentor" } else { "Mentee" }),
             is_mentee: role == "mentee",
@@ -113,7 +113,7 @@ fn seed_large(conn: &mut DbConnection, pairings: usize) -> Result<String, ApiErr
             site_id: None,
             start_date: None,
             password_hash: "placeholder: benchmark people never sign in".into(),
-            created_at: stamp.clone(),
+            created_at: stamp,
             deactivated_at: None,
         };
         let mentors: Vec<Person> = (0..pairings.div_ceil(3)).map(|n| person(n, "mentor")).collect();
@@ -121,71 +121,67 @@ fn seed_large(conn: &mut DbConnection, pairings: usize) -> Result<String, ApiErr
             people::insert(conn, mentor)?;
         }
         let device = |person: &Person| Device {
-            id: db::new_id(),
-            person_id: person.id.clone(),
-            org_id: org.id.clone(),
+            id: DeviceId::new_random(),
+            person_id: person.id,
+            org_id: org.id,
             name: format!("{}'s phone", person.display_name),
             actor_id: alongside_server::auth::tokens::new_actor_id(),
-            created_at: stamp.clone(),
-            last_seen_at: Some(stamp.clone()),
+            created_at: stamp,
+            last_seen_at: Some(stamp),
             revoked_at: None,
-            session_epoch: 0,
+            sign_in_epoch: 0,
         };
         for (n, mentor) in mentors.iter().enumerate() {
             let phone = device(mentor);
             alongside_server::db::devices::insert(conn, &phone)?;
-            projections::record_device_sync(conn, &phone.id, &org.id, &stamp, (n % 7 == 0).then_some(30 * 3600))?;
+            projections::record_device_sync(conn, phone.id, org.id, stamp, (n % 7 == 0).then_some(30 * 3600))?;
         }
         for n in 0..pairings {
             let mentee = person(n, "mentee");
             people::insert(conn, &mentee)?;
             let phone = device(&mentee);
             alongside_server::db::devices::insert(conn, &phone)?;
-            projections::record_device_sync(conn, &phone.id, &org.id, &stamp, None)?;
+            projections::record_device_sync(conn, phone.id, org.id, stamp, None)?;
             let mentor = &mentors[n / 3];
             let started = today - Duration::days(i64::try_from(n % 120).unwrap_or(0) + 14);
             let mentorship = Mentorship {
-                id: db::new_id(),
-                org_id: org.id.clone(),
-                programme_id: programme.id.clone(),
+                id: MentorshipId::new_random(),
+                org_id: org.id,
+                programme_id: programme.id,
                 site_id: None,
-                mentor_id: mentor.id.clone(),
-                mentee_id: mentee.id.clone(),
-                status: if n % 10 == 9 { "paused" } else { "active" }.into(),
-                started_on: Some(db::date_text(started)),
+                mentor_id: mentor.id,
+                mentee_id: mentee.id,
+                status: if n % 10 == 9 { MentorshipStatus::Paused } else { MentorshipStatus::Active },
+                started_on: Some(Day::from(started)),
                 ended_on: None,
                 end_reason: None,
-                created_at: stamp.clone(),
+                created_at: stamp,
                 pause_reason: (n % 10 == 9).then(|| "Annual leave".to_owned()),
             };
             mentorships::insert(conn, &mentorship)?;
-            let pair = Pair {
-                mentorship_id: mentorship.id.parse().unwrap(),
-                mentor_id: mentor.id.parse().unwrap(),
-                mentee_id: mentee.id.parse().unwrap(),
-            };
+            let pair = Pair { mentorship_id: mentorship.id, mentor_id: mentor.id, mentee_id: mentee.id };
             for s in 0..12_i64 {
                 let header = DocHeader::session(DocumentId::new_random(), pair);
-                let id = header.id.to_string();
+                let id = header.id;
                 let header_json = serde_json::to_string(&header).unwrap();
                 documents::insert_if_absent(
                     conn,
                     &NewDocument {
-                        id: &id,
-                        org_id: &org.id,
+                        id,
+                        org_id: org.id,
                         kind: "session",
-                        mentorship_id: Some(&mentorship.id),
+                        mentorship_id: Some(mentorship.id),
                         owner_id: None,
                         header: &header_json,
-                        created_at: &stamp,
-                        updated_at: &stamp,
+                        created_at: stamp,
+                        updated_at: stamp,
                     },
                 )?;
                 let date = started + Duration::days(1 + s * 6);
                 let kind = ["shadowing", "check_in", "meeting"][usize::try_from(s % 3).unwrap_or(0)];
                 let projection = SessionProjection {
                     kind: Some(kind.into()),
-                    session_date: Some(db::date_text(date)),
+                    session_date: Some(Day::from(date).to_string()),
                     start_time: Some("07:30".into()),
                     duration_minutes: Some(if kind == "shadowing" { 450 } else { 30 }),
                     mode: Some("face_to_face".into()),
@@ -196,28 +192,32 @@ fn seed_large(conn: &mut DbConnection, pairings: usize) -> Result<String, ApiErr
                     amended_parts: String::new(),
                     shared_summary: None,
                     actions: if s % 6 == 0 {
-                        vec![(db::new_id(), Some(db::date_text(date + Duration::days(14))), s == 0)]
+                        vec![ActionProjection {
+                            action_id: db::new_id(),
+                            due_on: Some(Day::from(date + Duration::days(14)).to_string()),
+                            done: s == 0,
+                        }]
                     } else {
                         Vec::new()
                     },
                 };
-                let owner = Owner { document_id: &id, org_id: &org.id, mentorship_id: &mentorship.id };
-                projections::replace_session(conn, owner, &projection, &stamp)?;
+                let owner = Owner { document_id: id, org_id: org.id, mentorship_id: mentorship.id };
+                projections::replace_session(conn, owner, &projection, stamp)?;
             }
             let plan = DocHeader::goal_plan(pair);
-            let plan_id = plan.id.to_string();
+            let plan_id = plan.id;
             let plan_json = serde_json::to_string(&plan).unwrap();
             documents::insert_if_absent(
                 conn,
                 &NewDocument {
-                    id: &plan_id,
-                    org_id: &org.id,
+                    id: plan_id,
+                    org_id: org.id,
                     kind: "goal_plan",
-                    mentorship_id: Some(&mentorship.id),
+                    mentorship_id: Some(mentorship.id),
                     owner_id: None,
                     header: &plan_json,
-                    created_at: &stamp,
-                    updated_at: &stamp,
+                    created_at: stamp,
+                    updated_at: stamp,
                 },
             )?;
             let goals: Vec<GoalProjection> = ["skill", "confidence", "wellbeing"]
@@ -227,12 +227,12 @@ fn seed_large(conn: &mut DbConnection, pairings: usize) -> Result<String, ApiErr
                     goal_id: db::new_id(),
                     category: (*category).into(),
                     status: if g == 0 { "achieved" } else { "in_progress" }.into(),
-                    target_date: Some(db::date_text(
-                        started + Duration::days(30 * (i64::try_from(g).unwrap_or(0) + 1)),
-                    )),
+                    target_date: Some(
+                        Day::from(started + Duration::days(30 * (i64::try_from(g).unwrap_or(0) + 1))).to_string(),
+                    ),
                 })
                 .collect();
-            let owner = Owner { document_id: &plan_id, org_id: &org.id, mentorship_id: &mentorship.id };
+            let owner = Owner { document_id: plan_id, org_id: org.id, mentorship_id: mentorship.id };
             projections::replace_goals(conn, owner, &goals)?;
         }
         Ok(org.id)
@@ -247,14 +247,14 @@ fn main() {
     let mut conn = db.get().expect("a connection");
 
     let demo = alongside_server::demo::seed(&mut conn).expect("seed the demo organisation");
-    let demo_result = measure(&mut conn, &demo.org_id, options.iterations);
-    let demo_sessions = count(&mut conn, "session_projections", &demo.org_id);
+    let demo_result = measure(&mut conn, demo.org_id, options.iterations);
+    let demo_sessions = count(&mut conn, "session_projections", demo.org_id);
 
     let seeding = Instant::now();
     let org_id = seed_large(&mut conn, options.pairings).expect("seed the large programme");
     let seed_secs = seeding.elapsed().as_secs_f64();
-    let large_result = measure(&mut conn, &org_id, options.iterations);
-    let large_sessions = count(&mut conn, "session_projections", &org_id);
+    let large_result = measure(&mut conn, org_id, options.iterations);
+    let large_sessions = count(&mut conn, "session_projections", org_id);
 
     let report = json!({
         "benchmark": "console dashboard fragment render (queries + rules + SVG chart + HTML)",

@@ -118,19 +118,19 @@ fn seed(database_url: &str, devices: usize) -> Vec<(String, String, String)> {
                 site_id: None,
                 start_date: None,
             };
-            people::create(&mut conn, &org, &actor, &new).unwrap()
+            people::create(&mut conn, org, &actor, &new).unwrap()
         };
         let mentor = person(Role::Mentor, format!("mentor{i}@load.example"));
         let mentee = person(Role::Mentee, format!("mentee{i}@load.example"));
         let new = NewMentorship {
-            mentor_id: mentor.id.clone(),
-            mentee_id: mentee.id.clone(),
+            mentor_id: mentor.id,
+            mentee_id: mentee.id,
             started_on: None,
             site_id: None,
             programme_id: None,
         };
-        let (mentorship, _) = mentorships::create(&mut conn, &org, &actor, &new).unwrap();
-        pairs.push((mentorship.id, mentor.email, mentee.email));
+        let (mentorship, _) = mentorships::create(&mut conn, org, &actor, &new).unwrap();
+        pairs.push((mentorship.id.to_string(), mentor.email, mentee.email));
     }
     pairs
 }

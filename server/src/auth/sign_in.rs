@@ -1,22 +1,67 @@
-//! Signing in, rotating refresh tokens and signing out.
+//! Signing a device in, rotating its refresh tokens and signing it out. (A
+//! "session" is a mentoring session; a device's sign-in is a `DeviceLogin`.)
 //!
-//! A login registers a new device and starts a refresh-token *family*. Each
-//! refresh marks the presented token used and issues a new one in the same
-//! family. Presenting a used token means a copy is in someone else's hands, so
-//! the whole family is revoked and the device must sign in again.
+//! A login registers a new device (or keeps the phone's previous one) and starts
+//! a refresh-token *family*. Each refresh marks the presented token used and
+//! issues a new one in the same family. Presenting a used token means a copy is
+//! in someone else's hands, so the whole family is revoked and the device must
+//! sign in again.
 
 use std::time::Duration;
 
-use time::OffsetDateTime;
-
 use super::password;
-use super::tokens::{self, AccessSubject, JwtKeys};
+use super::tokens::{self, AccessSubject, JwtKeys, TokenError};
 use crate::db::devices::{self, Device};
 use crate::db::people::{self, Person};
 use crate::db::refresh_tokens::{self, RefreshToken};
-use crate::db::{self, Db, DbConnection};
-use crate::domain::{Actor, AuditObject, Email, devices as device_ops, record_audit, required_text};
-use crate::error::ApiError;
+use crate::db::{self, Db, DbConnection, DbError};
+use crate::domain::{Actor, AuditObject, DomainError, Email, devices as device_ops, record_audit, required_text};
+use crate::model::{DeviceId, Timestamp};
+
+/// Why a sign-in, refresh or sign-out was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("the refresh token is not valid")]
+    InvalidRefreshToken,
+    #[error("the refresh token has expired; sign in again")]
+    RefreshTokenExpired,
+    #[error("this refresh token was already used; sign in again")]
+    RefreshTokenReused,
+    #[error("this device has been signed out")]
+    DeviceRevoked,
+    #[error("this account is not active")]
+    AccountDeactivated,
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error(transparent)]
+    Token(#[from] TokenError),
+}
+
+impl SignInError {
+    /// The stable code of a refusal (all are 401s); `None` for failures.
+    pub fn code(&self) -> Option<&'static str> {
+        Some(match self {
+            Self::InvalidRefreshToken => "invalid_refresh_token",
+            Self::RefreshTokenExpired => "refresh_token_expired",
+            Self::RefreshTokenReused => "refresh_token_reused",
+            Self::DeviceRevoked => "device_revoked",
+            Self::AccountDeactivated => "account_deactivated",
+            Self::Domain(_) | Self::Token(_) => return None,
+        })
+    }
+}
+
+impl From<DbError> for SignInError {
+    fn from(error: DbError) -> Self {
+        Self::Domain(error.into())
+    }
+}
+
+impl From<diesel::result::Error> for SignInError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Domain(error.into())
+    }
+}
 
 /// A fresh access token and refresh token.
 #[derive(Debug, Clone)]
@@ -27,9 +72,9 @@ pub struct TokenPair {
     pub expires_in: u64,
 }
 
-/// A successful sign-in or refresh.
+/// A successful sign-in or refresh: who, on which device, with which tokens.
 #[derive(Debug, Clone)]
-pub struct Signed {
+pub struct DeviceLogin {
     pub person: Person,
     pub device: Device,
     pub tokens: TokenPair,
@@ -57,9 +102,9 @@ pub enum Verified {
 /// then the hash is checked on the hashing threads. (Holding a connection while
 /// queued for hashing let a burst of logins starve every other request.) An
 /// unknown email costs one dummy verification, like a wrong password.
-pub async fn verify(db: &Db, email: &Email, password: String) -> Result<Verified, ApiError> {
+pub async fn verify(db: &Db, email: &Email, password: String) -> Result<Verified, DbError> {
     let account = email.as_str().to_owned();
-    let person = db.run(move |conn| Ok(people::find_by_email(conn, &account)?)).await?;
+    let person = db.run(move |conn| Ok::<_, DbError>(people::find_by_email(conn, &account)?)).await?;
     let person = person.filter(Person::is_active);
     let right = password::check(password, person.as_ref().map(|p| p.password_hash.clone())).await;
     Ok(match person {
@@ -70,13 +115,13 @@ pub async fn verify(db: &Db, email: &Email, password: String) -> Result<Verified
 }
 
 /// Records a failed login of a known person.
-pub fn record_failed_login(conn: &mut DbConnection, person: &Person) -> Result<(), ApiError> {
+pub fn record_failed_login(conn: &mut DbConnection, person: &Person) -> Result<(), DomainError> {
     record_audit(
         conn,
-        &person.org_id,
-        &Actor { person_id: Some(person.id.clone()), device_id: None },
+        person.org_id,
+        &Actor::person(person, None),
         "login.failed",
-        AuditObject { kind: "person", id: &person.id },
+        AuditObject::new("person", person.id),
         serde_json::json!({}),
     )
 }
@@ -89,10 +134,10 @@ pub fn login(
     lifetimes: Lifetimes,
     person: Person,
     device_name: &str,
-    previous_device: Option<&str>,
-) -> Result<Signed, ApiError> {
+    previous_device: Option<DeviceId>,
+) -> Result<DeviceLogin, SignInError> {
     let device_name = required_text("device_name", device_name, 100)?;
-    crate::db::write_transaction(conn, |conn| {
+    db::write_transaction(conn, |conn| {
         // A phone signing in again keeps its device (and actor) when it may:
         // changes it made before, not yet synced, then still carry its own actor.
         let kept = match previous_device {
@@ -104,7 +149,7 @@ pub fn login(
         let device = match kept {
             Some(device) => {
                 // The new sign-in starts a new refresh family.
-                refresh_tokens::update_revoked_by_device(conn, &device.id, &db::now())?;
+                refresh_tokens::update_revoked_by_device(conn, device.id, Timestamp::now())?;
                 device
             }
             None => device_ops::register(conn, &person, &device_name)?,
@@ -112,13 +157,13 @@ pub fn login(
         let tokens = issue_pair(conn, keys, lifetimes, &person, &device, &db::new_id())?;
         record_audit(
             conn,
-            &person.org_id,
-            &Actor { person_id: Some(person.id.clone()), device_id: Some(device.id.clone()) },
+            person.org_id,
+            &Actor::person(&person, Some(device.id)),
             "login",
-            AuditObject { kind: "device", id: &device.id },
+            AuditObject::new("device", device.id),
             serde_json::json!({ "device_name": device.name, "resumed": resumed }),
         )?;
-        Ok(Signed { person, device, tokens })
+        Ok(DeviceLogin { person, device, tokens })
     })
 }
 
@@ -128,12 +173,12 @@ pub fn refresh(
     keys: &JwtKeys,
     lifetimes: Lifetimes,
     presented: &str,
-) -> Result<Signed, ApiError> {
-    let invalid = || ApiError::unauthorized("invalid_refresh_token", "the refresh token is not valid");
+) -> Result<DeviceLogin, SignInError> {
+    let invalid = || SignInError::InvalidRefreshToken;
     let token = refresh_tokens::find_by_hash(conn, &tokens::hash_refresh_token(presented))?.ok_or_else(invalid)?;
-    let device = devices::find_by_id(conn, &token.device_id)?.ok_or_else(invalid)?;
+    let device = devices::find_by_id(conn, token.device_id)?.ok_or_else(invalid)?;
     if device.revoked_at.is_some() {
-        return Err(device_revoked());
+        return Err(SignInError::DeviceRevoked);
     }
     if token.revoked_at.is_some() {
         return Err(invalid());
@@ -141,64 +186,53 @@ pub fn refresh(
     if token.used_at.is_some() {
         return Err(revoke_family_for_reuse(conn, &token, &device));
     }
-    if token.expires_at < db::now() {
-        return Err(ApiError::unauthorized("refresh_token_expired", "the refresh token has expired; sign in again"));
+    if token.expires_at < Timestamp::now() {
+        return Err(SignInError::RefreshTokenExpired);
     }
-    let person = people::find_by_id(conn, &device.org_id, &token.person_id)?
+    let person = people::find_by_id(conn, device.org_id, token.person_id)?
         .filter(Person::is_active)
-        .ok_or_else(|| ApiError::unauthorized("account_deactivated", "this account is not active"))?;
+        .ok_or(SignInError::AccountDeactivated)?;
 
-    let rotated = crate::db::write_transaction(conn, |conn| {
+    let rotated = db::write_transaction(conn, |conn| {
         // The conditional update comes first: it takes the write lock at once and
         // only one of two racing refreshes can win it.
-        if refresh_tokens::update_used(conn, &token.id, &db::now())? == 0 {
+        if refresh_tokens::update_used(conn, &token.id, Timestamp::now())? == 0 {
             return Ok(None);
         }
         issue_pair(conn, keys, lifetimes, &person, &device, &token.family_id).map(Some)
     })?;
     match rotated {
-        Some(tokens) => Ok(Signed { person, device, tokens }),
+        Some(tokens) => Ok(DeviceLogin { person, device, tokens }),
         None => Err(revoke_family_for_reuse(conn, &token, &device)),
     }
 }
 
 /// Revokes every refresh token of the device and ends its access tokens.
-pub fn logout(conn: &mut DbConnection, device: &Device, actor: &Actor) -> Result<(), ApiError> {
-    crate::db::write_transaction(conn, |conn| {
-        refresh_tokens::update_revoked_by_device(conn, &device.id, &db::now())?;
-        devices::update_next_epoch(conn, &device.id)?;
-        record_audit(
-            conn,
-            &device.org_id,
-            actor,
-            "logout",
-            AuditObject { kind: "device", id: &device.id },
-            serde_json::json!({}),
-        )
+pub fn logout(conn: &mut DbConnection, device: &Device, actor: &Actor) -> Result<(), DomainError> {
+    db::write_transaction(conn, |conn| {
+        refresh_tokens::update_revoked_by_device(conn, device.id, Timestamp::now())?;
+        devices::update_next_epoch(conn, device.id)?;
+        record_audit(conn, device.org_id, actor, "logout", AuditObject::new("device", device.id), serde_json::json!({}))
     })
-}
-
-pub fn device_revoked() -> ApiError {
-    ApiError::unauthorized("device_revoked", "this device has been signed out")
 }
 
 /// Revokes the family (committed, whatever the caller then answers) and returns
 /// the error to answer with.
-fn revoke_family_for_reuse(conn: &mut DbConnection, token: &RefreshToken, device: &Device) -> ApiError {
-    let result = crate::db::write_transaction(conn, |conn| {
-        refresh_tokens::update_revoked_by_family(conn, &token.family_id, &db::now())?;
+fn revoke_family_for_reuse(conn: &mut DbConnection, token: &RefreshToken, device: &Device) -> SignInError {
+    let result = db::write_transaction(conn, |conn| {
+        refresh_tokens::update_revoked_by_family(conn, &token.family_id, Timestamp::now())?;
         record_audit(
             conn,
-            &device.org_id,
-            &Actor { person_id: Some(token.person_id.clone()), device_id: Some(device.id.clone()) },
+            device.org_id,
+            &Actor { person_id: Some(token.person_id), device_id: Some(device.id), roles: Default::default() },
             "refresh_token.reused",
-            AuditObject { kind: "device", id: &device.id },
+            AuditObject::new("device", device.id),
             serde_json::json!({ "family_id": token.family_id }),
         )
     });
     match result {
-        Ok(()) => ApiError::unauthorized("refresh_token_reused", "this refresh token was already used; sign in again"),
-        Err(error) => error,
+        Ok(()) => SignInError::RefreshTokenReused,
+        Err(error) => error.into(),
     }
 }
 
@@ -209,30 +243,30 @@ fn issue_pair(
     person: &Person,
     device: &Device,
     family_id: &str,
-) -> Result<TokenPair, ApiError> {
+) -> Result<TokenPair, SignInError> {
     let refresh_token = tokens::new_refresh_token();
-    let issued = OffsetDateTime::now_utc();
+    let issued = Timestamp::now();
     refresh_tokens::insert(
         conn,
         &RefreshToken {
             id: db::new_id(),
             family_id: family_id.to_owned(),
-            device_id: device.id.clone(),
-            person_id: person.id.clone(),
+            device_id: device.id,
+            person_id: person.id,
             token_hash: tokens::hash_refresh_token(&refresh_token),
-            issued_at: db::timestamp(issued),
-            expires_at: db::timestamp(issued + lifetimes.refresh),
+            issued_at: issued,
+            expires_at: issued + lifetimes.refresh,
             used_at: None,
             revoked_at: None,
         },
     )?;
     let access_token = keys.issue(AccessSubject {
-        person_id: &person.id,
-        org_id: &person.org_id,
+        person_id: person.id,
+        org_id: person.org_id,
         roles: person.roles().to_list(),
-        device_id: &device.id,
+        device_id: device.id,
         actor_id: &device.actor_id,
-        session_epoch: device.session_epoch,
+        sign_in_epoch: device.sign_in_epoch,
     })?;
     Ok(TokenPair { access_token, refresh_token, expires_in: keys.access_ttl().as_secs() })
 }

@@ -1,0 +1,106 @@
+//! The checks on offered changes, and who may hold a document at all.
+
+use std::collections::{HashMap, HashSet};
+
+use sync_core::automerge::{Change, ChangeHash};
+use sync_core::protocol::WireRejection;
+use sync_core::rules::{self, Violation};
+use sync_core::{DocHeader, DocRole, DocScope, MentorshipId, Pair};
+
+use super::Caller;
+use crate::db::DbConnection;
+use crate::db::mentorships as mentorships_db;
+use crate::sync::SyncError;
+use crate::sync::cache::CachedDoc;
+
+/// The pairings whose documents `caller` may hold: theirs, unless ended.
+pub(crate) fn readable_pairs(
+    conn: &mut DbConnection,
+    caller: &Caller,
+) -> Result<HashMap<MentorshipId, Pair>, SyncError> {
+    Ok(mentorships_db::find_access_pairs(conn, caller.org_id, caller.person)?
+        .into_iter()
+        .map(|pair| (pair.id, Pair { mentorship_id: pair.id, mentor_id: pair.mentor_id, mentee_id: pair.mentee_id }))
+        .collect())
+}
+
+/// Whether `caller` may hold the document `header` names: a pair document of
+/// one of their pairings (with that pairing's people), or their own journal.
+pub(crate) fn may_hold(header: &DocHeader, caller: &Caller, pairs: &HashMap<MentorshipId, Pair>) -> bool {
+    if !header.is_consistent() || header.role_of(caller.person) == DocRole::Outsider {
+        return false;
+    }
+    match header.scope {
+        DocScope::Pair { mentorship_id, mentor_id, mentee_id } => {
+            pairs.get(&mentorship_id).is_some_and(|pair| pair.mentor_id == mentor_id && pair.mentee_id == mentee_id)
+        }
+        DocScope::Owner { owner_id } => owner_id == caller.person,
+    }
+}
+
+/// What the checks decided about offered changes.
+pub(crate) enum Verdict {
+    /// These new changes were applied to the cached document (possibly none).
+    Accepted(Vec<Change>),
+    /// Refused; nothing was applied.
+    Rejected(WireRejection),
+    /// Refused after Automerge took some of it in: the cached copy must be
+    /// dropped and reloaded from storage.
+    RejectedMidway(WireRejection),
+    /// Some dependency is unknown: fall back to Automerge's sync protocol.
+    MissingDependencies,
+}
+
+fn rejection(violation: &Violation) -> WireRejection {
+    WireRejection {
+        path: violation.path.to_string(),
+        code: violation.rule.code().to_owned(),
+        reason: violation.rule.to_string(),
+    }
+}
+
+/// Check the changes the document does not have yet and, if they all pass, apply them.
+pub(crate) fn check_and_apply(cached: &mut CachedDoc, caller: &Caller, offered: Vec<Change>) -> Verdict {
+    let mut new = Vec::new();
+    let mut batch = HashSet::new();
+    for change in offered {
+        let hash = change.hash();
+        if !cached.doc.has_change(&hash) && batch.insert(hash) {
+            new.push(change);
+        }
+    }
+    if new.is_empty() {
+        return Verdict::Accepted(new);
+    }
+    let mut available: HashSet<ChangeHash> = HashSet::new();
+    for change in &new {
+        if change.actor_id() != &caller.actor {
+            return Verdict::Rejected(WireRejection {
+                path: "/".into(),
+                code: "wrong_actor".into(),
+                reason: "a change was written by another device's actor; each device may only send its own changes"
+                    .into(),
+            });
+        }
+        let deps_known = change.deps().iter().all(|dep| available.contains(dep) || cached.doc.has_change(dep));
+        if !deps_known {
+            return Verdict::MissingDependencies;
+        }
+        available.insert(change.hash());
+    }
+    let header = *cached.doc.header();
+    if let Err(violation) = rules::check_changes(&cached.index, &header, caller.person, &new) {
+        return Verdict::Rejected(rejection(&violation));
+    }
+    if let Err(error) = cached.doc.automerge().apply_changes(new.clone()) {
+        return Verdict::RejectedMidway(WireRejection {
+            path: "/".into(),
+            code: "malformed".into(),
+            reason: format!("the changes could not be applied: {error}"),
+        });
+    }
+    if let Err(violation) = cached.index.extend(&new) {
+        return Verdict::RejectedMidway(rejection(&violation));
+    }
+    Verdict::Accepted(new)
+}
