@@ -337,3 +337,37 @@ fn sort_open_actions(open: &mut [OpenAction]) {
 fn parse_doc_id(id: &str) -> Result<DocumentId, ClientError> {
     Ok(id.parse()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(session_date: &str, due: Option<&str>, id: &str) -> OpenAction {
+        OpenAction {
+            session_id: format!("session-{session_date}"),
+            session_date: Some(session_date.to_owned()),
+            action: Action {
+                id: id.to_owned(),
+                text: String::new(),
+                owner_id: String::new(),
+                due: due.map(str::to_owned),
+                done: false,
+                created_at: "2026-12-01T00:00:00Z".to_owned(),
+            },
+        }
+    }
+
+    #[test]
+    fn open_actions_earliest_due_first_undated_last_ties_by_session_date() {
+        let mut actions = vec![
+            open("2026-12-05", None, "undated-late"),
+            open("2026-12-09", Some("2026-12-20"), "due-20-late"),
+            open("2026-12-01", None, "undated-early"),
+            open("2026-12-03", Some("2026-12-20"), "due-20-early"),
+            open("2026-12-10", Some("2026-12-11"), "due-11"),
+        ];
+        sort_open_actions(&mut actions);
+        let order: Vec<_> = actions.iter().map(|o| o.action.id.as_str()).collect();
+        assert_eq!(order, ["due-11", "due-20-early", "due-20-late", "undated-early", "undated-late"]);
+    }
+}
