@@ -215,7 +215,12 @@ impl Document {
         let meta = self.root_obj("meta", ObjType::Map)?;
         self.transact(|doc| {
             put_or_clear(doc, &meta, "start_time", details.start_time.as_deref().map(ScalarValue::from))?;
-            put_or_clear(doc, &meta, "duration_minutes", details.duration_minutes.map(|m| ScalarValue::Uint(m.into())))?;
+            put_or_clear(
+                doc,
+                &meta,
+                "duration_minutes",
+                details.duration_minutes.map(|m| ScalarValue::Uint(m.into())),
+            )?;
             put_or_clear(doc, &meta, "mode", details.mode.map(|m| ScalarValue::from(m.as_str())))?;
             put_or_clear(doc, &meta, "location", details.location.as_deref().map(ScalarValue::from))?;
             Ok(())

@@ -70,17 +70,20 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
 pub fn skill_catalogue() -> Vec<Skill> {
     CATALOGUE
         .iter()
-        .map(|(id, title, group)| Skill { id: (*id).to_owned(), title: (*title).to_owned(), group: (*group).to_owned() })
+        .map(|(id, title, group)| Skill {
+            id: (*id).to_owned(),
+            title: (*title).to_owned(),
+            group: (*group).to_owned(),
+        })
         .collect()
 }
 
 /// The catalogue skill with this id or title (case and surrounding space ignored).
 pub fn find_skill(name: &str) -> Option<Skill> {
     let name = name.trim();
-    CATALOGUE
-        .iter()
-        .find(|(id, title, _)| id.eq_ignore_ascii_case(name) || title.eq_ignore_ascii_case(name))
-        .map(|(id, title, group)| Skill { id: (*id).to_owned(), title: (*title).to_owned(), group: (*group).to_owned() })
+    CATALOGUE.iter().find(|(id, title, _)| id.eq_ignore_ascii_case(name) || title.eq_ignore_ascii_case(name)).map(
+        |(id, title, group)| Skill { id: (*id).to_owned(), title: (*title).to_owned(), group: (*group).to_owned() },
+    )
 }
 
 /// The name a session stores for `skill`: a catalogue id becomes its title; any

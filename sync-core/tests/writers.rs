@@ -125,8 +125,14 @@ fn actions_are_edited_ticked_and_their_due_date_cleared() {
     assert_eq!(action.due, None);
     assert!(action.done);
 
-    assert!(matches!(mentor.edit_action(pair.mentor_id, "nope", "x", pair.mentor_id, None), Err(DocumentError::NotFound(_))));
-    assert!(matches!(mentor.edit_action(pair.mentor_id, &id, " ", pair.mentor_id, None), Err(DocumentError::Invalid(_))));
+    assert!(matches!(
+        mentor.edit_action(pair.mentor_id, "nope", "x", pair.mentor_id, None),
+        Err(DocumentError::NotFound(_))
+    ));
+    assert!(matches!(
+        mentor.edit_action(pair.mentor_id, &id, " ", pair.mentor_id, None),
+        Err(DocumentError::Invalid(_))
+    ));
     assert!(matches!(
         mentor.edit_action(pair.mentor_id, &id, "x", UserId::new_random(), None),
         Err(DocumentError::Invalid(_))
@@ -166,7 +172,10 @@ fn goal_description_and_progress_notes_with_ids() {
         ]
     );
     assert!(goals[0].progress.iter().all(|p| p.at.len() > "2026-12-01".len()), "written with a timestamp");
-    assert!(matches!(mentee.add_goal_progress(pair.mentee_id, &goal, "2026-12-03", " "), Err(DocumentError::Invalid(_))));
+    assert!(matches!(
+        mentee.add_goal_progress(pair.mentee_id, &goal, "2026-12-03", " "),
+        Err(DocumentError::Invalid(_))
+    ));
 }
 
 /// Every new writer, as the mentee: the server's raw-operation check accepts the
