@@ -136,6 +136,43 @@ pub struct Action {
     pub done: bool,
 }
 
+impl From<sync_core::Action> for Action {
+    fn from(a: sync_core::Action) -> Self {
+        Self { id: a.id, text: a.text, owner_id: a.owner_id, due: a.due, done: a.done }
+    }
+}
+
+/// An action not done yet, with the session it was agreed in.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct OpenAction {
+    pub session_id: String,
+    /// `YYYY-MM-DD`.
+    pub session_date: Option<String>,
+    pub action: Action,
+}
+
+impl From<sync_core::OpenAction> for OpenAction {
+    fn from(o: sync_core::OpenAction) -> Self {
+        Self { session_id: o.session_id, session_date: o.session_date, action: o.action.into() }
+    }
+}
+
+/// A skill of the built-in catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Skill {
+    /// Pass this to `add_skill`; the session stores the title.
+    pub id: String,
+    pub title: String,
+    /// `Care Certificate` or `Everyday care`.
+    pub group: String,
+}
+
+impl From<sync_core::Skill> for Skill {
+    fn from(s: sync_core::Skill) -> Self {
+        Self { id: s.id, title: s.title, group: s.group }
+    }
+}
+
 /// A session as the apps show it.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SessionView {
@@ -150,8 +187,10 @@ pub struct SessionView {
     /// `face_to_face`, `phone` or `online`.
     pub mode: Option<String>,
     pub location: Option<String>,
-    /// `logged`, `cancelled` or `missed`.
+    /// `planned`, `logged`, `cancelled` or `missed`.
     pub status: String,
+    /// Why it was cancelled or missed.
+    pub status_reason: Option<String>,
     pub notes: String,
     /// Author id -> that author's own account of the shift.
     pub accounts: HashMap<String, String>,
@@ -167,6 +206,8 @@ pub struct SessionView {
     pub amended_after_sign_off: bool,
     /// Which parts changed after a signature (e.g. `notes`).
     pub amended_parts: Vec<String>,
+    /// What the pair shares with the coordinator.
+    pub shared_summary: Option<String>,
 }
 
 impl From<sync_core::SessionView> for SessionView {
@@ -181,23 +222,31 @@ impl From<sync_core::SessionView> for SessionView {
             mode: v.details.mode.map(|m| m.as_str().to_owned()),
             location: v.details.location,
             status: v.status.as_str().to_owned(),
+            status_reason: v.status_reason,
             notes: v.notes,
             accounts: v.accounts.into_iter().collect(),
             skills: v.skills,
             feedback: Feedback { strengths: v.feedback.strengths, development: v.feedback.development },
             mentee_feedback_working: v.mentee_feedback.working,
             mentee_feedback_not_working: v.mentee_feedback.not_working,
-            actions: v
-                .actions
-                .into_iter()
-                .map(|a| Action { id: a.id, text: a.text, owner_id: a.owner_id, due: a.due, done: a.done })
-                .collect(),
+            actions: v.actions.into_iter().map(Action::from).collect(),
             mentor_signed: v.mentor_sign_off.is_some(),
             mentee_signed: v.mentee_sign_off.is_some(),
             amended_after_sign_off: v.amended_after_sign_off,
             amended_parts: v.amended_parts,
+            shared_summary: v.shared_summary,
         }
     }
+}
+
+/// A note of progress on a goal.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct GoalProgress {
+    pub id: String,
+    /// When it was written (RFC 3339; a `YYYY-MM-DD` date for older notes).
+    pub at: String,
+    pub author_id: String,
+    pub note: String,
 }
 
 /// A goal of a pairing.
@@ -205,11 +254,14 @@ impl From<sync_core::SessionView> for SessionView {
 pub struct Goal {
     pub id: String,
     pub title: String,
+    pub description: String,
     /// `skill`, `confidence`, `wellbeing` or `career`.
     pub category: String,
     pub target_date: Option<String>,
     /// `proposed`, `agreed`, `in_progress`, `achieved` or `dropped`.
     pub status: String,
+    /// Oldest first.
+    pub progress: Vec<GoalProgress>,
 }
 
 impl From<sync_core::Goal> for Goal {
@@ -217,9 +269,15 @@ impl From<sync_core::Goal> for Goal {
         Self {
             id: g.id,
             title: g.title,
+            description: g.description,
             category: g.category.as_str().to_owned(),
             target_date: g.target_date,
             status: g.status.as_str().to_owned(),
+            progress: g
+                .progress
+                .into_iter()
+                .map(|p| GoalProgress { id: p.id, at: p.at, author_id: p.by, note: p.text })
+                .collect(),
         }
     }
 }
@@ -357,6 +415,78 @@ impl Client {
         Ok(self.inner.join_session(&session_id, &mentorship_id, parse(&kind)?, &date)?)
     }
 
+    /// A session planned for a day to come (status `planned`); `start_time` `HH:MM`.
+    pub fn plan_session(
+        &self,
+        mentorship_id: String,
+        kind: String,
+        date: String,
+        start_time: Option<String>,
+    ) -> Answer<String> {
+        Ok(self.inner.plan_session(&mentorship_id, parse(&kind)?, &date, start_time.as_deref())?)
+    }
+
+    /// Each argument optional; none clears that field. `start_time` `HH:MM`;
+    /// `mode`: `face_to_face`, `phone` or `online`.
+    pub fn set_session_details(
+        &self,
+        session_id: String,
+        start_time: Option<String>,
+        duration_minutes: Option<u32>,
+        mode: Option<String>,
+        location: Option<String>,
+    ) -> Answer<()> {
+        let mode = mode.as_deref().map(parse).transpose()?;
+        let details = sync_core::SessionDetails { start_time, duration_minutes, mode, location };
+        Ok(self.inner.set_session_details(&session_id, &details)?)
+    }
+
+    /// `status`: `planned`, `logged`, `cancelled` or `missed`; a reason is
+    /// required for the last two.
+    pub fn set_session_status(&self, session_id: String, status: String, reason: Option<String>) -> Answer<()> {
+        Ok(self.inner.set_session_status(&session_id, parse(&status)?, reason.as_deref())?)
+    }
+
+    /// A catalogue skill's id (stored as its title) or free text.
+    pub fn add_skill(&self, session_id: String, skill: String) -> Answer<()> {
+        Ok(self.inner.add_skill(&session_id, &skill)?)
+    }
+
+    pub fn remove_skill(&self, session_id: String, skill: String) -> Answer<()> {
+        Ok(self.inner.remove_skill(&session_id, &skill)?)
+    }
+
+    /// The built-in catalogue: the Care Certificate standards and everyday skills.
+    pub fn skill_catalogue(&self) -> Vec<Skill> {
+        sync_core::skill_catalogue().into_iter().map(Skill::from).collect()
+    }
+
+    pub fn set_action_done(&self, session_id: String, action_id: String, done: bool) -> Answer<()> {
+        Ok(self.inner.set_action_done(&session_id, &action_id, done)?)
+    }
+
+    /// `due`: `YYYY-MM-DD`, or none to clear it.
+    pub fn edit_action(
+        &self,
+        session_id: String,
+        action_id: String,
+        text: String,
+        owner_id: String,
+        due: Option<String>,
+    ) -> Answer<()> {
+        Ok(self.inner.edit_action(&session_id, &action_id, &text, &owner_id, due.as_deref())?)
+    }
+
+    /// Every action of the pairing not done yet: earliest due first, undated last.
+    pub fn open_actions(&self, mentorship_id: String) -> Answer<Vec<OpenAction>> {
+        Ok(self.inner.open_actions(&mentorship_id)?.into_iter().map(OpenAction::from).collect())
+    }
+
+    /// Either member; the only pair text the coordinator sees. Empty clears it.
+    pub fn set_shared_summary(&self, session_id: String, text: String) -> Answer<()> {
+        Ok(self.inner.set_shared_summary(&session_id, &text)?)
+    }
+
     pub fn session(&self, session_id: String) -> Answer<SessionView> {
         Ok(self.inner.session(&session_id)?.into())
     }
@@ -413,6 +543,15 @@ impl Client {
     /// `status`: `proposed`, `agreed`, `in_progress`, `achieved` or `dropped`.
     pub fn set_goal_status(&self, mentorship_id: String, goal_id: String, status: String) -> Answer<()> {
         Ok(self.inner.set_goal_status(&mentorship_id, &goal_id, parse(&status)?)?)
+    }
+
+    pub fn set_goal_description(&self, mentorship_id: String, goal_id: String, text: String) -> Answer<()> {
+        Ok(self.inner.set_goal_description(&mentorship_id, &goal_id, &text)?)
+    }
+
+    /// A progress note, dated now; returns its id.
+    pub fn add_goal_progress(&self, mentorship_id: String, goal_id: String, note: String) -> Answer<String> {
+        Ok(self.inner.add_goal_progress(&mentorship_id, &goal_id, &note)?)
     }
 
     pub fn goals(&self, mentorship_id: String) -> Answer<Vec<Goal>> {

@@ -26,7 +26,7 @@ mod sync;
 mod transport;
 
 pub use account::{Account, Mentorship, SignOut};
-pub use editing::Rejection;
+pub use editing::{OpenAction, Rejection};
 pub use error::ClientError;
 pub use sync::{SyncProgress, SyncReport};
 

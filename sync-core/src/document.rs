@@ -338,6 +338,13 @@ pub(crate) fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
+/// Today's date (UTC), `YYYY-MM-DD`.
+#[cfg_attr(not(feature = "phone"), allow(dead_code))]
+pub(crate) fn today() -> String {
+    let date = time::OffsetDateTime::now_utc().date();
+    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+}
+
 /// Check a text field's length (in UTF-16 code units).
 pub(crate) fn check_len(field: &str, text: &str) -> Result<(), DocumentError> {
     let len = text.encode_utf16().count();

@@ -1,7 +1,8 @@
 //! Goal plans: the goals of one mentorship, with dated progress notes.
 //!
 //! Layout: `goals` maps a goal id to `{title, description, category, target_date,
-//! status, created_at, progress: {note id -> {date, text, by}}}`. Either member of
+//! status, created_at, progress: {note id -> {date, at, text, by}}}` (`at`, the
+//! moment written, is absent from notes written before it was added). Either member of
 //! the pair may write anything below `goals`.
 
 use automerge::ObjType;
@@ -55,8 +56,12 @@ wire_names!(GoalCategory, GoalStatus);
 /// A dated note on a goal's progress.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProgressNote {
+    /// Its id within the goal.
+    pub id: String,
     /// When (`YYYY-MM-DD`).
     pub date: String,
+    /// The moment it was written (RFC 3339), or its date for older notes.
+    pub at: String,
     /// What happened.
     pub text: String,
     /// Who wrote it.
@@ -149,18 +154,21 @@ impl Document {
         self.transact(|doc| Ok(doc.put(&goal, "description", description)?))
     }
 
-    /// Add a dated progress note to a goal.
+    /// Add a dated progress note to a goal; returns its id.
     pub fn add_goal_progress(
         &mut self,
         author: UserId,
         goal_id: &str,
         date: &str,
         text: &str,
-    ) -> Result<(), DocumentError> {
+    ) -> Result<String, DocumentError> {
         self.expect_kind(DocKind::GoalPlan)?;
         let note_id = Uuid::new_v4().to_string();
         self.authorize(author, &Path::keys(["goals", goal_id, "progress", note_id.as_str()]))?;
         parse_date("date", date)?;
+        if text.trim().is_empty() {
+            return Err(DocumentError::Invalid("a progress note needs some text".into()));
+        }
         check_len("progress note", text)?;
         let goal = self.goal_obj(goal_id)?;
         let progress = self
@@ -169,10 +177,12 @@ impl Document {
         self.transact(|doc| {
             let note = doc.put_object(&progress, note_id.as_str(), ObjType::Map)?;
             doc.put(&note, "date", date)?;
+            doc.put(&note, "at", now_rfc3339())?;
             doc.put(&note, "text", text)?;
             doc.put(&note, "by", author.to_string())?;
             Ok(())
-        })
+        })?;
+        Ok(note_id)
     }
 
     /// Every goal of the plan, oldest first.
@@ -187,14 +197,17 @@ impl Document {
             if let Some(notes) = self.get_obj(&goal, "progress", ObjType::Map, &path)? {
                 for note_id in self.keys(&notes) {
                     let Some(note) = self.get_obj(&notes, &note_id, ObjType::Map, &path)? else { continue };
+                    let date = self.get_string(&note, "date", &path)?.unwrap_or_default();
                     progress.push(ProgressNote {
-                        date: self.get_string(&note, "date", &path)?.unwrap_or_default(),
+                        at: self.get_string(&note, "at", &path)?.unwrap_or_else(|| date.clone()),
+                        date,
+                        id: note_id,
                         text: self.get_string(&note, "text", &path)?.unwrap_or_default(),
                         by: self.get_string(&note, "by", &path)?.unwrap_or_default(),
                     });
                 }
             }
-            progress.sort_by(|a, b| a.date.cmp(&b.date));
+            progress.sort_by(|a, b| (&a.date, &a.at, &a.id).cmp(&(&b.date, &b.at, &b.id)));
             let category = self.get_string(&goal, "category", &path)?.unwrap_or_default().parse()?;
             let status = self.get_string(&goal, "status", &path)?.unwrap_or_default().parse()?;
             goals.push(Goal {

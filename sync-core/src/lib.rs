@@ -79,12 +79,13 @@ pub mod protocol;
 mod replica;
 pub mod rules;
 mod session;
+pub mod skills;
 #[cfg(feature = "phone")]
 mod store;
 
 pub use automerge;
 #[cfg(feature = "phone")]
-pub use client::{Account, Client, ClientError, Mentorship, Rejection, SignOut, SyncProgress, SyncReport};
+pub use client::{Account, Client, ClientError, Mentorship, OpenAction, Rejection, SignOut, SyncProgress, SyncReport};
 pub use document::{Document, DocumentError, MAX_TEXT_LEN, SCHEMA_VERSION, TEXT_ENCODING};
 pub use goal_plan::{Goal, GoalCategory, GoalStatus, ProgressNote};
 pub use ids::{DocHeader, DocKind, DocRole, DocScope, DocumentId, InvalidId, MentorshipId, Pair, UserId};
@@ -95,5 +96,6 @@ pub use session::{
     Action, Feedback, MenteeFeedback, Mode, SessionDetails, SessionKind, SessionStatus, SessionView, SignOff,
     SignOffState,
 };
+pub use skills::{Skill, find_skill, skill_catalogue};
 #[cfg(feature = "phone")]
 pub use store::{Store, StoreError, StoredDocument, StoredRejection, SyncMark};

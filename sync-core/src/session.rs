@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 
 use automerge::transaction::Transactable;
-use automerge::{ChangeHash, ObjType};
+use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue};
 use serde::{Deserialize, Serialize};
 use strum::{Display, EnumString, IntoStaticStr, VariantNames};
 use uuid::Uuid;
@@ -67,6 +67,8 @@ pub enum Mode {
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case", parse_err_ty = DocumentError, parse_err_fn = not_one_of::<Self>)]
 pub enum SessionStatus {
+    /// Arranged for a date to come; not yet happened.
+    Planned,
     /// It happened and is being logged.
     Logged,
     /// Called off in advance.
@@ -196,13 +198,13 @@ impl Document {
         })
     }
 
-    /// Set the optional facts of a session; `None` fields are left as they are.
+    /// Set the optional facts of a session. Every field is written: `None` clears
+    /// it (the key is deleted), so a phone can take back a wrong duration or place.
     pub fn set_session_details(&mut self, author: UserId, details: &SessionDetails) -> Result<(), DocumentError> {
         self.expect_session()?;
         self.authorize(author, &Path::keys(["meta", "details"]))?;
         if let Some(start) = &details.start_time {
-            time::Time::parse(start, time::macros::format_description!("[hour]:[minute]"))
-                .map_err(|_| DocumentError::Invalid(format!("start time must look like 09:30, not {start:?}")))?;
+            check_start_time(start)?;
         }
         if details.duration_minutes.is_some_and(|m| m > 24 * 60) {
             return Err(DocumentError::Invalid("a session cannot last more than 24 hours".into()));
@@ -212,23 +214,32 @@ impl Document {
         }
         let meta = self.root_obj("meta", ObjType::Map)?;
         self.transact(|doc| {
-            if let Some(start) = &details.start_time {
-                doc.put(&meta, "start_time", start.as_str())?;
-            }
-            if let Some(minutes) = details.duration_minutes {
-                doc.put(&meta, "duration_minutes", u64::from(minutes))?;
-            }
-            if let Some(mode) = details.mode {
-                doc.put(&meta, "mode", mode.as_str())?;
-            }
-            if let Some(location) = &details.location {
-                doc.put(&meta, "location", location.as_str())?;
-            }
+            put_or_clear(doc, &meta, "start_time", details.start_time.as_deref().map(ScalarValue::from))?;
+            put_or_clear(
+                doc,
+                &meta,
+                "duration_minutes",
+                details.duration_minutes.map(|m| ScalarValue::Uint(m.into())),
+            )?;
+            put_or_clear(doc, &meta, "mode", details.mode.map(|m| ScalarValue::from(m.as_str())))?;
+            put_or_clear(doc, &meta, "location", details.location.as_deref().map(ScalarValue::from))?;
             Ok(())
         })
     }
 
-    /// Mark a session cancelled or missed (with a reason), or logged again.
+    /// Set the start time alone (`HH:MM`), leaving the other details as they are.
+    pub fn set_start_time(&mut self, author: UserId, start_time: &str) -> Result<(), DocumentError> {
+        self.expect_session()?;
+        self.authorize(author, &Path::keys(["meta", "start_time"]))?;
+        check_start_time(start_time)?;
+        let meta = self.root_obj("meta", ObjType::Map)?;
+        self.transact(|doc| Ok(doc.put(&meta, "start_time", start_time)?))
+    }
+
+    /// Plan a session, or mark it logged, cancelled or missed. Cancelled and missed
+    /// need a reason (an operational one, such as "no cover on the unit": the
+    /// coordinator sees it); for planned and logged a reason is optional. An empty
+    /// reason counts as none and clears the stored one.
     pub fn set_session_status(
         &mut self,
         author: UserId,
@@ -237,16 +248,16 @@ impl Document {
     ) -> Result<(), DocumentError> {
         self.expect_session()?;
         self.authorize(author, &Path::keys(["meta", "status"]))?;
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         if let Some(reason) = reason {
             check_len("reason", reason)?;
+        } else if matches!(status, SessionStatus::Cancelled | SessionStatus::Missed) {
+            return Err(DocumentError::Invalid(format!("a {status} session needs a reason")));
         }
         let meta = self.root_obj("meta", ObjType::Map)?;
         self.transact(|doc| {
             doc.put(&meta, "status", status.as_str())?;
-            match reason {
-                Some(reason) => doc.put(&meta, "status_reason", reason)?,
-                None => doc.delete(&meta, "status_reason")?,
-            }
+            put_or_clear(doc, &meta, "status_reason", reason.map(ScalarValue::from))?;
             Ok(())
         })
     }
@@ -323,16 +334,24 @@ impl Document {
         })
     }
 
-    /// Record a skill as practised in this session.
+    /// Record a skill as practised in this session: a catalogue skill (by id or
+    /// title, stored as its title) or free text.
     pub fn add_skill(&mut self, author: UserId, skill: &str) -> Result<(), DocumentError> {
         self.expect_session()?;
-        let skill = skill.trim();
-        if skill.is_empty() || skill.len() > 200 {
-            return Err(DocumentError::Invalid("a skill needs a name of at most 200 bytes".into()));
-        }
-        self.authorize(author, &Path::keys(["skills", skill]))?;
+        let skill = crate::skills::normalize(skill)?;
+        self.authorize(author, &Path::keys(["skills", skill.as_str()]))?;
         let skills = self.root_obj("skills", ObjType::Map)?;
-        self.transact(|doc| Ok(doc.put(&skills, skill, true)?))
+        self.transact(|doc| Ok(doc.put(&skills, skill.as_str(), true)?))
+    }
+
+    /// Take a skill off this session (named as [`Document::add_skill`] takes it);
+    /// removing one that is not there does nothing.
+    pub fn remove_skill(&mut self, author: UserId, skill: &str) -> Result<(), DocumentError> {
+        self.expect_session()?;
+        let skill = crate::skills::normalize(skill)?;
+        self.authorize(author, &Path::keys(["skills", skill.as_str()]))?;
+        let skills = self.root_obj("skills", ObjType::Map)?;
+        self.transact(|doc| put_or_clear(doc, &skills, &skill, None))
     }
 
     /// Add an agreed action; returns its id.
@@ -346,16 +365,7 @@ impl Document {
         self.expect_session()?;
         let id = Uuid::new_v4().to_string();
         self.authorize(author, &Path::keys(["actions", id.as_str()]))?;
-        if text.trim().is_empty() {
-            return Err(DocumentError::Invalid("an action needs some text".into()));
-        }
-        check_len("action", text)?;
-        if self.header().role_of(owner) == DocRole::Outsider {
-            return Err(DocumentError::Invalid("an action's owner must be the mentor or the mentee".into()));
-        }
-        if let Some(due) = due {
-            parse_date("due date", due)?;
-        }
+        check_action(self, text, owner, due)?;
         let actions = self.root_obj("actions", ObjType::Map)?;
         let created_at = now_rfc3339();
         self.transact(|doc| {
@@ -383,13 +393,39 @@ impl Document {
         self.transact(|doc| Ok(doc.put(&action, "done", done)?))
     }
 
-    /// Share a short summary with the coordinator (the only free text the console shows).
+    /// Rewrite an agreed action: its text, owner and due date (`None` clears it).
+    pub fn edit_action(
+        &mut self,
+        author: UserId,
+        action_id: &str,
+        text: &str,
+        owner: UserId,
+        due: Option<&str>,
+    ) -> Result<(), DocumentError> {
+        self.expect_session()?;
+        self.authorize(author, &Path::keys(["actions", action_id, "text"]))?;
+        check_action(self, text, owner, due)?;
+        let actions = self.root_obj("actions", ObjType::Map)?;
+        let action = self
+            .get_obj(&actions, action_id, ObjType::Map, "/actions")?
+            .ok_or_else(|| DocumentError::NotFound(format!("action {action_id}")))?;
+        self.transact(|doc| {
+            doc.put(&action, "text", text)?;
+            doc.put(&action, "owner_id", owner.to_string())?;
+            put_or_clear(doc, &action, "due", due.map(ScalarValue::from))?;
+            Ok(())
+        })
+    }
+
+    /// Share a short summary with the coordinator (the only free text the console
+    /// shows); either member may; an empty text takes it back.
     pub fn set_shared_summary(&mut self, author: UserId, summary: &str) -> Result<(), DocumentError> {
         self.expect_session()?;
         self.authorize(author, &Path::keys(["shared", "summary"]))?;
         check_len("summary", summary)?;
         let shared = self.root_obj("shared", ObjType::Map)?;
-        self.transact(|doc| Ok(doc.put(&shared, "summary", summary)?))
+        let summary = Some(summary).filter(|s| !s.trim().is_empty()).map(ScalarValue::from);
+        self.transact(|doc| put_or_clear(doc, &shared, "summary", summary))
     }
 
     /// Sign the session as it is now: the signature pins the current heads. The
@@ -431,4 +467,37 @@ fn is_char_boundary_utf16(text: &str, index: usize) -> bool {
         units += ch.len_utf16();
     }
     units == index
+}
+
+/// A start time must look like `09:30`.
+fn check_start_time(start: &str) -> Result<(), DocumentError> {
+    time::Time::parse(start, time::macros::format_description!("[hour]:[minute]"))
+        .map(|_| ())
+        .map_err(|_| DocumentError::Invalid(format!("start time must look like 09:30, not {start:?}")))
+}
+
+/// What an action must be: some text, an owner in the pair, a real due date.
+fn check_action(doc: &Document, text: &str, owner: UserId, due: Option<&str>) -> Result<(), DocumentError> {
+    if text.trim().is_empty() {
+        return Err(DocumentError::Invalid("an action needs some text".into()));
+    }
+    check_len("action", text)?;
+    if doc.header().role_of(owner) == DocRole::Outsider {
+        return Err(DocumentError::Invalid("an action's owner must be the mentor or the mentee".into()));
+    }
+    if let Some(due) = due {
+        parse_date("due date", due)?;
+    }
+    Ok(())
+}
+
+/// Put `value` at `key`, or delete the key when `value` is `None`. A key that is
+/// already absent is left alone, so clearing twice writes no operation.
+fn put_or_clear(doc: &mut AutoCommit, obj: &ObjId, key: &str, value: Option<ScalarValue>) -> Result<(), DocumentError> {
+    match value {
+        Some(value) => doc.put(obj, key, value)?,
+        None if doc.get(obj, key)?.is_some() => doc.delete(obj, key)?,
+        None => {}
+    }
+    Ok(())
 }

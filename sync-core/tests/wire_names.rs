@@ -32,6 +32,7 @@ fn every_string_enum_uses_its_snake_case_name_everywhere() {
     );
     same_everywhere(
         &[
+            (SessionStatus::Planned, "planned"),
             (SessionStatus::Logged, "logged"),
             (SessionStatus::Cancelled, "cancelled"),
             (SessionStatus::Missed, "missed"),

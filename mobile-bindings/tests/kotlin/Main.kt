@@ -43,5 +43,6 @@ fun main(args: Array<String>) {
     mentee.sync()
     mentor.sync()
     check(mentor.session(sessionId).notes == "Written from Kotlin 🚀 Agreed!", "mentor reads ${mentor.session(sessionId).notes}")
+    wholeSession(mentor, mentee, mentorship)
     println("kotlin bindings: ok")
 }

@@ -10,7 +10,7 @@ use crate::goal_plan::{Goal, GoalCategory, GoalStatus};
 use crate::ids::{DocHeader, DocKind, DocRole, DocumentId, MentorshipId, UserId};
 use crate::journal::{Reflection, ReflectionInput};
 use crate::replica::ReplicaError;
-use crate::session::{SessionKind, SessionView};
+use crate::session::{Action, SessionDetails, SessionKind, SessionStatus, SessionView};
 use crate::store::StoredRejection;
 
 /// A change the server refused, with the text the user had written, kept for them.
@@ -24,6 +24,17 @@ pub struct Rejection {
     pub reason: String,
     /// What the user had written there.
     pub kept_text: String,
+}
+
+/// An agreed action not done yet, with the session it was agreed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenAction {
+    /// The session's document id.
+    pub session_id: String,
+    /// The session's day (`YYYY-MM-DD`), if set.
+    pub session_date: Option<String>,
+    /// The action.
+    pub action: Action,
 }
 
 impl From<StoredRejection> for Rejection {
@@ -66,6 +77,26 @@ impl Client {
             signed_in.replica.edit(id, |doc, me| doc.set_session_basics(me, kind, date))?;
             Ok(())
         })
+    }
+
+    /// Plan a session for a day to come (status `planned`); returns its id. The
+    /// other phone sees it after a sync; `join_session` works on it as on any.
+    pub fn plan_session(
+        &self,
+        mentorship_id: &str,
+        kind: SessionKind,
+        date: &str,
+        start_time: Option<&str>,
+    ) -> Result<String, ClientError> {
+        let id = DocumentId::new_random();
+        self.join_session(&id.to_string(), mentorship_id, kind, date)?;
+        self.edit_doc(id, |doc, me| {
+            if let Some(start) = start_time {
+                doc.set_start_time(me, start)?;
+            }
+            doc.set_session_status(me, SessionStatus::Planned, None)
+        })?;
+        Ok(id.to_string())
     }
 
     /// One session.
@@ -136,6 +167,68 @@ impl Client {
         self.edit_doc(parse_doc_id(session_id)?, |doc, me| doc.sign_off(me))
     }
 
+    /// Set a session's start time (`HH:MM`), length, mode and place; each `None`
+    /// clears that field.
+    pub fn set_session_details(&self, session_id: &str, details: &SessionDetails) -> Result<(), ClientError> {
+        self.edit_doc(parse_doc_id(session_id)?, |doc, me| doc.set_session_details(me, details))
+    }
+
+    /// Plan, log, cancel or miss a session; cancelled and missed need a reason.
+    pub fn set_session_status(
+        &self,
+        session_id: &str,
+        status: SessionStatus,
+        reason: Option<&str>,
+    ) -> Result<(), ClientError> {
+        self.edit_doc(parse_doc_id(session_id)?, |doc, me| doc.set_session_status(me, status, reason))
+    }
+
+    /// Tick a skill as practised: a catalogue id (stored as its title) or free text.
+    pub fn add_skill(&self, session_id: &str, skill: &str) -> Result<(), ClientError> {
+        self.edit_doc(parse_doc_id(session_id)?, |doc, me| doc.add_skill(me, skill))
+    }
+
+    /// Untick a skill.
+    pub fn remove_skill(&self, session_id: &str, skill: &str) -> Result<(), ClientError> {
+        self.edit_doc(parse_doc_id(session_id)?, |doc, me| doc.remove_skill(me, skill))
+    }
+
+    /// Mark an action done or not done.
+    pub fn set_action_done(&self, session_id: &str, action_id: &str, done: bool) -> Result<(), ClientError> {
+        self.edit_doc(parse_doc_id(session_id)?, |doc, me| doc.set_action_done(me, action_id, done))
+    }
+
+    /// Rewrite an action's text, owner and due date (`None` clears the due date).
+    pub fn edit_action(
+        &self,
+        session_id: &str,
+        action_id: &str,
+        text: &str,
+        owner_id: &str,
+        due: Option<&str>,
+    ) -> Result<(), ClientError> {
+        let owner: UserId = owner_id.parse()?;
+        self.edit_doc(parse_doc_id(session_id)?, |doc, me| doc.edit_action(me, action_id, text, owner, due))
+    }
+
+    /// Every action of a pairing not done yet, across its sessions on this device:
+    /// earliest due first, those without a due date last, ties by session date.
+    pub fn open_actions(&self, mentorship_id: &str) -> Result<Vec<OpenAction>, ClientError> {
+        let mut open = Vec::new();
+        for session in self.sessions(mentorship_id)? {
+            for action in session.actions.into_iter().filter(|a| !a.done) {
+                open.push(OpenAction { session_id: session.id.clone(), session_date: session.date.clone(), action });
+            }
+        }
+        sort_open_actions(&mut open);
+        Ok(open)
+    }
+
+    /// The summary the pair shares with the coordinator; empty takes it back.
+    pub fn set_shared_summary(&self, session_id: &str, text: &str) -> Result<(), ClientError> {
+        self.edit_doc(parse_doc_id(session_id)?, |doc, me| doc.set_shared_summary(me, text))
+    }
+
     fn ensure_goal_plan(signed_in: &mut SignedIn, mentorship_id: &str) -> Result<DocumentId, ClientError> {
         let header = DocHeader::goal_plan(Self::pair_of(signed_in, mentorship_id)?);
         if header.role_of(signed_in.replica.user()) == DocRole::Outsider {
@@ -164,6 +257,23 @@ impl Client {
         self.with_signed_in(|signed_in| {
             let id = Self::ensure_goal_plan(signed_in, mentorship_id)?;
             Ok(signed_in.replica.edit(id, |doc, me| doc.set_goal_status(me, goal_id, status))?)
+        })
+    }
+
+    /// Describe a goal at more length.
+    pub fn set_goal_description(&self, mentorship_id: &str, goal_id: &str, text: &str) -> Result<(), ClientError> {
+        self.with_signed_in(|signed_in| {
+            let id = Self::ensure_goal_plan(signed_in, mentorship_id)?;
+            Ok(signed_in.replica.edit(id, |doc, me| doc.set_goal_description(me, goal_id, text))?)
+        })
+    }
+
+    /// Note progress on a goal, dated today; returns the note's id.
+    pub fn add_goal_progress(&self, mentorship_id: &str, goal_id: &str, note: &str) -> Result<String, ClientError> {
+        let today = crate::document::today();
+        self.with_signed_in(|signed_in| {
+            let id = Self::ensure_goal_plan(signed_in, mentorship_id)?;
+            Ok(signed_in.replica.edit(id, |doc, me| doc.add_goal_progress(me, goal_id, &today, note))?)
         })
     }
 
@@ -211,6 +321,53 @@ impl Client {
     }
 }
 
+/// Earliest due first, no due date last; then by session date, then as agreed.
+fn sort_open_actions(open: &mut [OpenAction]) {
+    open.sort_by(|a, b| {
+        let due = |o: &OpenAction| (o.action.due.is_none(), o.action.due.clone());
+        (due(a), &a.session_date, &a.action.created_at, &a.action.id).cmp(&(
+            due(b),
+            &b.session_date,
+            &b.action.created_at,
+            &b.action.id,
+        ))
+    });
+}
+
 fn parse_doc_id(id: &str) -> Result<DocumentId, ClientError> {
     Ok(id.parse()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(session_date: &str, due: Option<&str>, id: &str) -> OpenAction {
+        OpenAction {
+            session_id: format!("session-{session_date}"),
+            session_date: Some(session_date.to_owned()),
+            action: Action {
+                id: id.to_owned(),
+                text: String::new(),
+                owner_id: String::new(),
+                due: due.map(str::to_owned),
+                done: false,
+                created_at: "2026-12-01T00:00:00Z".to_owned(),
+            },
+        }
+    }
+
+    #[test]
+    fn open_actions_earliest_due_first_undated_last_ties_by_session_date() {
+        let mut actions = vec![
+            open("2026-12-05", None, "undated-late"),
+            open("2026-12-09", Some("2026-12-20"), "due-20-late"),
+            open("2026-12-01", None, "undated-early"),
+            open("2026-12-03", Some("2026-12-20"), "due-20-early"),
+            open("2026-12-10", Some("2026-12-11"), "due-11"),
+        ];
+        sort_open_actions(&mut actions);
+        let order: Vec<_> = actions.iter().map(|o| o.action.id.as_str()).collect();
+        assert_eq!(order, ["due-11", "due-20-early", "due-20-late", "undated-early", "undated-late"]);
+    }
 }

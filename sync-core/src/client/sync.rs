@@ -196,14 +196,16 @@ impl SyncRun {
 
         if let Some(rejection) = &reply.rejection {
             let mut kept = vec![(rejection.path.clone(), rejection.reason.clone(), String::new())];
-            if held.is_some() {
+            if let Some(mark) = &held {
                 let doc = replica.document(id)?;
-                kept[0].2 = kept_text(doc, &rejection.path);
+                let server_heads: Vec<ChangeHash> =
+                    mark.server_heads.iter().filter_map(|h| h.parse().ok()).filter(|h| doc.has_change(h)).collect();
+                kept[0].2 = kept_text(doc, &rejection.path, &server_heads);
                 if let (Some(sent), Some(_)) = (sent, &reply.snapshot) {
                     // Edits made in flight build on the refused changes and go with them
                     // when the server's version is restored: keep their text as well.
                     for path in written_since(doc, &sent.heads) {
-                        let text = kept_text(doc, &path);
+                        let text = kept_text(doc, &path, &sent.heads);
                         if path != rejection.path && !text.trim().is_empty() {
                             kept.push((path, WRITTEN_IN_FLIGHT.to_owned(), text));
                         }
@@ -329,33 +331,64 @@ fn written_since(doc: &mut Document, since: &[ChangeHash]) -> Vec<String> {
     paths
 }
 
-/// Render what the device holds at `path` (or the nearest object above it) as
-/// text, so a refused write is kept for the user to see and re-enter.
-fn kept_text(doc: &mut Document, path: &str) -> String {
+/// The words the user wrote that a refusal at `path` takes back, kept for them to
+/// see and re-enter: the text at `path` (for a map, its text values, as
+/// `key: text; key: text`). A refusal of the whole document (`/`, e.g. a change
+/// by the wrong actor) keeps the text of every part written since `since`, the
+/// heads the server last had. Never the document's own structure (root keys,
+/// schema number): that is not the user's.
+fn kept_text(doc: &mut Document, path: &str, since: &[ChangeHash]) -> String {
+    let keys: Vec<&str> = path.split('/').filter(|k| !k.is_empty() && *k != "*").collect();
+    if keys.is_empty() {
+        let mut parts = Vec::new();
+        for written in written_since(doc, since) {
+            let text = kept_text(doc, &written, since);
+            if !text.trim().is_empty() && !parts.contains(&text) {
+                parts.push(text);
+            }
+        }
+        return parts.join("\n");
+    }
     let doc = doc.automerge_ref();
     let mut obj = ROOT;
-    let mut rendered = String::new();
-    for key in path.split('/').filter(|k| !k.is_empty() && *k != "*") {
-        match doc.get(&obj, key) {
+    for (depth, key) in keys.iter().enumerate() {
+        match doc.get(&obj, *key) {
             Ok(Some((Value::Object(_), child))) => obj = child,
-            Ok(Some((Value::Scalar(value), _))) => {
-                rendered = scalar_text(&value);
-                return rendered;
-            }
+            // Root scalars (the schema number) are the document's, not the user's.
+            Ok(Some((Value::Scalar(_), _))) if depth == 0 => return String::new(),
+            Ok(Some((Value::Scalar(value), _))) => return scalar_text(&value),
+            // The write was into something the device no longer has: keep what
+            // remains of the nearest part above it, but never the root itself.
+            _ if depth == 0 => return String::new(),
             _ => break,
         }
     }
-    match doc.object_type(&obj) {
-        Ok(ObjType::Text) => doc.text(&obj).unwrap_or_default(),
+    object_text(doc, &obj)
+}
+
+/// The user's text in one object: a text's content, a map's string and text
+/// values (`key: text; ...`).
+fn object_text(doc: &automerge::AutoCommit, obj: &automerge::ObjId) -> String {
+    match doc.object_type(obj) {
+        Ok(ObjType::Text) => doc.text(obj).unwrap_or_default(),
         Ok(ObjType::Map | ObjType::Table) => {
-            for key in doc.keys(&obj) {
-                if let Ok(Some((Value::Scalar(value), _))) = doc.get(&obj, &key) {
-                    rendered.push_str(&format!("{key}: {}\n", scalar_text(&value)));
+            let mut parts = Vec::new();
+            for key in doc.keys(obj) {
+                let text = match doc.get(obj, &key) {
+                    Ok(Some((Value::Scalar(value), _))) => match value.as_ref() {
+                        automerge::ScalarValue::Str(s) => s.to_string(),
+                        _ => continue,
+                    },
+                    Ok(Some((Value::Object(ObjType::Text), child))) => doc.text(&child).unwrap_or_default(),
+                    _ => continue,
+                };
+                if !text.trim().is_empty() {
+                    parts.push(format!("{key}: {text}"));
                 }
             }
-            rendered
+            parts.join("; ")
         }
-        _ => rendered,
+        _ => String::new(),
     }
 }
 
