@@ -145,17 +145,36 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     /// Open the store at `path`, creating it (and its folder) if missing.
+    ///
+    /// A new store is laid out under a temporary name and renamed into place, so a
+    /// file at `path` is always a laid-out store: an empty one (SQLite would take
+    /// it for a new database) is damage, reported as [`StoreError::Corrupt`].
     pub fn open(path: &FsPath) -> Result<Self, StoreError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
         }
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.len() == 0 => {
+                return Err(StoreError::Corrupt {
+                    path: path.to_owned(),
+                    detail: "the file is empty (its contents were lost)".into(),
+                });
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if side_file(path, "-wal").exists() {
+                    // A write-ahead log without its main file: the main file was lost.
+                    return Err(StoreError::Corrupt {
+                        path: path.to_owned(),
+                        detail: "the main file is missing but its write-ahead log is present".into(),
+                    });
+                }
+                Self::create(path)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
         let corrupt = |e: rusqlite::Error| StoreError::Corrupt { path: path.to_owned(), detail: e.to_string() };
-        let mut conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(corrupt)?;
-        conn.busy_timeout(Duration::from_secs(5))?;
+        let mut conn = Self::connect(path, OpenFlags::empty())?;
         let check: String = conn.query_row("PRAGMA quick_check", [], |row| row.get(0)).map_err(corrupt)?;
         if check != "ok" {
             return Err(StoreError::Corrupt { path: path.to_owned(), detail: check });
@@ -178,6 +197,47 @@ impl Store {
         // All pending migrations run in one transaction: a store is never left half-migrated.
         MIGRATIONS.to_latest(&mut conn)?;
         Ok(Self { conn, path: path.to_owned() })
+    }
+
+    fn connect(path: &FsPath, create: OpenFlags) -> Result<Connection, StoreError> {
+        let corrupt = |e: rusqlite::Error| StoreError::Corrupt { path: path.to_owned(), detail: e.to_string() };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | create,
+        )
+        .map_err(corrupt)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        Ok(conn)
+    }
+
+    /// Lay out a new store beside `path` and rename it into place once durable.
+    fn create(path: &FsPath) -> Result<(), StoreError> {
+        let mut name = path.file_name().unwrap_or_default().to_owned();
+        name.push(".new");
+        let temporary = path.with_file_name(name);
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let _ = std::fs::remove_file(side_file(&temporary, suffix));
+        }
+        {
+            let mut conn = Self::connect(&temporary, OpenFlags::SQLITE_OPEN_CREATE)?;
+            conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))?;
+            conn.execute_batch("PRAGMA synchronous=FULL;")?;
+            MIGRATIONS.to_latest(&mut conn)?;
+            // Fold the log into the main file, so the main file alone is the store.
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        }
+        std::fs::File::open(&temporary)?.sync_all()?;
+        std::fs::rename(&temporary, path)?;
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(side_file(&temporary, suffix));
+        }
+        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            // Make the rename durable where the platform allows it.
+            if let Ok(folder) = std::fs::File::open(folder) {
+                let _ = folder.sync_all();
+            }
+        }
+        Ok(())
     }
 
     /// The file this store lives in.
@@ -339,6 +399,13 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+/// `path` with `suffix` appended (SQLite's `-wal`, `-shm`, `-journal` files).
+fn side_file(path: &FsPath, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 fn parse_header(id: &str, json: &str) -> Result<DocHeader, StoreError> {
