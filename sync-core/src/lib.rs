@@ -96,4 +96,4 @@ pub use session::{
     SignOffState,
 };
 #[cfg(feature = "phone")]
-pub use store::{Store, StoreError, StoredDocument, StoredRejection, SyncMark};
+pub use store::{Inventory, Store, StoreError, StoredDocument, StoredRejection, SyncMark};

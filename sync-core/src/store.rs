@@ -116,6 +116,15 @@ pub struct SyncMark {
     pub server_heads: Vec<String>,
 }
 
+/// What [`Store::inventory`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Inventory {
+    /// The documents whose header reads back.
+    pub headers: Vec<DocHeader>,
+    /// The ids of documents whose stored header is unreadable.
+    pub unreadable: Vec<String>,
+}
+
 /// A change the server refused, kept so the user can see and re-enter the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredRejection {
@@ -293,6 +302,37 @@ impl Store {
             headers.push(parse_header(&id, &header)?);
         }
         Ok(headers)
+    }
+
+    /// Every stored document's header, and apart from them the ids of the rows
+    /// whose header cannot be read: one damaged row must not hide the others.
+    pub fn inventory(&self) -> Result<Inventory, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT id, header FROM documents ORDER BY id")?;
+        // A header that is not even text (damage) counts as unreadable too.
+        let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1).ok())))?;
+        let mut inventory = Inventory::default();
+        for row in rows {
+            let (id, header) = row?;
+            match header.as_deref().map(|json| parse_header(&id, json)) {
+                Some(Ok(header)) => inventory.headers.push(header),
+                _ => inventory.unreadable.push(id),
+            }
+        }
+        Ok(inventory)
+    }
+
+    /// Replace a damaged document with the server's copy (header and bytes), and
+    /// count every local write as acknowledged: only done when none was pending.
+    pub fn restore_from_server(&mut self, header: &DocHeader, bytes: &[u8]) -> Result<(), StoreError> {
+        let header_json = serde_json::to_string(header)
+            .map_err(|source| StoreError::BadHeader { id: header.id.to_string(), source })?;
+        self.conn.execute(
+            "INSERT INTO documents (id, header, bytes, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(id) DO UPDATE SET header = excluded.header, bytes = excluded.bytes,
+                 acked_seq = documents.local_seq, pending_since = NULL, updated_at = excluded.updated_at",
+            params![header.id.to_string(), header_json, bytes, crate::document::now_rfc3339()],
+        )?;
+        Ok(())
     }
 
     /// Where a document stands with the server.
