@@ -228,18 +228,14 @@ impl Store {
             let _ = std::fs::remove_file(side_file(&temporary, suffix));
         }
         {
+            // No log and no fsync per statement: the file is made durable once,
+            // below, before it takes the store's name (opening switches it to WAL).
             let mut conn = Self::connect(&temporary, OpenFlags::SQLITE_OPEN_CREATE)?;
-            conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))?;
-            conn.execute_batch("PRAGMA synchronous=FULL;")?;
+            conn.execute_batch("PRAGMA journal_mode=DELETE; PRAGMA synchronous=OFF;")?;
             MIGRATIONS.to_latest(&mut conn)?;
-            // Fold the log into the main file, so the main file alone is the store.
-            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         }
         std::fs::File::open(&temporary)?.sync_all()?;
         std::fs::rename(&temporary, path)?;
-        for suffix in ["-wal", "-shm"] {
-            let _ = std::fs::remove_file(side_file(&temporary, suffix));
-        }
         if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             // Make the rename durable where the platform allows it.
             if let Ok(folder) = std::fs::File::open(folder) {

@@ -345,6 +345,20 @@ fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()>
     Ok(())
 }
 
+impl SignedIn {
+    /// Write under the fresh actor the server issued, and remember it.
+    pub(super) fn adopt_actor(&mut self, actor_hex: &str) -> Result<(), ClientError> {
+        let actor = actor_from_hex(actor_hex)?;
+        let mut account = self.account.clone();
+        account.actor_id = actor_hex.to_owned();
+        let json = serde_json::to_string(&account).map_err(|e| invalid(e.to_string()))?;
+        self.replica.store_mut().set_setting(ACCOUNT, Some(&json))?;
+        self.account = account;
+        self.replica.set_actor(actor);
+        Ok(())
+    }
+}
+
 /// Emails as the server compares them.
 fn email_key(email: &str) -> String {
     email.trim().to_lowercase()

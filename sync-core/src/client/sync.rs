@@ -23,6 +23,7 @@ use crate::protocol::{self, DocOffer, DocReply, SyncRequest};
 use crate::replica::Replica;
 use crate::store::{StoredRejection, SyncMark};
 
+mod rebase;
 mod rehome;
 
 /// More round trips than this in one sync means something is wrong; stop and
@@ -69,7 +70,8 @@ impl Client {
         // A second sync waits for the first rather than interleaving with it.
         let _one_at_a_time = self.syncing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let serial = self.current_serial()?;
-        let mut run = SyncRun { report: SyncReport::default(), fallback: HashMap::new() };
+        let mut run =
+            SyncRun { report: SyncReport::default(), fallback: HashMap::new(), new_actor: false, rebased: false };
         run.run(self, serial, progress)?;
         Ok(run.report)
     }
@@ -88,6 +90,10 @@ struct Sent {
 struct SyncRun {
     report: SyncReport,
     fallback: HashMap<DocumentId, sync::State>,
+    /// The server issued this device a fresh actor in this sync.
+    new_actor: bool,
+    /// A document was rebased under the fresh actor in this round: send it.
+    rebased: bool,
 }
 
 impl SyncRun {
@@ -110,6 +116,10 @@ impl SyncRun {
                 .map_err(|e| invalid(format!("server sent a bad sync reply: {e}")))?;
             let mut rehomed = false;
             client.with_sign_in(serial, |s| {
+                if let Some(actor) = &response.actor_id {
+                    s.adopt_actor(actor)?;
+                    self.new_actor = true;
+                }
                 for id in response.purge {
                     if let Some(header) = rehome::rehome_if_unsynced(&mut s.replica, id)? {
                         self.note_rehomed(&mut s.replica, id, header.id)?;
@@ -128,8 +138,8 @@ impl SyncRun {
             if let Some(progress) = progress {
                 progress.progress(self.report.docs_sent, self.report.docs_received);
             }
-            complete = rehomed;
-            if self.fallback.is_empty() && !rehomed {
+            complete = rehomed || std::mem::take(&mut self.rebased);
+            if self.fallback.is_empty() && !complete {
                 break;
             }
         }
@@ -213,6 +223,12 @@ impl SyncRun {
             && replica.document(id).is_err()
         {
             return self.repair(replica, &reply, mark);
+        }
+        if let (Some(mark), Some(rejection), Some(snapshot)) = (&held, &reply.rejection, &reply.snapshot)
+            && rejection.code == rebase::ACTOR_ROLLED_BACK
+            && self.new_actor
+        {
+            return self.rebase(replica, &reply, mark, snapshot);
         }
 
         if let Some(rejection) = &reply.rejection {
@@ -332,6 +348,36 @@ impl SyncRun {
         };
         replica.store_mut().add_rejection(&stored)?;
         self.report.rejected.push(stored.into());
+        Ok(())
+    }
+
+    /// Write again, under the fresh actor and on top of the server's version,
+    /// what the device wrote since it last shared heads with the server
+    /// ([`rebase`]); one local write stays pending, and goes up next round.
+    fn rebase(
+        &mut self,
+        replica: &mut Replica,
+        reply: &DocReply,
+        mark: &SyncMark,
+        snapshot: &[u8],
+    ) -> Result<(), ClientError> {
+        let id = reply.header.id;
+        let since: Vec<ChangeHash> = mark.server_heads.iter().filter_map(|h| h.parse().ok()).collect();
+        let mut server = Document::load(reply.header, snapshot, replica.actor().clone())
+            .map_err(|e| invalid(format!("server sent an unreadable document {id}: {e}")))?;
+        let local = replica.document(id)?;
+        rebase::rebase(local, &mut server, &since)?;
+        let server_heads: Vec<String> = protocol::heads_from_wire(&reply.heads)
+            .ok_or_else(|| invalid(format!("server sent malformed heads for {id}")))?
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        replica.store_mut().save_local(&reply.header, &server.save())?;
+        replica.forget(id);
+        replica.store_mut().mark_synced(id, &server_heads, mark.local_seq)?;
+        self.fallback.remove(&id);
+        self.rebased = true;
+        tracing::warn!(%id, "changes under a rolled-back actor were written again under a fresh one");
         Ok(())
     }
 

@@ -48,6 +48,41 @@ pub(super) fn rehome_if_unsynced(replica: &mut Replica, id: DocumentId) -> Resul
     Ok(Some(header))
 }
 
+/// Copy what `source` holds under `key` of the map `from` into the map `to`,
+/// reusing an object of the same type already there.
+pub(super) fn copy_key(
+    source: &automerge::AutoCommit,
+    from: &ObjId,
+    key: &str,
+    target: &mut automerge::AutoCommit,
+    to: &ObjId,
+    depth: usize,
+) -> Result<(), DocumentError> {
+    let Some((value, child)) = source.get(from, key)? else { return Ok(()) };
+    match value {
+        // Root values are fixed at genesis (and include the document's id).
+        Value::Scalar(_) if depth == 0 => {}
+        Value::Scalar(scalar) => {
+            let same = matches!(target.get(to, key)?, Some((Value::Scalar(s), _)) if s == scalar);
+            if !same {
+                target.put(to, key, scalar.into_owned())?;
+            }
+        }
+        Value::Object(kind) => {
+            let existing = match target.get(to, key)? {
+                Some((Value::Object(k), obj)) if k == kind => Some(obj),
+                _ => None,
+            };
+            let obj = match existing {
+                Some(obj) => obj,
+                None => target.put_object(to, key, kind)?,
+            };
+            copy_object(source, &child, target, &obj, depth + 1)?;
+        }
+    }
+    Ok(())
+}
+
 /// Copy what `source` holds in `from` into `to`, reusing objects `target`
 /// already has at the same key (the genesis root objects) and skipping equal
 /// values, so only the user's writes become new changes.
@@ -67,28 +102,7 @@ fn copy_object(
                 if depth == 0 && NOT_COPIED.contains(&key.as_str()) {
                     continue;
                 }
-                let Some((value, child)) = source.get(from, key.as_str())? else { continue };
-                match value {
-                    // Root values are fixed at genesis (and include the old id).
-                    Value::Scalar(_) if depth == 0 => {}
-                    Value::Scalar(scalar) => {
-                        let same = matches!(target.get(to, key.as_str())?, Some((Value::Scalar(s), _)) if s == scalar);
-                        if !same {
-                            target.put(to, key.as_str(), scalar.into_owned())?;
-                        }
-                    }
-                    Value::Object(kind) => {
-                        let existing = match target.get(to, key.as_str())? {
-                            Some((Value::Object(k), obj)) if k == kind => Some(obj),
-                            _ => None,
-                        };
-                        let obj = match existing {
-                            Some(obj) => obj,
-                            None => target.put_object(to, key.as_str(), kind)?,
-                        };
-                        copy_object(source, &child, target, &obj, depth + 1)?;
-                    }
-                }
+                copy_key(source, from, &key, target, to, depth)?;
             }
         }
         ObjType::List => {
@@ -104,10 +118,19 @@ fn copy_object(
             }
         }
         ObjType::Text => {
-            let text = source.text(from)?;
-            if target.text(to)? != text {
-                let length = target.length(to);
-                target.splice_text(to, 0, length as isize, &text)?;
+            // The smallest splice that makes the texts equal, so a rebase onto a
+            // fork keeps the rest of the text as it is (positions in UTF-16 units).
+            let (want, have) = (source.text(from)?, target.text(to)?);
+            if want != have {
+                let prefix =
+                    want.chars().zip(have.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a).collect::<String>();
+                let (want_rest, have_rest) = (&want[prefix.len()..], &have[prefix.len()..]);
+                let suffix = want_rest.chars().rev().zip(have_rest.chars().rev()).take_while(|(a, b)| a == b).count();
+                let want_mid: String = want_rest.chars().take(want_rest.chars().count() - suffix).collect();
+                let have_mid =
+                    have_rest.chars().take(have_rest.chars().count() - suffix).map(char::len_utf16).sum::<usize>();
+                let at = prefix.encode_utf16().count();
+                target.splice_text(to, at, isize::try_from(have_mid).unwrap_or(isize::MAX), &want_mid)?;
             }
         }
     }
