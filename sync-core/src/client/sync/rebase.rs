@@ -87,7 +87,12 @@ mod tests {
         let mut rebased = Document::load(header, &server.save(), new_actor.clone()).unwrap();
         assert!(rebase(&mut local, &mut rebased, &shared_heads).unwrap());
         let view = rebased.session_view().unwrap();
-        assert_eq!(view.notes, "Synced. Lost on the phone. Typed after the restore.");
+        // Both inserts at one place: the CRDT orders them by actor, either way round.
+        let notes = &view.notes;
+        assert!(notes.starts_with("Synced. "), "{notes}");
+        assert!(notes.contains("Lost on the phone. "), "the server's later words stay: {notes}");
+        assert!(notes.contains("Typed after the restore."), "the new words are written again: {notes}");
+        assert_eq!(notes.len(), "Synced. Lost on the phone. Typed after the restore.".len(), "{notes}");
         assert_eq!(view.accounts.get(&pair.mentor_id.to_string()).map(String::as_str), Some("My account."));
         let server_heads = server.heads();
         let new_changes = rebased.automerge().get_changes(&server_heads);
