@@ -59,6 +59,11 @@ pub struct SyncResponse {
     pub documents: Vec<DocReply>,
     /// Documents the device must delete: access withdrawn.
     pub purge: Vec<DocumentId>,
+    /// A fresh actor (hex) for this device, issued when changes were refused as
+    /// `actor_rolled_back` (a restored store reused its actor's sequence numbers);
+    /// the device writes under it from now on. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_id: Option<String>,
 }
 
 /// The server's answer for one document.

@@ -144,6 +144,18 @@ impl Replica {
         self.open.remove(&id);
     }
 
+    /// Write as `actor` from now on (the server issued a fresh one). Documents in
+    /// memory are dropped, so each is reloaded under it.
+    pub fn set_actor(&mut self, actor: ActorId) {
+        self.actor = actor;
+        self.open.clear();
+    }
+
+    /// The actor this replica writes as.
+    pub fn actor(&self) -> &ActorId {
+        &self.actor
+    }
+
     /// Drop every in-memory copy.
     pub fn forget_all(&mut self) {
         self.open.clear();

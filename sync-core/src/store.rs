@@ -116,6 +116,15 @@ pub struct SyncMark {
     pub server_heads: Vec<String>,
 }
 
+/// What [`Store::inventory`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Inventory {
+    /// The documents whose header reads back.
+    pub headers: Vec<DocHeader>,
+    /// The ids of documents whose stored header is unreadable.
+    pub unreadable: Vec<String>,
+}
+
 /// A change the server refused, kept so the user can see and re-enter the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredRejection {
@@ -145,17 +154,36 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     /// Open the store at `path`, creating it (and its folder) if missing.
+    ///
+    /// A new store is laid out under a temporary name and renamed into place, so a
+    /// file at `path` is always a laid-out store: an empty one (SQLite would take
+    /// it for a new database) is damage, reported as [`StoreError::Corrupt`].
     pub fn open(path: &FsPath) -> Result<Self, StoreError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
         }
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.len() == 0 => {
+                return Err(StoreError::Corrupt {
+                    path: path.to_owned(),
+                    detail: "the file is empty (its contents were lost)".into(),
+                });
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if side_file(path, "-wal").exists() {
+                    // A write-ahead log without its main file: the main file was lost.
+                    return Err(StoreError::Corrupt {
+                        path: path.to_owned(),
+                        detail: "the main file is missing but its write-ahead log is present".into(),
+                    });
+                }
+                Self::create(path)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
         let corrupt = |e: rusqlite::Error| StoreError::Corrupt { path: path.to_owned(), detail: e.to_string() };
-        let mut conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(corrupt)?;
-        conn.busy_timeout(Duration::from_secs(5))?;
+        let mut conn = Self::connect(path, OpenFlags::empty())?;
         let check: String = conn.query_row("PRAGMA quick_check", [], |row| row.get(0)).map_err(corrupt)?;
         if check != "ok" {
             return Err(StoreError::Corrupt { path: path.to_owned(), detail: check });
@@ -178,6 +206,43 @@ impl Store {
         // All pending migrations run in one transaction: a store is never left half-migrated.
         MIGRATIONS.to_latest(&mut conn)?;
         Ok(Self { conn, path: path.to_owned() })
+    }
+
+    fn connect(path: &FsPath, create: OpenFlags) -> Result<Connection, StoreError> {
+        let corrupt = |e: rusqlite::Error| StoreError::Corrupt { path: path.to_owned(), detail: e.to_string() };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | create,
+        )
+        .map_err(corrupt)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        Ok(conn)
+    }
+
+    /// Lay out a new store beside `path` and rename it into place once durable.
+    fn create(path: &FsPath) -> Result<(), StoreError> {
+        let mut name = path.file_name().unwrap_or_default().to_owned();
+        name.push(".new");
+        let temporary = path.with_file_name(name);
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let _ = std::fs::remove_file(side_file(&temporary, suffix));
+        }
+        {
+            // No log and no fsync per statement: the file is made durable once,
+            // below, before it takes the store's name (opening switches it to WAL).
+            let mut conn = Self::connect(&temporary, OpenFlags::SQLITE_OPEN_CREATE)?;
+            conn.execute_batch("PRAGMA journal_mode=DELETE; PRAGMA synchronous=OFF;")?;
+            MIGRATIONS.to_latest(&mut conn)?;
+        }
+        std::fs::File::open(&temporary)?.sync_all()?;
+        std::fs::rename(&temporary, path)?;
+        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            // Make the rename durable where the platform allows it.
+            if let Ok(folder) = std::fs::File::open(folder) {
+                let _ = folder.sync_all();
+            }
+        }
+        Ok(())
     }
 
     /// The file this store lives in.
@@ -233,6 +298,37 @@ impl Store {
             headers.push(parse_header(&id, &header)?);
         }
         Ok(headers)
+    }
+
+    /// Every stored document's header, and apart from them the ids of the rows
+    /// whose header cannot be read: one damaged row must not hide the others.
+    pub fn inventory(&self) -> Result<Inventory, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT id, header FROM documents ORDER BY id")?;
+        // A header that is not even text (damage) counts as unreadable too.
+        let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1).ok())))?;
+        let mut inventory = Inventory::default();
+        for row in rows {
+            let (id, header) = row?;
+            match header.as_deref().map(|json| parse_header(&id, json)) {
+                Some(Ok(header)) => inventory.headers.push(header),
+                _ => inventory.unreadable.push(id),
+            }
+        }
+        Ok(inventory)
+    }
+
+    /// Replace a damaged document with the server's copy (header and bytes), and
+    /// count every local write as acknowledged: only done when none was pending.
+    pub fn restore_from_server(&mut self, header: &DocHeader, bytes: &[u8]) -> Result<(), StoreError> {
+        let header_json = serde_json::to_string(header)
+            .map_err(|source| StoreError::BadHeader { id: header.id.to_string(), source })?;
+        self.conn.execute(
+            "INSERT INTO documents (id, header, bytes, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(id) DO UPDATE SET header = excluded.header, bytes = excluded.bytes,
+                 acked_seq = documents.local_seq, pending_since = NULL, updated_at = excluded.updated_at",
+            params![header.id.to_string(), header_json, bytes, crate::document::now_rfc3339()],
+        )?;
+        Ok(())
     }
 
     /// Where a document stands with the server.
@@ -339,6 +435,13 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+/// `path` with `suffix` appended (SQLite's `-wal`, `-shm`, `-journal` files).
+fn side_file(path: &FsPath, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 fn parse_header(id: &str, json: &str) -> Result<DocHeader, StoreError> {

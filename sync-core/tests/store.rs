@@ -267,3 +267,46 @@ fn a_store_from_a_newer_app_is_refused_and_left_untouched() {
     assert!(matches!(err, StoreError::NewerFormat { found: 99, .. }), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), before, "the file must not be changed");
 }
+
+#[test]
+fn an_empty_store_file_is_corrupt_not_a_fresh_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.sqlite3");
+    std::fs::write(&path, b"").unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0, "the file must not be replaced");
+}
+
+#[test]
+fn a_killed_store_whose_main_file_was_emptied_is_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("killed.sqlite3");
+    let pair = pair();
+    let mut replica = Replica::open(&path, pair.mentor_id, ActorId::random()).unwrap();
+    let header = DocHeader::session(DocumentId::new_random(), pair);
+    replica.ensure(header).unwrap();
+    replica.edit(header.id, |doc, me| doc.edit_notes(me, 0, 0, "Written before the kill.")).unwrap();
+    // As a kill leaves it: the connection never closed, its log not folded in.
+    std::mem::forget(replica);
+    assert!(dir.path().join("killed.sqlite3-wal").exists(), "the log is there");
+    std::fs::write(&path, b"").unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    // Losing the main file entirely, with the log left behind, is damage too.
+    std::fs::remove_file(&path).unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    assert!(!path.exists(), "no fresh store is made in its place");
+}
+
+#[test]
+fn a_new_store_is_created_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.sqlite3");
+    drop(Store::open(&path).unwrap());
+    assert!(std::fs::metadata(&path).unwrap().len() > 0);
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(names.iter().all(|n| !n.to_string_lossy().contains(".new")), "no temporary left: {names:?}");
+    Store::open(&path).expect("reopens");
+}

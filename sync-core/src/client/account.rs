@@ -100,10 +100,22 @@ impl Client {
     }
 
     /// Open the account that was signed in last, if any, so the app works offline.
+    /// A `current-account` file that cannot be read (empty, garbage, a torn write
+    /// by an older version) means "not signed in": the app can still sign in or
+    /// wipe, and no store is opened, let alone changed, on its account.
     pub(super) fn reopen_last_account(&self) -> Result<(), ClientError> {
         let Ok(user) = std::fs::read_to_string(self.data_dir.join(CURRENT_ACCOUNT_FILE)) else { return Ok(()) };
-        let user: UserId = user.parse()?;
-        let store = Store::open(&self.store_path(user))?;
+        let Ok(user) = user.trim().parse::<UserId>() else {
+            tracing::warn!("the current-account file is unreadable; starting signed out");
+            return Ok(());
+        };
+        let path = self.store_path(user);
+        if !path.exists() {
+            // Never create a store for a name read from a file: only sign-in does.
+            tracing::warn!("the current-account file names no store; starting signed out");
+            return Ok(());
+        }
+        let store = Store::open(&path)?;
         if let Some(account) = store.setting(ACCOUNT)? {
             let account: Account = serde_json::from_str(&account).map_err(|e| invalid(e.to_string()))?;
             let replica = Replica::with_store(store, user, actor_from_hex(&account.actor_id)?);
@@ -134,11 +146,8 @@ impl Client {
         let mut index: HashMap<String, String> =
             std::fs::read(&path).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).unwrap_or_default();
         index.insert(email_key(email), user.to_string());
-        let written = serde_json::to_vec(&index).map_err(std::io::Error::other).and_then(|bytes| {
-            let temporary = path.with_extension("json.tmp");
-            std::fs::write(&temporary, bytes)?;
-            std::fs::rename(&temporary, &path)
-        });
+        let written =
+            serde_json::to_vec(&index).map_err(std::io::Error::other).and_then(|bytes| write_atomically(&path, &bytes));
         if let Err(error) = written {
             tracing::warn!(%error, "could not remember which store this account uses");
         }
@@ -169,7 +178,7 @@ impl Client {
         store.set_setting(ACCOUNT, Some(&serde_json::to_string(&account).map_err(|e| invalid(e.to_string()))?))?;
         store.set_setting(ACCESS_TOKEN, Some(&login.access_token))?;
         store.set_setting(REFRESH_TOKEN, Some(&login.refresh_token))?;
-        std::fs::write(self.data_dir.join(CURRENT_ACCOUNT_FILE), user.to_string())
+        write_atomically(&self.data_dir.join(CURRENT_ACCOUNT_FILE), user.to_string().as_bytes())
             .map_err(|e| ClientError::Storage { message: e.to_string() })?;
         self.remember_account(email, user);
         let serial = self.next_serial();
@@ -314,6 +323,40 @@ fn wipe(signed_in: &mut SignedIn) -> Result<(), ClientError> {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
     Ok(())
+}
+
+/// Replace `path` with `bytes` so that a crash leaves either the old file or the
+/// new one, never a torn one: write a temporary file beside it, make it durable,
+/// rename it over, and make the rename durable.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let temporary = path.with_extension("tmp");
+    let mut file = std::fs::File::create(&temporary)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&temporary, path)?;
+    if let Some(folder) = path.parent() {
+        // Directory fsync is not available everywhere (Windows); the rename has happened either way.
+        if let Ok(folder) = std::fs::File::open(folder) {
+            let _ = folder.sync_all();
+        }
+    }
+    Ok(())
+}
+
+impl SignedIn {
+    /// Write under the fresh actor the server issued, and remember it.
+    pub(super) fn adopt_actor(&mut self, actor_hex: &str) -> Result<(), ClientError> {
+        let actor = actor_from_hex(actor_hex)?;
+        let mut account = self.account.clone();
+        account.actor_id = actor_hex.to_owned();
+        let json = serde_json::to_string(&account).map_err(|e| invalid(e.to_string()))?;
+        self.replica.store_mut().set_setting(ACCOUNT, Some(&json))?;
+        self.account = account;
+        self.replica.set_actor(actor);
+        Ok(())
+    }
 }
 
 /// Emails as the server compares them.

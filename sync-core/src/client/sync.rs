@@ -21,7 +21,10 @@ use crate::document::{Document, DocumentError};
 use crate::ids::{DocRole, DocumentId};
 use crate::protocol::{self, DocOffer, DocReply, SyncRequest};
 use crate::replica::Replica;
-use crate::store::StoredRejection;
+use crate::store::{StoredRejection, SyncMark};
+
+mod rebase;
+mod rehome;
 
 /// More round trips than this in one sync means something is wrong; stop and
 /// report what converged.
@@ -67,7 +70,8 @@ impl Client {
         // A second sync waits for the first rather than interleaving with it.
         let _one_at_a_time = self.syncing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let serial = self.current_serial()?;
-        let mut run = SyncRun { report: SyncReport::default(), fallback: HashMap::new() };
+        let mut run =
+            SyncRun { report: SyncReport::default(), fallback: HashMap::new(), new_actor: false, rebased: false };
         run.run(self, serial, progress)?;
         Ok(run.report)
     }
@@ -86,14 +90,20 @@ struct Sent {
 struct SyncRun {
     report: SyncReport,
     fallback: HashMap<DocumentId, sync::State>,
+    /// The server issued this device a fresh actor in this sync.
+    new_actor: bool,
+    /// A document was rebased under the fresh actor in this round: send it.
+    rebased: bool,
 }
 
 impl SyncRun {
     fn run(&mut self, client: &Client, serial: u64, progress: Option<&dyn SyncProgress>) -> Result<(), ClientError> {
-        let mut first = true;
+        // The first round offers every document; later ones only those in the
+        // fallback protocol, unless a session was re-homed and must go up.
+        let mut complete = true;
         while self.report.round_trips < MAX_ROUND_TRIPS {
-            let (request, sent) = client.with_sign_in(serial, |s| self.build_request(&mut s.replica, first))?;
-            if !first && request.documents.is_empty() {
+            let (request, sent) = client.with_sign_in(serial, |s| self.build_request(&mut s.replica, complete))?;
+            if !complete && request.documents.is_empty() {
                 break;
             }
             let body = protocol::encode(&request).map_err(|e| invalid(e.to_string()))?;
@@ -104,8 +114,17 @@ impl SyncRun {
             self.report.bytes_received += response.len() as u64;
             let response = protocol::decode_response(&response)
                 .map_err(|e| invalid(format!("server sent a bad sync reply: {e}")))?;
+            let mut rehomed = false;
             client.with_sign_in(serial, |s| {
+                if let Some(actor) = &response.actor_id {
+                    s.adopt_actor(actor)?;
+                    self.new_actor = true;
+                }
                 for id in response.purge {
+                    if let Some(header) = rehome::rehome_if_unsynced(&mut s.replica, id)? {
+                        self.note_rehomed(&mut s.replica, id, header.id)?;
+                        rehomed = true;
+                    }
                     s.replica.remove(id)?;
                     self.fallback.remove(&id);
                     self.report.purged.push(id.to_string());
@@ -119,8 +138,8 @@ impl SyncRun {
             if let Some(progress) = progress {
                 progress.progress(self.report.docs_sent, self.report.docs_received);
             }
-            first = false;
-            if self.fallback.is_empty() {
+            complete = rehomed || std::mem::take(&mut self.rebased);
+            if self.fallback.is_empty() && !complete {
                 break;
             }
         }
@@ -134,7 +153,12 @@ impl SyncRun {
     ) -> Result<(SyncRequest, HashMap<DocumentId, Sent>), ClientError> {
         let mut offers = Vec::new();
         let mut sent = HashMap::new();
-        for header in replica.store().headers()? {
+        let inventory = replica.store().inventory()?;
+        if !inventory.unreadable.is_empty() {
+            // Left out of the offer, so the server sends its copy, which repairs them.
+            tracing::error!(ids = ?inventory.unreadable, "skipping documents whose stored header is unreadable");
+        }
+        for header in inventory.headers {
             if !complete && !self.fallback.contains_key(&header.id) {
                 continue;
             }
@@ -143,6 +167,8 @@ impl SyncRun {
                 Ok(doc) => doc,
                 Err(error) => {
                     // One unreadable document must not stop the others from syncing.
+                    // Not offered, it is one the device lacks: the server sends its
+                    // copy, which repairs it (`repair`).
                     tracing::error!(%error, "skipping a document that cannot be loaded");
                     continue;
                 }
@@ -193,6 +219,17 @@ impl SyncRun {
         // Whether the device holds the document now: it may have been created (a
         // goal plan, a joined session) while the request was in flight.
         let held = replica.store().sync_mark(id)?;
+        if let Some(mark) = &held
+            && replica.document(id).is_err()
+        {
+            return self.repair(replica, &reply, mark);
+        }
+        if let (Some(mark), Some(rejection), Some(snapshot)) = (&held, &reply.rejection, &reply.snapshot)
+            && rejection.code == rebase::ACTOR_ROLLED_BACK
+            && self.new_actor
+        {
+            return self.rebase(replica, &reply, mark, snapshot);
+        }
 
         if let Some(rejection) = &reply.rejection {
             let mut kept = vec![(rejection.path.clone(), rejection.reason.clone(), String::new())];
@@ -292,6 +329,84 @@ impl SyncRun {
             let heads: Vec<String> = server_heads.iter().map(ToString::to_string).collect();
             replica.store_mut().mark_synced(id, &heads, acked)?;
         }
+        Ok(())
+    }
+}
+
+impl SyncRun {
+    /// Tell the user (as a rejection on the new session, which the app lists) that
+    /// their session continues under a new id.
+    fn note_rehomed(&mut self, replica: &mut Replica, old: DocumentId, new: DocumentId) -> Result<(), ClientError> {
+        tracing::warn!(%old, %new, "a session id was taken by another pairing; its text moved to a new session");
+        let stored = StoredRejection {
+            document_id: new.to_string(),
+            path: "/".into(),
+            reason: format!(
+                "session {old} could not be synced because its id is in use elsewhere; \
+                 everything written in it continues in this session"
+            ),
+            kept_text: String::new(),
+            created_at: crate::document::now_rfc3339(),
+        };
+        replica.store_mut().add_rejection(&stored)?;
+        self.report.rejected.push(stored.into());
+        Ok(())
+    }
+
+    /// Write again, under the fresh actor and on top of the server's version,
+    /// what the device wrote since it last shared heads with the server
+    /// ([`rebase`]); one local write stays pending, and goes up next round.
+    fn rebase(
+        &mut self,
+        replica: &mut Replica,
+        reply: &DocReply,
+        mark: &SyncMark,
+        snapshot: &[u8],
+    ) -> Result<(), ClientError> {
+        let id = reply.header.id;
+        let since: Vec<ChangeHash> = mark.server_heads.iter().filter_map(|h| h.parse().ok()).collect();
+        let mut server = Document::load(reply.header, snapshot, replica.actor().clone())
+            .map_err(|e| invalid(format!("server sent an unreadable document {id}: {e}")))?;
+        let local = replica.document(id)?;
+        rebase::rebase(local, &mut server, &since)?;
+        let server_heads: Vec<String> = protocol::heads_from_wire(&reply.heads)
+            .ok_or_else(|| invalid(format!("server sent malformed heads for {id}")))?
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        replica.store_mut().save_local(&reply.header, &server.save())?;
+        replica.forget(id);
+        replica.store_mut().mark_synced(id, &server_heads, mark.local_seq)?;
+        self.fallback.remove(&id);
+        self.rebased = true;
+        tracing::warn!(%id, "changes under a rolled-back actor were written again under a fresh one");
+        Ok(())
+    }
+
+    /// Replace a document the device holds but cannot read (damaged bytes or
+    /// header) with the server's copy. Only when none of its local writes is
+    /// pending: otherwise the damaged row may be the only trace of them, and is
+    /// left exactly as it is for support.
+    fn repair(&mut self, replica: &mut Replica, reply: &DocReply, mark: &SyncMark) -> Result<(), ClientError> {
+        let id = reply.header.id;
+        self.fallback.remove(&id);
+        if mark.local_seq > mark.acked_seq {
+            tracing::error!(%id, "a damaged document holds unsynced writes; left untouched");
+            return Ok(());
+        }
+        let Some(snapshot) = &reply.snapshot else {
+            // The server sends its whole copy of any document not offered; anything
+            // else is an answer to an older request. The next sync repairs it.
+            return Ok(());
+        };
+        let mut incoming = Document::load(reply.header, snapshot, ActorId::random())
+            .map_err(|e| invalid(format!("server sent an unreadable document {id}: {e}")))?;
+        replica.store_mut().restore_from_server(&reply.header, &incoming.save())?;
+        replica.forget(id);
+        let heads: Vec<String> = incoming.heads().iter().map(ToString::to_string).collect();
+        replica.store_mut().mark_synced(id, &heads, mark.local_seq)?;
+        tracing::warn!(%id, "a damaged document was replaced with the server's copy");
+        self.report.docs_received += 1;
         Ok(())
     }
 }

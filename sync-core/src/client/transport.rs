@@ -108,8 +108,19 @@ fn check(result: Result<ureq::Response, ureq::Error>) -> Result<ureq::Response, 
     }
 }
 
+/// The body is read whole first, so a failure of the connection (a cut body, a
+/// reset, a timeout) is `Offline` and only a complete answer that makes no sense
+/// is `Invalid`: a lost answer must be retried, not taken as a refusal.
 fn read_json<T: serde::de::DeserializeOwned>(response: ureq::Response) -> Result<T, ClientError> {
-    response.into_json().map_err(|e| invalid(format!("server sent an unexpected answer: {e}")))
+    let bytes = read_bytes(response)?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        if e.is_eof() {
+            // A body without a length that stopped early.
+            ClientError::Offline { message: format!("the server's answer was cut short: {e}") }
+        } else {
+            invalid(format!("server sent an unexpected answer: {e}"))
+        }
+    })
 }
 
 fn read_bytes(response: ureq::Response) -> Result<Vec<u8>, ClientError> {
