@@ -9,7 +9,7 @@ use std::path::{Path as FsPath, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use automerge::sync::{self, SyncDoc};
+use automerge::sync;
 use automerge::{ActorId, Change, ObjType, ROOT, ReadDoc, Value};
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
@@ -107,9 +107,10 @@ impl From<DocumentError> for ClientError {
             DocumentError::Forbidden(_) => ClientError::Forbidden { message },
             DocumentError::NotFound(_) => ClientError::NotFound { message },
             DocumentError::Invalid(_) | DocumentError::WrongKind { .. } => ClientError::Invalid { message },
-            DocumentError::Schema { .. } | DocumentError::NewerSchema { .. } | DocumentError::Automerge(_) => {
-                ClientError::Storage { message }
-            }
+            DocumentError::Schema { .. }
+            | DocumentError::NewerSchema { .. }
+            | DocumentError::Automerge(_)
+            | DocumentError::AutomergePanic { .. } => ClientError::Storage { message },
         }
     }
 }
@@ -778,7 +779,16 @@ impl SyncRun<'_> {
             let heads = doc.heads();
             let (changes, sync_message) = match self.fallback.get_mut(&header.id) {
                 Some(state) => {
-                    let message = doc.automerge().sync().generate_sync_message(state);
+                    let message = match doc.generate_sync_message(state) {
+                        Ok(message) => message,
+                        Err(error) => {
+                            // The state holds the server's last message; start afresh next round.
+                            tracing::error!(%error, "skipping a document whose sync message failed");
+                            self.fallback.remove(&header.id);
+                            replica.forget(header.id);
+                            continue;
+                        }
+                    };
                     (Vec::new(), message.map(|m| ByteBuf::from(m.encode())))
                 }
                 None => {
@@ -855,7 +865,8 @@ impl SyncRun<'_> {
                 }
                 (Some(_), None) => {
                     let mut incoming = incoming;
-                    replica.document(id)?.automerge().merge(incoming.automerge()).map_err(DocumentError::from)?;
+                    let merged = replica.document(id)?.merge(&mut incoming);
+                    forget_if_panicked(replica, id, merged)?;
                 }
             }
             self.report.docs_received += 1;
@@ -866,8 +877,8 @@ impl SyncRun<'_> {
                 .map(|bytes| Change::from_bytes(bytes.to_vec()))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| invalid(format!("server sent a malformed change for {id}: {e}")))?;
-            let doc = replica.document(id)?;
-            doc.automerge().apply_changes(changes).map_err(DocumentError::from)?;
+            let applied = replica.document(id)?.apply_changes(changes);
+            forget_if_panicked(replica, id, applied)?;
             self.report.docs_received += 1;
         }
 
@@ -876,12 +887,12 @@ impl SyncRun<'_> {
                 let message = sync::Message::decode(message)
                     .map_err(|e| invalid(format!("server sent a malformed sync message for {id}: {e}")))?;
                 let state = self.fallback.entry(id).or_default();
-                replica
-                    .document(id)?
-                    .automerge()
-                    .sync()
-                    .receive_sync_message(state, message)
-                    .map_err(DocumentError::from)?;
+                let received = replica.document(id)?.receive_sync_message(state, message);
+                if let Err(DocumentError::AutomergePanic { .. }) = &received {
+                    // The state may hold what made Automerge panic: start afresh.
+                    self.fallback.remove(&id);
+                }
+                forget_if_panicked(replica, id, received)?;
             }
             None => {
                 self.fallback.remove(&id);
@@ -907,6 +918,19 @@ impl SyncRun<'_> {
         }
         Ok(())
     }
+}
+
+/// Pass `result` on; after a contained Automerge panic the document in memory may
+/// be half updated, so it is dropped and reloaded from the store on next use.
+fn forget_if_panicked(
+    replica: &mut Replica,
+    id: DocumentId,
+    result: Result<(), DocumentError>,
+) -> Result<(), ClientError> {
+    if let Err(DocumentError::AutomergePanic { .. }) = &result {
+        replica.forget(id);
+    }
+    Ok(result?)
 }
 
 /// Render what the device holds at `path` (or the nearest object above it) as
