@@ -20,6 +20,7 @@ use crate::ids::{DocHeader, DocKind, DocRole, DocumentId, MentorshipId, Pair, Us
 use crate::journal::{Reflection, ReflectionInput};
 use crate::protocol::{self, DocOffer, DocReply, SyncRequest};
 use crate::replica::{Replica, ReplicaError};
+use crate::rules;
 use crate::session::{SessionKind, SessionView};
 use crate::store::{StoreError, StoredRejection};
 
@@ -877,6 +878,11 @@ impl SyncRun<'_> {
                 .map(|bytes| Change::from_bytes(bytes.to_vec()))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| invalid(format!("server sent a malformed change for {id}: {e}")))?;
+            // A change Automerge would not write itself would leave a saved document
+            // that cannot be loaded again.
+            if let Some(violation) = changes.iter().find_map(|c| rules::verify_change(c).err()) {
+                return Err(invalid(format!("server sent a malformed change for {id}: {violation}")));
+            }
             let applied = replica.document(id)?.apply_changes(changes);
             forget_if_panicked(replica, id, applied)?;
             self.report.docs_received += 1;

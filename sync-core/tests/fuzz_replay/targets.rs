@@ -123,7 +123,11 @@ fn phone_takes_in(reply: &DocReply, out: &mut Outcome) {
         }
     }
     if !reply.changes.is_empty() {
-        if let Some(changes) = out.record("reply changes", parse_changes(&reply.changes)) {
+        let verified = parse_changes(&reply.changes).and_then(|changes| {
+            changes.iter().try_for_each(|c| rules::verify_change(c).map_err(|v| v.to_string()))?;
+            Ok(changes)
+        });
+        if let Some(changes) = out.record("reply changes", verified) {
             out.record("applying reply changes", doc.apply_changes(changes));
         }
     }
@@ -147,14 +151,45 @@ fn phone_takes_in(reply: &DocReply, out: &mut Outcome) {
 /// and for an outsider, and a batch some member may write is applied and read
 /// back, as the server does; a sync message is received into a fork and the
 /// changes it adds are checked the same way.
+///
+/// A mutated change almost never keeps a valid checksum, and the rules refuse it
+/// for that; so when some checksum is wrong the request is checked a second time
+/// with every checksum made right, to let the fuzzer reach past that gate (an
+/// attacker can compute checksums too).
 pub fn changes(data: &[u8]) -> Outcome {
     let mut out = Outcome::default();
-    if let Some(request) = out.record("request", protocol::decode_request(data)) {
+    if let Some(mut request) = out.record("request", protocol::decode_request(data)) {
         for offer in &request.documents {
             server_checks(offer, &mut out);
         }
+        let mut fixed = false;
+        for change in request.documents.iter_mut().flat_map(|offer| offer.changes.iter_mut()) {
+            fixed |= fix_checksum(change);
+        }
+        if fixed {
+            for offer in &request.documents {
+                server_checks(offer, &mut out);
+            }
+        }
     }
     out
+}
+
+/// Give an uncompressed change chunk the checksum of its contents; whether it changed.
+fn fix_checksum(bytes: &mut [u8]) -> bool {
+    const CHECKSUM: std::ops::Range<usize> = 4..8;
+    if bytes.get(8) != Some(&1) {
+        return false;
+    }
+    let Ok(change) = Change::from_bytes(bytes.to_vec()) else { return false };
+    let hash = change.hash();
+    match bytes.get_mut(CHECKSUM) {
+        Some(sum) if sum != &hash.0[..4] => {
+            sum.copy_from_slice(&hash.0[..4]);
+            true
+        }
+        _ => false,
+    }
 }
 
 fn server_checks(offer: &DocOffer, out: &mut Outcome) {
@@ -219,6 +254,9 @@ pub fn store_open(path: &Path, data: &[u8]) -> Outcome {
     let mut out = Outcome::default();
     for suffix in ["-wal", "-shm", "-journal"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
     }
     if let Err(error) = std::fs::write(path, data) {
         panic!("the fuzz harness could not write {}: {error}", path.display());
