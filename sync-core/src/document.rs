@@ -10,11 +10,12 @@
 
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{
-    ActorId, AutoCommit, AutomergeError, ChangeHash, LoadOptions, ObjId, ObjType, ROOT, ReadDoc, ScalarValue,
-    TextEncoding, Value,
+    ActorId, AutoCommit, AutomergeError, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, TextEncoding, Value,
 };
 
 use crate::ids::{DocHeader, DocKind, DocScope, UserId};
+
+mod contained;
 use crate::rules::{self, Path, Violation};
 
 /// The schema version this build writes and the newest it reads.
@@ -69,6 +70,15 @@ pub enum DocumentError {
     /// Automerge refused an operation or could not load bytes.
     #[error("automerge: {0}")]
     Automerge(Box<AutomergeError>),
+    /// Automerge panicked on received bytes (see `document/contained.rs`); the
+    /// document in memory must be reloaded from storage.
+    #[error("automerge failed while {operation} ({detail}); the input was refused")]
+    AutomergePanic {
+        /// What was being done.
+        operation: &'static str,
+        /// The panic's message.
+        detail: String,
+    },
 }
 
 impl From<AutomergeError> for DocumentError {
@@ -111,7 +121,7 @@ impl Document {
     /// Load a document saved by [`Document::save`] (or assembled from changes),
     /// checking that it is the document `header` describes.
     pub fn load(header: DocHeader, bytes: &[u8], actor: ActorId) -> Result<Self, DocumentError> {
-        let doc = AutoCommit::load_with_options(bytes, LoadOptions::new().text_encoding(TEXT_ENCODING))?;
+        let doc = Self::load_contained(bytes)?;
         Self::from_automerge(header, doc.with_actor(actor))
     }
 

@@ -82,7 +82,7 @@ pub enum Rule {
     FixedStructure,
     /// The change touches an object the document never had, or nests too deep.
     UnknownObject,
-    /// The change could not be decoded.
+    /// The change could not be decoded, or is not encoded as Automerge writes it.
     Malformed,
 }
 
@@ -112,7 +112,7 @@ impl fmt::Display for Rule {
             Rule::OwnerOnly => "only its owner may write a journal",
             Rule::FixedStructure => "the document's top-level layout cannot be changed",
             Rule::UnknownObject => "the change writes into an object this document does not have",
-            Rule::Malformed => "the change could not be decoded",
+            Rule::Malformed => "the change could not be decoded, or its checksum or encoding is wrong",
         })
     }
 }
@@ -273,10 +273,41 @@ fn decode(change: &Change) -> Result<legacy::Change, Violation> {
     catch_unwind(AssertUnwindSafe(|| change.decode())).map_err(|_| Violation::at(&Path::default(), Rule::Malformed))
 }
 
+/// Refuse a change that is not exactly what Automerge writes for its operations.
+///
+/// Automerge's parser takes a change whose checksum does not match its bytes, or
+/// whose operations are encoded unusually, and applies it; but a document holding
+/// it then saves into bytes it cannot load again ("bad checksum", "mismatching
+/// heads"), and every later load of that document fails (found by fuzzing:
+/// `tests/fuzz-corpus/changes/crash-*`). So a change must carry its own checksum
+/// (the first bytes of its hash) and survive re-encoding with the same hash.
+pub fn verify_change(change: &Change) -> Result<(), Violation> {
+    verify_decoded(change, &decode(change)?)
+}
+
+fn verify_decoded(change: &Change, expanded: &legacy::Change) -> Result<(), Violation> {
+    let malformed = || Violation::at(&Path::default(), Rule::Malformed);
+    let hash = change.hash();
+    if change.raw_bytes().get(CHECKSUM) != hash.0.get(..CHECKSUM.len()) {
+        return Err(malformed());
+    }
+    // Encoding asserts on some inconsistent inputs (predecessors out of order).
+    let reencoded =
+        catch_unwind(AssertUnwindSafe(|| Change::from(expanded.clone()).hash())).map_err(|_| malformed())?;
+    if reencoded != hash {
+        return Err(malformed());
+    }
+    Ok(())
+}
+
+/// Where a chunk's checksum sits: after the four magic bytes.
+const CHECKSUM: std::ops::Range<usize> = 4..8;
+
 /// Check every operation of `changes` (in causal order) against the write rules for
-/// `user`. Objects created earlier in the same batch are resolvable by later
-/// operations. On success the caller applies the changes and then calls
-/// [`ObjectIndex::extend`]; on failure nothing in `index` has changed.
+/// `user`, after [`verify_change`] on each. Objects created earlier in the same
+/// batch are resolvable by later operations. On success the caller applies the
+/// changes and then calls [`ObjectIndex::extend`]; on failure nothing in `index`
+/// has changed.
 pub fn check_changes(
     index: &ObjectIndex,
     header: &DocHeader,
@@ -286,6 +317,7 @@ pub fn check_changes(
     let mut overlay = Parents::new();
     for change in changes {
         let expanded = decode(change)?;
+        verify_decoded(change, &expanded)?;
         for (offset, op) in expanded.operations.iter().enumerate() {
             let mut path = index.path_of(&overlay, &op.obj)?;
             path.0.push(seg_of(&op.key));

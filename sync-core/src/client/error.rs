@@ -76,9 +76,10 @@ impl From<DocumentError> for ClientError {
             DocumentError::Forbidden(_) => ClientError::Forbidden { message },
             DocumentError::NotFound(_) => ClientError::NotFound { message },
             DocumentError::Invalid(_) | DocumentError::WrongKind { .. } => ClientError::Invalid { message },
-            DocumentError::Schema { .. } | DocumentError::NewerSchema { .. } | DocumentError::Automerge(_) => {
-                ClientError::Storage { message }
-            }
+            DocumentError::Schema { .. }
+            | DocumentError::NewerSchema { .. }
+            | DocumentError::Automerge(_)
+            | DocumentError::AutomergePanic { .. } => ClientError::Storage { message },
         }
     }
 }

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use automerge::sync::{self, SyncDoc};
+use automerge::sync;
 use automerge::{ActorId, Change, ChangeHash, ObjType, PatchAction, Prop, ROOT, ReadDoc, Value};
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
@@ -21,6 +21,7 @@ use crate::document::{Document, DocumentError};
 use crate::ids::{DocRole, DocumentId};
 use crate::protocol::{self, DocOffer, DocReply, SyncRequest};
 use crate::replica::Replica;
+use crate::rules;
 use crate::store::{StoredRejection, SyncMark};
 
 mod rebase;
@@ -176,7 +177,16 @@ impl SyncRun {
             let heads = doc.heads();
             let (changes, sync_message) = match self.fallback.get_mut(&header.id) {
                 Some(state) => {
-                    let message = doc.automerge().sync().generate_sync_message(state);
+                    let message = match doc.generate_sync_message(state) {
+                        Ok(message) => message,
+                        Err(error) => {
+                            // The state holds the server's last message; start afresh next round.
+                            tracing::error!(%error, "skipping a document whose sync message failed");
+                            self.fallback.remove(&header.id);
+                            replica.forget(header.id);
+                            continue;
+                        }
+                    };
                     (Vec::new(), message.map(|m| ByteBuf::from(m.encode())))
                 }
                 None => {
@@ -278,7 +288,8 @@ impl SyncRun {
                 }
                 (Some(_), None) => {
                     let mut incoming = incoming;
-                    replica.document(id)?.automerge().merge(incoming.automerge()).map_err(DocumentError::from)?;
+                    let merged = replica.document(id)?.merge(&mut incoming);
+                    forget_if_panicked(replica, id, merged)?;
                 }
             }
             self.report.docs_received += 1;
@@ -289,8 +300,13 @@ impl SyncRun {
                 .map(|bytes| Change::from_bytes(bytes.to_vec()))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| invalid(format!("server sent a malformed change for {id}: {e}")))?;
-            let doc = replica.document(id)?;
-            doc.automerge().apply_changes(changes).map_err(DocumentError::from)?;
+            // A change Automerge would not write itself would leave a saved document
+            // that cannot be loaded again.
+            if let Some(violation) = changes.iter().find_map(|c| rules::verify_change(c).err()) {
+                return Err(invalid(format!("server sent a malformed change for {id}: {violation}")));
+            }
+            let applied = replica.document(id)?.apply_changes(changes);
+            forget_if_panicked(replica, id, applied)?;
             self.report.docs_received += 1;
         }
 
@@ -299,12 +315,12 @@ impl SyncRun {
                 let message = sync::Message::decode(message)
                     .map_err(|e| invalid(format!("server sent a malformed sync message for {id}: {e}")))?;
                 let state = self.fallback.entry(id).or_default();
-                replica
-                    .document(id)?
-                    .automerge()
-                    .sync()
-                    .receive_sync_message(state, message)
-                    .map_err(DocumentError::from)?;
+                let received = replica.document(id)?.receive_sync_message(state, message);
+                if let Err(DocumentError::AutomergePanic { .. }) = &received {
+                    // The state may hold what made Automerge panic: start afresh.
+                    self.fallback.remove(&id);
+                }
+                forget_if_panicked(replica, id, received)?;
             }
             None => {
                 self.fallback.remove(&id);
@@ -512,4 +528,17 @@ fn scalar_text(value: &automerge::ScalarValue) -> String {
         automerge::ScalarValue::Str(s) => s.to_string(),
         other => other.to_string(),
     }
+}
+
+/// Pass `result` on; after a contained Automerge panic the document in memory may
+/// be half updated, so it is dropped and reloaded from the store on next use.
+fn forget_if_panicked(
+    replica: &mut Replica,
+    id: DocumentId,
+    result: Result<(), DocumentError>,
+) -> Result<(), ClientError> {
+    if let Err(DocumentError::AutomergePanic { .. }) = &result {
+        replica.forget(id);
+    }
+    Ok(result?)
 }
