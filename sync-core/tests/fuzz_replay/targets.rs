@@ -116,11 +116,11 @@ fn phone_takes_in(reply: &DocReply, out: &mut Outcome) {
         return;
     }
     let Some(mut doc) = out.record("reply header", Document::create(header, phone_actor())) else { return };
-    if let Some(snapshot) = &reply.snapshot {
-        if let Some(mut incoming) = out.record("snapshot", Document::load(header, snapshot, phone_actor())) {
-            read_views(&mut incoming, out);
-            out.record("merging the snapshot", doc.merge(&mut incoming));
-        }
+    if let Some(snapshot) = &reply.snapshot
+        && let Some(mut incoming) = out.record("snapshot", Document::load(header, snapshot, phone_actor()))
+    {
+        read_views(&mut incoming, out);
+        out.record("merging the snapshot", doc.merge(&mut incoming));
     }
     if !reply.changes.is_empty() {
         let verified = parse_changes(&reply.changes).and_then(|changes| {
@@ -131,12 +131,12 @@ fn phone_takes_in(reply: &DocReply, out: &mut Outcome) {
             out.record("applying reply changes", doc.apply_changes(changes));
         }
     }
-    if let Some(message) = &reply.sync_message {
-        if let Some(message) = out.record("reply sync message", sync::Message::decode(message)) {
-            let mut state = sync::State::new();
-            out.record("receiving the sync message", doc.receive_sync_message(&mut state, message));
-            out.record("answering the sync message", doc.generate_sync_message(&mut state));
-        }
+    if let Some(message) = &reply.sync_message
+        && let Some(message) = out.record("reply sync message", sync::Message::decode(message))
+    {
+        let mut state = sync::State::new();
+        out.record("receiving the sync message", doc.receive_sync_message(&mut state, message));
+        out.record("answering the sync message", doc.generate_sync_message(&mut state));
     }
     read_views(&mut doc, out);
     // The phone saves what it took in and loads it on the next start.
@@ -266,10 +266,10 @@ pub fn store_open(path: &Path, data: &[u8]) -> Outcome {
     let headers = out.record("headers", store.headers()).unwrap_or_default();
     for header in &headers {
         out.record("sync mark", store.sync_mark(header.id));
-        if let Some(Some(stored)) = out.record("loading", store.load(header.id)) {
-            if let Some(mut doc) = out.record("document", Document::load(stored.header, &stored.bytes, phone_actor())) {
-                read_views(&mut doc, &mut out);
-            }
+        if let Some(Some(stored)) = out.record("loading", store.load(header.id))
+            && let Some(mut doc) = out.record("document", Document::load(stored.header, &stored.bytes, phone_actor()))
+        {
+            read_views(&mut doc, &mut out);
         }
     }
     out.record("rejections", store.rejections());
