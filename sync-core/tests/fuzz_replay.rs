@@ -151,3 +151,34 @@ fn write_seed_corpus() {
         std::fs::write(corpus_dir(seed.target).join(&seed.name), &seed.bytes).expect("write seed");
     }
 }
+
+#[test]
+fn a_change_whose_checksum_is_wrong_is_refused_as_malformed() {
+    use sync_core::automerge::{ActorId, Change};
+    use sync_core::rules::{self, ObjectIndex, Rule};
+    use sync_core::{DocHeader, Document, DocumentId, MentorshipId, Pair, UserId};
+
+    // What the crash-* fixtures of `changes` came down to: Automerge parses such
+    // a change, and a document holding it may then save into bytes it cannot load.
+    let pair = Pair {
+        mentorship_id: MentorshipId::new_random(),
+        mentor_id: UserId::new_random(),
+        mentee_id: UserId::new_random(),
+    };
+    let header = DocHeader::session(DocumentId::new_random(), pair);
+    let mut phone = Document::create(header, ActorId::random()).expect("genesis");
+    phone.edit_notes(pair.mentor_id, 0, 0, "Hoist transfer").expect("notes");
+    let genesis = Document::genesis_hash(&header).expect("genesis hash");
+    let good = phone.automerge().get_changes(&[genesis]).into_iter().next().expect("one change");
+    let mut bytes = good.raw_bytes().to_vec();
+    bytes[4] ^= 0xff;
+    let bad = Change::from_bytes(bytes).expect("Automerge does not check the checksum");
+
+    let mut server = Document::create(header, ActorId::random()).expect("genesis");
+    let index = ObjectIndex::build(server.automerge()).expect("index");
+    assert_eq!(rules::verify_change(&good), Ok(()));
+    assert_eq!(rules::check_changes(&index, &header, pair.mentor_id, std::slice::from_ref(&good)), Ok(()));
+    assert_eq!(rules::verify_change(&bad).map_err(|v| v.rule), Err(Rule::Malformed));
+    let refused = rules::check_changes(&index, &header, pair.mentor_id, &[bad]).map_err(|v| v.rule);
+    assert_eq!(refused, Err(Rule::Malformed));
+}
