@@ -1,6 +1,6 @@
 //! How a programme judges what happened: what counts as contact, as an
 //! achieved or a dropped goal, as an overdue action, and which touchpoints are
-//! met, due or overdue ([`touchpoints`]). The console's dashboard and any future
+//! met, due or overdue ([`mod@touchpoints`]). The console's dashboard and any future
 //! report or reminder ask these functions rather than comparing strings of
 //! their own.
 //!
