@@ -3,11 +3,12 @@
 //!
 //! What a coordinator sees is built only from the projections that sync writes
 //! (`session_projections`, `goal_projections`, `action_projections`,
-//! `device_sync`) and from the organisation's own records (people, pairings,
+//! `skill_projections`, `device_sync`) and from the organisation's own records (people, pairings,
 //! programmes, devices). Pair documents and journals are never loaded here, so
 //! notes, accounts of the shift, feedback, action text, goal titles and
 //! reflections cannot reach a page: the only free text from a pair is a summary
-//! it put under `shared` on purpose.
+//! it put under `shared` on purpose, the reason it gave for a cancelled or
+//! missed session, and the names of skills it ticked.
 //!
 //! - [`login`]: sign-in with the argon2 verification and login throttling of
 //!   [`crate::auth`], a server-side login named by a random cookie (stored as its
@@ -43,7 +44,9 @@ pub mod pairing;
 pub mod people;
 pub mod progress;
 pub mod queries;
+pub mod sessions;
 pub mod sign_in;
+pub mod skills;
 mod store;
 
 use actix_web::http::header;

@@ -98,6 +98,10 @@ impl Application {
             if !applied.is_empty() {
                 tracing::info!(?applied, "applied database migrations");
             }
+            let reprojected = sync::projection::reproject_stale(&mut *db.get()?)?;
+            if reprojected > 0 {
+                tracing::info!(reprojected, "sessions projected again for the console");
+            }
             Ok(db)
         })
         .await??;

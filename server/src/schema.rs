@@ -177,8 +177,28 @@ diesel::table! {
         amended_parts -> Text,
         shared_summary -> Nullable<Text>,
         updated_at -> Text,
+        status_reason -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    skill_projections (document_id, skill) {
+        document_id -> Text,
+        skill -> Text,
+        org_id -> Text,
+        mentorship_id -> Text,
+    }
+}
+
+diesel::table! {
+    projection_versions (projection) {
+        projection -> Text,
+        version -> Integer,
+    }
+}
+
+diesel::joinable!(skill_projections -> session_projections (document_id));
+diesel::allow_tables_to_appear_in_same_query!(session_projections, skill_projections);
 
 diesel::table! {
     action_projections (document_id, action_id) {

@@ -12,7 +12,7 @@ use time::{Date, Duration};
 
 use super::progress::{PairingSummary, WeekCount};
 use super::queries::SessionRow;
-use crate::domain::programme::TouchpointState;
+use crate::domain::programme::{self, TouchpointState};
 use crate::error::ApiError;
 use crate::model::Day;
 
@@ -194,8 +194,15 @@ pub fn timeline(summary: &PairingSummary, sessions: &[SessionRow], today: Date) 
                 TriangleMarker::new((day(t.day), SegmentValue::CenterOf(3)), 7, touchpoint_colour(t.state).filled())
             }))
             .map_err(failed)?;
+        // Sessions that happened; a planned one is a small grey ring; cancelled and
+        // missed ones are listed in the table, not drawn.
         chart
-            .draw_series(dated.iter().map(|(date, s)| {
+            .draw_series(dated.iter().filter(|(_, s)| programme::is_planned(&s.status)).map(|(date, s)| {
+                Circle::new((day(*date), SegmentValue::CenterOf(row_of(s.kind.as_deref()))), 4, UPCOMING.stroke_width(2))
+            }))
+            .map_err(failed)?;
+        chart
+            .draw_series(dated.iter().filter(|(_, s)| programme::is_contact(&s.status)).map(|(date, s)| {
                 let colour = match row_of(s.kind.as_deref()) {
                     1 => MEETING,
                     2 => SHADOWING,

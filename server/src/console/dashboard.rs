@@ -1,11 +1,14 @@
-//! The dashboard (`/console`): headline numbers, sessions per week and every
-//! pairing, needing attention first; its live fragment and its chart.
+//! The dashboard (`/console`): headline numbers, sessions per week, every
+//! pairing (needing attention first) and the skills practised
+//! ([`super::skills`]); its live fragment and its chart.
 
 use actix_web::web;
 use maud::{Markup, PreEscaped, html};
 use time::{Date, OffsetDateTime};
 
 use super::charts;
+use super::sessions::planned_text;
+use super::skills;
 use super::error::ConsoleError;
 use super::layout::{
     Page, Section, date_cell, days_ago, device_line, hours, html, layout, render, status_label, svg, touchpoint_class,
@@ -15,11 +18,12 @@ use super::login::ConsoleUser;
 use super::progress::{self, Dashboard, PairingSummary, Rows};
 use super::queries::{self, Filter};
 use crate::db::{DbConnection, DbError};
+use crate::domain::programme;
 use crate::error::ApiError;
 use crate::model::{Day, OrgId};
 use crate::state::AppState;
 
-/// Everything the dashboard needs, in eight queries whatever the programme's size.
+/// Everything the dashboard needs, in nine queries whatever the programme's size.
 pub fn load_rows(conn: &mut DbConnection, org_id: OrgId, today: Day) -> Result<Rows, DbError> {
     let filter = Filter::org(org_id);
     Ok(Rows {
@@ -30,6 +34,7 @@ pub fn load_rows(conn: &mut DbConnection, org_id: OrgId, today: Day) -> Result<R
         action_counts: queries::action_counts(conn, org_id, today)?,
         devices: queries::devices(conn, org_id, None)?,
         device_sync: queries::device_sync(conn, org_id, None)?,
+        skill_counts: queries::skill_counts(conn, org_id)?,
     })
 }
 
@@ -48,7 +53,8 @@ pub fn render_dashboard_fragment(
 fn render_fragment(rows: &Rows, now: OffsetDateTime) -> Result<Markup, ApiError> {
     let dashboard = progress::dashboard(rows, now);
     let chart = charts::sessions_per_week(&dashboard.weeks)?;
-    Ok(dashboard_fragment(&dashboard, &chart, now))
+    let skills = skills::section(&skills::practised(&rows.pairings, &rows.skill_counts));
+    Ok(dashboard_fragment(&dashboard, &chart, skills, now))
 }
 
 async fn rows(state: &AppState, user: &ConsoleUser, now: OffsetDateTime) -> Result<Rows, ConsoleError> {
@@ -92,7 +98,7 @@ fn dashboard_page(user: &ConsoleUser, fragment: Markup) -> Markup {
 }
 
 /// Headline numbers, the weekly chart and every pairing.
-fn dashboard_fragment(dashboard: &Dashboard, weekly_chart: &str, now: OffsetDateTime) -> Markup {
+fn dashboard_fragment(dashboard: &Dashboard, weekly_chart: &str, skills: Markup, now: OffsetDateTime) -> Markup {
     let t = &dashboard.totals;
     html! {
         section aria-labelledby="summary-heading" {
@@ -102,6 +108,7 @@ fn dashboard_fragment(dashboard: &Dashboard, weekly_chart: &str, now: OffsetDate
                 li.attention[t.needing_attention > 0] { strong { (t.needing_attention) } " need attention" }
                 li { strong { (t.sessions_last_4_weeks) } " sessions in the last 4 weeks" }
                 li { strong { (hours(t.shadowing_minutes)) } " of shadowing logged" }
+                li data-not-held=(t.not_held) { strong { (t.not_held) } " sessions cancelled or missed" }
             }
         }
         section aria-labelledby="chart-heading" {
@@ -144,6 +151,7 @@ fn dashboard_fragment(dashboard: &Dashboard, weekly_chart: &str, now: OffsetDate
                 }
             }
         }
+        (skills)
     }
 }
 
@@ -176,6 +184,7 @@ fn pairing_row(p: &PairingSummary, today: Date, now: OffsetDateTime) -> Markup {
                 (p.sessions.logged) " logged"
                 span.sub { (hours(p.sessions.shadowing_minutes)) " shadowing" }
                 @if p.sessions.not_held > 0 { span.sub { (p.sessions.not_held) " cancelled or missed" } }
+                @if p.sessions.planned > 0 { span.sub { (p.sessions.planned) " planned" } }
             }
             td data-label="Last contact" {
                 @match p.sessions.last_contact {
@@ -187,7 +196,12 @@ fn pairing_row(p: &PairingSummary, today: Date, now: OffsetDateTime) -> Markup {
                 @if p.touchpoints.is_empty() { "—" } @else {
                     ul.touchpoints {
                         @for t in &p.touchpoints {
-                            li { span.badge.(touchpoint_class(t.state)) { (t.state.label()) } " " (t.name) }
+                            li {
+                                span.badge.(touchpoint_class(t.state)) { (t.state.label()) } " " (t.name)
+                                @if let Some(planned) = programme::planned_for(t, &p.planned_on, today) {
+                                    span.planned { ": " (planned_text(planned)) }
+                                }
+                            }
                         }
                     }
                 }

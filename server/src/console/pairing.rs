@@ -1,6 +1,9 @@
 //! One pairing (`/console/pairings/{id}`): its overview, timeline chart,
-//! touchpoints, sessions, goals, actions and devices, the live fragment that
-//! holds them, and the forms that pause, resume or end it.
+//! touchpoints (with the planned session meant to meet each), sessions (kind,
+//! date, time, mode, duration, status with the pair's reason, skills practised,
+//! actions open and done, the summary shared with the coordinator), goals,
+//! actions and devices, the live fragment that holds them, and the forms that
+//! pause, resume or end it.
 
 use std::collections::HashMap;
 
@@ -17,13 +20,14 @@ use super::layout::{
     path_id, render, see_other, span_text, status_label, svg, touchpoint_class, week_text, yes_no,
 };
 use super::login::ConsoleUser;
+use super::sessions::{planned_text, status_cell};
 use super::progress::{self, DeviceSyncHealth, PairingSummary, Rows};
 use super::queries::{self, ActionCount, ActionRow, Filter, GoalCount, GoalRow, SessionRow};
 use crate::db::DbConnection;
 use crate::domain::mentorships::{self as mentorship_ops, Transition};
 use crate::domain::{DomainError, permissions, programme};
 use crate::error::ApiError;
-use crate::model::{Day, EndOutcome, MentorshipId, MentorshipStatus, OrgId};
+use crate::model::{Day, DocumentId, EndOutcome, MentorshipId, MentorshipStatus, OrgId};
 use crate::state::AppState;
 
 /// What the pairing page shows.
@@ -33,7 +37,12 @@ pub struct PairingDetail {
     pub sessions: Vec<SessionRow>,
     pub goals: Vec<GoalRow>,
     pub actions: Vec<ActionRow>,
-    pub shared: Vec<(Option<String>, String)>,
+    /// The summary each session shares with the coordinator, if any.
+    pub shared: HashMap<DocumentId, String>,
+    /// Skills practised, by session.
+    pub skills: HashMap<DocumentId, Vec<String>>,
+    /// (open, done) agreed actions, by session.
+    pub session_actions: HashMap<DocumentId, (u32, u32)>,
 }
 
 /// One pairing's detail, or 404 when it is not in the organisation.
@@ -71,14 +80,30 @@ fn load_pairing(
         device_sync: queries::device_sync(conn, org_id, Some(&device_ids))?,
         devices,
         pairings,
+        skill_counts: Vec::new(),
     };
     let summary = progress::summarise(&rows, now).into_iter().next().ok_or(DomainError::not_found("pairing"))?;
+    let mut skills: HashMap<DocumentId, Vec<String>> = HashMap::new();
+    for (document_id, skill) in queries::session_skills(conn, org_id, id)? {
+        skills.entry(document_id).or_default().push(skill);
+    }
+    let mut session_actions: HashMap<DocumentId, (u32, u32)> = HashMap::new();
+    for action in &actions {
+        let entry = session_actions.entry(action.document_id).or_default();
+        if action.done {
+            entry.1 += 1;
+        } else {
+            entry.0 += 1;
+        }
+    }
     Ok(PairingDetail {
         summary,
         sessions: rows.sessions,
         goals,
         actions,
-        shared: queries::shared_summaries(conn, org_id, id)?,
+        shared: queries::shared_summaries(conn, org_id, id)?.into_iter().collect(),
+        skills,
+        session_actions,
     })
 }
 
@@ -239,6 +264,8 @@ fn pairing_fragment(user: &ConsoleUser, detail: &PairingDetail, timeline_chart: 
                 }
                 dt { "Sessions" } dd data-sessions-logged=(p.sessions.logged) {
                     (p.sessions.logged) " logged, " (hours(p.sessions.shadowing_minutes)) " shadowing"
+                    @if p.sessions.not_held > 0 { ", " (p.sessions.not_held) " cancelled or missed" }
+                    @if p.sessions.planned > 0 { ", " (p.sessions.planned) " planned" }
                 }
                 dt { "Last contact" } dd {
                     @match p.sessions.last_contact { Some(d) => { (date_cell(Some(d))) " (" (days_ago(today, d)) ")" } None => { "none yet" } }
@@ -255,7 +282,8 @@ fn pairing_fragment(user: &ConsoleUser, detail: &PairingDetail, timeline_chart: 
                     (PreEscaped(timeline_chart))
                 }
                 figcaption {
-                    "Sessions by kind (filled: signed by both; hollow: awaiting sign-off; cross: amended after sign-off) "
+                    "Sessions held, by kind (filled: signed by both; hollow: awaiting sign-off; cross: amended after sign-off; "
+                    "small grey ring: planned), "
                     "and touchpoint windows (green met, amber due or met late, red overdue, grey upcoming). "
                     a href={ "/console/pairings/" (p.id) "/timeline.svg" } { "Open the chart on its own" }
                 }
@@ -264,7 +292,10 @@ fn pairing_fragment(user: &ConsoleUser, detail: &PairingDetail, timeline_chart: 
         section aria-labelledby="touchpoints-heading" {
             h2 #touchpoints-heading { "Touchpoints" }
             table {
-                thead { tr { th scope="col" { "Touchpoint" } th scope="col" { "Window" } th scope="col" { "State" } th scope="col" { "Contact" } } }
+                thead { tr {
+                    th scope="col" { "Touchpoint" } th scope="col" { "Window" } th scope="col" { "State" }
+                    th scope="col" { "Contact" } th scope="col" { "Planned" }
+                } }
                 tbody {
                     @for t in &p.touchpoints {
                         tr {
@@ -272,6 +303,12 @@ fn pairing_fragment(user: &ConsoleUser, detail: &PairingDetail, timeline_chart: 
                             td data-label="Window" { (date_cell(Some(t.window_start))) " to " (date_cell(Some(t.window_end))) }
                             td data-label="State" { span.badge.(touchpoint_class(t.state)) { (t.state.label()) } }
                             td data-label="Contact" { (date_cell(t.contact_on)) }
+                            td data-label="Planned" {
+                                @match programme::planned_for(t, &p.planned_on, today) {
+                                    Some(planned) => { (t.name) ": " (planned_text(planned)) }
+                                    None => { "—" }
+                                }
+                            }
                         }
                     }
                 }
@@ -279,33 +316,22 @@ fn pairing_fragment(user: &ConsoleUser, detail: &PairingDetail, timeline_chart: 
         }
         section aria-labelledby="sessions-heading" {
             h2 #sessions-heading { "Sessions" }
+            p.hint {
+                "What the pair's phones recorded. Notes, their own accounts, feedback and action text stay with the pair; "
+                "the summary is what they chose to share with you."
+            }
             @if detail.sessions.is_empty() { p { "No sessions synced yet." } } @else {
                 table.sessions {
                     thead { tr {
                         th scope="col" { "Date" } th scope="col" { "Kind" } th scope="col" { "Start" }
                         th scope="col" { "Duration" } th scope="col" { "Mode" } th scope="col" { "Status" }
+                        th scope="col" { "Skills practised" } th scope="col" { "Actions" }
+                        th scope="col" { "Shared summary" }
                         th scope="col" { "Mentor signed" } th scope="col" { "Mentee signed" } th scope="col" { "Amended after sign-off" }
                     } }
                     tbody {
                         @for s in detail.sessions.iter().rev() {
-                            tr data-session=(s.document_id) {
-                                th scope="row" data-label="Date" { (date_str_cell(s.session_date.as_deref())) }
-                                td data-label="Kind" { (kind_label(s.kind.as_deref())) }
-                                td data-label="Start" { (s.start_time.as_deref().unwrap_or("—")) }
-                                td data-label="Duration" {
-                                    @match s.duration_minutes { Some(m) => { (m) " min" } None => { "—" } }
-                                }
-                                td data-label="Mode" { (mode_label(s.mode.as_deref())) }
-                                td data-label="Status" { (s.status) }
-                                td data-label="Mentor signed" { (yes_no(s.mentor_signed)) }
-                                td data-label="Mentee signed" { (yes_no(s.mentee_signed)) }
-                                td data-label="Amended after sign-off" {
-                                    @if s.amended_after_sign_off {
-                                        span.badge.overdue { "amended" }
-                                        @if !s.amended_parts.is_empty() { " " span.sub { "parts: " (s.amended_parts.replace(',', ", ")) } }
-                                    } @else { "no" }
-                                }
-                            }
+                            (session_row(detail, s))
                         }
                     }
                 }
@@ -349,17 +375,6 @@ fn pairing_fragment(user: &ConsoleUser, detail: &PairingDetail, timeline_chart: 
                 }
             }
         }
-        @if !detail.shared.is_empty() {
-            section aria-labelledby="shared-heading" {
-                h2 #shared-heading { "Shared with the coordinator" }
-                p.hint { "The pair chose to share these summaries." }
-                ul {
-                    @for (date, summary) in &detail.shared {
-                        li { (date_str_cell(date.as_deref())) ": " (summary) }
-                    }
-                }
-            }
-        }
         section aria-labelledby="devices-heading" {
             h2 #devices-heading { "Devices and sync" }
             @if p.devices.is_empty() { p { "Neither of them has signed in on a phone yet." } } @else {
@@ -393,6 +408,43 @@ fn pairing_fragment(user: &ConsoleUser, detail: &PairingDetail, timeline_chart: 
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// One session as the console may show it.
+fn session_row(detail: &PairingDetail, s: &SessionRow) -> Markup {
+    let (open, done) = detail.session_actions.get(&s.document_id).copied().unwrap_or_default();
+    let skills = detail.skills.get(&s.document_id).map(Vec::as_slice).unwrap_or_default();
+    html! {
+        tr data-session=(s.document_id) data-status=(s.status) {
+            th scope="row" data-label="Date" { (date_str_cell(s.session_date.as_deref())) }
+            td data-label="Kind" { (kind_label(s.kind.as_deref())) }
+            td data-label="Start" { (s.start_time.as_deref().unwrap_or("—")) }
+            td data-label="Duration" {
+                @match s.duration_minutes { Some(m) => { (m) " min" } None => { "—" } }
+            }
+            td data-label="Mode" { (mode_label(s.mode.as_deref())) }
+            td data-label="Status" { (status_cell(&s.status, s.status_reason.as_deref())) }
+            td data-label="Skills practised" {
+                @if skills.is_empty() { "—" } @else {
+                    ul.skills { @for skill in skills { li { (skill) } } }
+                }
+            }
+            td data-label="Actions" data-actions-open=(open) data-actions-done=(done) {
+                @if open + done == 0 { "—" } @else { (open) " open, " (done) " done" }
+            }
+            td data-label="Shared summary" {
+                @match detail.shared.get(&s.document_id) { Some(summary) => { (summary) } None => { "—" } }
+            }
+            td data-label="Mentor signed" { (yes_no(s.mentor_signed)) }
+            td data-label="Mentee signed" { (yes_no(s.mentee_signed)) }
+            td data-label="Amended after sign-off" {
+                @if s.amended_after_sign_off {
+                    span.badge.overdue { "amended" }
+                    @if !s.amended_parts.is_empty() { " " span.sub { "parts: " (s.amended_parts.replace(',', ", ")) } }
+                } @else { "no" }
             }
         }
     }

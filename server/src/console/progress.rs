@@ -8,7 +8,9 @@
 //! is the domain's ([`crate::domain::programme`]):
 //!
 //! - *Contact* is a session with status `logged`, of any kind, dated on or before
-//!   today. Cancelled and missed sessions are counted separately.
+//!   today. Cancelled and missed sessions are counted separately, and so are
+//!   planned ones (neither contact nor "not held"); a planned session shows
+//!   against the touchpoint it is meant to meet ([`programme::planned_for`]).
 //! - *First contact* is met when contact happens within the programme's
 //!   `first_contact_days` of the start. Each *check-in* (days 30, 60, 90 by
 //!   default) is met by contact within [`CHECKIN_GRACE_DAYS`] either side of its
@@ -25,7 +27,7 @@ use std::collections::HashMap;
 
 use time::{Date, Duration, OffsetDateTime, Weekday};
 
-use super::queries::{ActionCount, DeviceSyncRow, GoalCount, SessionRow};
+use super::queries::{ActionCount, DeviceSyncRow, GoalCount, SessionRow, SkillCount};
 use crate::db::devices::Device;
 use crate::db::mentorships::NamedMentorship;
 use crate::db::programmes::Programme;
@@ -96,6 +98,8 @@ pub struct SessionCounts {
     pub logged: u32,
     /// Cancelled or missed.
     pub not_held: u32,
+    /// Arranged for a date, not yet logged.
+    pub planned: u32,
     pub shadowing_minutes: i64,
     /// Signed by both.
     pub signed: u32,
@@ -123,6 +127,8 @@ pub struct PairingSummary {
     pub week: Option<i64>,
     pub sessions: SessionCounts,
     pub touchpoints: Vec<Touchpoint>,
+    /// Dates of the planned sessions, earliest first (see [`programme::planned_for`]).
+    pub planned_on: Vec<Date>,
     pub goals_achieved: i64,
     /// Goals not dropped.
     pub goals_total: i64,
@@ -155,6 +161,8 @@ pub struct Totals {
     pub needing_attention: usize,
     pub sessions_last_4_weeks: u32,
     pub shadowing_minutes: i64,
+    /// Sessions cancelled or missed, across every pairing.
+    pub not_held: u32,
 }
 
 /// Everything the dashboard shows.
@@ -177,6 +185,8 @@ pub struct Rows {
     pub action_counts: HashMap<MentorshipId, ActionCount>,
     pub devices: Vec<Device>,
     pub device_sync: Vec<DeviceSyncRow>,
+    /// Logged sessions per (pairing, skill), for the skills practised view.
+    pub skill_counts: Vec<SkillCount>,
 }
 
 /// Builds the dashboard.
@@ -191,6 +201,7 @@ pub fn dashboard(rows: &Rows, now: OffsetDateTime) -> Dashboard {
         needing_attention: pairings.iter().filter(|p| !p.attention.is_empty()).count(),
         sessions_last_4_weeks: weeks.iter().rev().take(4).map(WeekCount::total).sum(),
         shadowing_minutes: pairings.iter().map(|p| p.sessions.shadowing_minutes).sum(),
+        not_held: pairings.iter().map(|p| p.sessions.not_held).sum(),
     };
     Dashboard { today, totals, weeks, pairings }
 }
@@ -233,6 +244,7 @@ pub fn summarise(rows: &Rows, now: OffsetDateTime) -> Vec<PairingSummary> {
             let own_sessions = sessions.get(&m.id).map(Vec::as_slice).unwrap_or_default();
             let counts = count_sessions(own_sessions, today);
             let contacts = contact_dates(own_sessions, today);
+            let planned_on = planned_dates(own_sessions);
             let touchpoints = match started_on {
                 Some(start) => touchpoints(&rules, start, ended_on, today, &contacts),
                 None => Vec::new(),
@@ -263,6 +275,7 @@ pub fn summarise(rows: &Rows, now: OffsetDateTime) -> Vec<PairingSummary> {
                 week,
                 sessions: counts,
                 touchpoints,
+                planned_on,
                 goals_achieved,
                 goals_total,
                 actions: rows.action_counts.get(&m.id).cloned().unwrap_or_default(),
@@ -307,11 +320,24 @@ pub fn contact_dates(sessions: &[&SessionRow], today: Date) -> Vec<Date> {
     dates
 }
 
+/// Dates of planned sessions, sorted.
+fn planned_dates(sessions: &[&SessionRow]) -> Vec<Date> {
+    let mut dates: Vec<Date> =
+        sessions.iter().filter(|s| programme::is_planned(&s.status)).filter_map(|s| session_date(s)).collect();
+    dates.sort_unstable();
+    dates
+}
+
 fn count_sessions(sessions: &[&SessionRow], today: Date) -> SessionCounts {
     let mut counts = SessionCounts::default();
     for session in sessions {
-        if !programme::is_contact(&session.status) {
+        if programme::is_planned(&session.status) {
+            counts.planned += 1;
+        }
+        if programme::is_not_held(&session.status) {
             counts.not_held += 1;
+        }
+        if !programme::is_contact(&session.status) {
             continue;
         }
         counts.logged += 1;

@@ -15,6 +15,7 @@ use crate::domain::programme;
 use crate::model::{Day, DeviceId, DocumentId, MentorshipId, OrgId, PersonId, Timestamp};
 use crate::schema::{
     action_projections, device_sync, devices, goal_projections, programmes, session_projections, sites,
+    skill_projections,
 };
 
 /// Which rows to read: an organisation's, optionally only one pairing's.
@@ -47,6 +48,8 @@ pub struct SessionRow {
     pub duration_minutes: Option<i32>,
     pub mode: Option<String>,
     pub status: String,
+    /// Why it was cancelled or missed, as the pair gave it for the coordinator.
+    pub status_reason: Option<String>,
     pub mentor_signed: bool,
     pub mentee_signed: bool,
     pub amended_after_sign_off: bool,
@@ -147,19 +150,55 @@ pub fn sessions(conn: &mut DbConnection, filter: Filter) -> QueryResult<Vec<Sess
     query.load(conn)
 }
 
-/// Summaries the pair chose to share with the coordinator, by session date.
+/// Summaries the pair chose to share with the coordinator, by session.
 pub fn shared_summaries(
     conn: &mut DbConnection,
     org_id: OrgId,
     mentorship_id: MentorshipId,
-) -> QueryResult<Vec<(Option<String>, String)>> {
+) -> QueryResult<Vec<(DocumentId, String)>> {
     session_projections::table
         .filter(session_projections::org_id.eq(org_id))
         .filter(session_projections::mentorship_id.eq(mentorship_id))
         .filter(session_projections::shared_summary.is_not_null())
         .order((session_projections::session_date, session_projections::document_id))
-        .select((session_projections::session_date, session_projections::shared_summary.assume_not_null()))
+        .select((session_projections::document_id, session_projections::shared_summary.assume_not_null()))
         .load(conn)
+}
+
+/// The skills recorded on each session of a pairing, as (session, skill name).
+pub fn session_skills(
+    conn: &mut DbConnection,
+    org_id: OrgId,
+    mentorship_id: MentorshipId,
+) -> QueryResult<Vec<(DocumentId, String)>> {
+    skill_projections::table
+        .filter(skill_projections::org_id.eq(org_id))
+        .filter(skill_projections::mentorship_id.eq(mentorship_id))
+        .order((skill_projections::document_id, skill_projections::skill))
+        .select((skill_projections::document_id, skill_projections::skill))
+        .load(conn)
+}
+
+/// How many sessions of one pairing practised one skill.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkillCount {
+    pub mentorship_id: MentorshipId,
+    /// The name as stored: a catalogue title or the pair's free text.
+    pub skill: String,
+    pub sessions: i64,
+}
+
+/// Logged sessions per (pairing, skill) across the organisation, in one grouped
+/// query: planned, cancelled and missed sessions practised nothing.
+pub fn skill_counts(conn: &mut DbConnection, org_id: OrgId) -> QueryResult<Vec<SkillCount>> {
+    let rows: Vec<(MentorshipId, String, i64)> = skill_projections::table
+        .inner_join(session_projections::table)
+        .filter(skill_projections::org_id.eq(org_id))
+        .filter(session_projections::status.eq(sync_core::SessionStatus::Logged.as_str()))
+        .group_by((skill_projections::mentorship_id, skill_projections::skill))
+        .select((skill_projections::mentorship_id, skill_projections::skill, count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(mentorship_id, skill, sessions)| SkillCount { mentorship_id, skill, sessions }).collect())
 }
 
 pub fn goal_counts(conn: &mut DbConnection, org_id: OrgId) -> QueryResult<Vec<GoalCount>> {

@@ -1,11 +1,22 @@
 //! Queries on the projection tables the console reads (`session_projections`,
-//! `action_projections`, `goal_projections`) and on `device_sync`.
+//! `action_projections`, `skill_projections`, `goal_projections`) and on
+//! `device_sync`.
 
 use diesel::prelude::*;
 
 use super::DbConnection;
 use crate::model::{DeviceId, DocumentId, MentorshipId, OrgId, Timestamp};
-use crate::schema::{action_projections, device_sync, goal_projections, session_projections};
+use crate::schema::{
+    action_projections, device_sync, goal_projections, projection_versions, session_projections, skill_projections,
+};
+
+/// The version of the session projection code. Rows written by older code lack
+/// fields added since (2: the status reason and the skills), so when
+/// `projection_versions` records an older one every session is projected again
+/// from its document at start-up.
+pub const SESSION_PROJECTION_VERSION: i32 = 2;
+/// The name of the session projection in `projection_versions`.
+const SESSION_PROJECTION: &str = "session";
 
 /// What the console may know of a session: no notes, accounts, feedback or
 /// action text. Dates and statuses are the pair's own values, kept as written
@@ -18,12 +29,17 @@ pub struct SessionProjection {
     pub duration_minutes: Option<i32>,
     pub mode: Option<String>,
     pub status: String,
+    /// Why it was cancelled or missed: an operational reason the pair gives for
+    /// the coordinator.
+    pub status_reason: Option<String>,
     pub mentor_signed: bool,
     pub mentee_signed: bool,
     pub amended_after_sign_off: bool,
     pub amended_parts: String,
     pub shared_summary: Option<String>,
     pub actions: Vec<ActionProjection>,
+    /// Names of the skills practised (catalogue titles or the pair's free text).
+    pub skills: Vec<String>,
 }
 
 /// What the console may know of an action: no text.
@@ -77,8 +93,10 @@ pub fn replace_session(
             session_projections::amended_parts.eq(&projection.amended_parts),
             session_projections::shared_summary.eq(&projection.shared_summary),
             session_projections::updated_at.eq(now),
+            session_projections::status_reason.eq(&projection.status_reason),
         ))
         .execute(conn)?;
+    replace_skills(conn, owner, &projection.skills)?;
     diesel::delete(action_projections::table.filter(action_projections::document_id.eq(owner.document_id)))
         .execute(conn)?;
     for action in &projection.actions {
@@ -94,6 +112,58 @@ pub fn replace_session(
             .execute(conn)?;
     }
     Ok(())
+}
+
+fn replace_skills(conn: &mut DbConnection, owner: Owner, skills: &[String]) -> QueryResult<()> {
+    diesel::delete(skill_projections::table.filter(skill_projections::document_id.eq(owner.document_id)))
+        .execute(conn)?;
+    let mut names: Vec<&String> = skills.iter().collect();
+    names.sort_unstable();
+    names.dedup();
+    for skill in names {
+        diesel::insert_into(skill_projections::table)
+            .values((
+                skill_projections::document_id.eq(owner.document_id),
+                skill_projections::skill.eq(skill),
+                skill_projections::org_id.eq(owner.org_id),
+                skill_projections::mentorship_id.eq(owner.mentorship_id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The version of the code that last projected every session (1 when none
+/// is recorded: rows from before versions were kept).
+pub fn session_version(conn: &mut DbConnection) -> QueryResult<i32> {
+    Ok(projection_versions::table
+        .filter(projection_versions::projection.eq(SESSION_PROJECTION))
+        .select(projection_versions::version)
+        .first(conn)
+        .optional()?
+        .unwrap_or(1))
+}
+
+/// Record that every session has been projected by this code.
+pub fn record_session_version(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::delete(projection_versions::table.filter(projection_versions::projection.eq(SESSION_PROJECTION)))
+        .execute(conn)?;
+    diesel::insert_into(projection_versions::table)
+        .values((
+            projection_versions::projection.eq(SESSION_PROJECTION),
+            projection_versions::version.eq(SESSION_PROJECTION_VERSION),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Every projected session with its owner.
+pub fn find_session_owners(conn: &mut DbConnection) -> QueryResult<Vec<Owner>> {
+    let rows: Vec<(DocumentId, OrgId, MentorshipId)> = session_projections::table
+        .order(session_projections::document_id)
+        .select((session_projections::document_id, session_projections::org_id, session_projections::mentorship_id))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(document_id, org_id, mentorship_id)| Owner { document_id, org_id, mentorship_id }).collect())
 }
 
 /// Replace the projection of a goal plan.

@@ -1,13 +1,18 @@
 //! The demo pairs' phones and history: sessions with notes, accounts, feedback,
-//! actions and sign-offs, and a goal plan, written as real documents and
-//! stored through the sync engine as a phone's sync would store them.
+//! details, skills, actions (some done), shared summaries and sign-offs;
+//! cancelled and missed sessions with their reasons; the next session planned;
+//! a goal plan with descriptions and progress notes; and each mentee's
+//! reflection journal. Written with sync-core's document writers (the calls a
+//! phone's `Client` makes, as the phone's own actor) and stored through the
+//! sync engine as a phone's sync would store them.
 
 use std::collections::HashMap;
 
 use sync_core::automerge::{ActorId, ChangeHash};
 use sync_core::protocol::{self, DocOffer, SyncRequest};
 use sync_core::{
-    DocHeader, Document, DocumentId, GoalCategory, GoalStatus, Mode, Pair, SessionDetails, SessionKind, UserId,
+    DocHeader, Document, DocumentId, GoalCategory, GoalStatus, Mode, Pair, ReflectionInput, SessionDetails,
+    SessionKind, SessionStatus, UserId,
 };
 use time::{Date, Duration};
 
@@ -77,7 +82,33 @@ struct DemoSession {
     signed: bool,
     amended: bool,
     action: Option<DemoAction>,
+    /// Skills ticked: catalogue ids, or free text.
+    skills: &'static [&'static str],
+    /// What the pair shares with the coordinator.
+    shared: Option<&'static str>,
 }
+
+/// A session that did not happen, with the reason the pair gave.
+struct NotHeld {
+    day: i64,
+    kind: SessionKind,
+    status: SessionStatus,
+    reason: &'static str,
+}
+
+const SKILLS: &[&[&str]] = &[
+    &["moving_and_handling", "hoist_transfers", "infection_prevention"],
+    &["communication", "handover"],
+    &["duty_of_care", "communicating_with_families"],
+    &["personal_care", "privacy_and_dignity", "Using the new bed sensors"],
+    &["medication_rounds", "record_keeping"],
+    &["fluids_and_nutrition", "pressure_care"],
+];
+const SHARED: &[&str] = &[
+    "Good first shift: hoist transfers observed, questions answered.",
+    "Confidence growing; ready to lead part of a handover next week.",
+    "Talked through a difficult family visit; feeling better about it.",
+];
 
 struct DemoAction {
     text: &'static str,
@@ -102,11 +133,53 @@ const DEVELOPMENT: &[&str] = &[
     "Record fluid intake straight away rather than at the end of the round.",
     "Ask for help earlier when two tasks clash.",
 ];
-const GOALS: &[(&str, GoalCategory, i64)] = &[
-    ("Complete moving and handling sign-off", GoalCategory::Skill, 28),
-    ("Lead a handover with support", GoalCategory::Confidence, 56),
-    ("Take regular breaks on long shifts", GoalCategory::Wellbeing, 42),
-    ("Start the Care Certificate workbook", GoalCategory::Career, 84),
+/// (title, category, target day, description, a progress note)
+const GOALS: &[(&str, GoalCategory, i64, &str, &str)] = &[
+    (
+        "Complete moving and handling sign-off",
+        GoalCategory::Skill,
+        28,
+        "Observed hoist and stand-aid transfers, then three supervised, then the assessor's sign-off.",
+        "Two supervised hoist transfers done; the assessor is booked.",
+    ),
+    (
+        "Lead a handover with support",
+        GoalCategory::Confidence,
+        56,
+        "Give the afternoon handover for one corridor using SBAR, with my mentor beside me.",
+        "Gave part of the handover today; kept to SBAR.",
+    ),
+    (
+        "Take regular breaks on long shifts",
+        GoalCategory::Wellbeing,
+        42,
+        "Actually take both breaks on a twelve-hour shift, and say when I cannot.",
+        "Took both breaks on three shifts this week.",
+    ),
+    (
+        "Start the Care Certificate workbook",
+        GoalCategory::Career,
+        84,
+        "Work through standards 1 to 5 with the training lead.",
+        "Standards 1 and 2 done.",
+    ),
+];
+/// Each mentee's reflections: what happened, feelings, went well, to improve, next time.
+const REFLECTIONS: &[[&str; 5]] = &[
+    [
+        "My first full shift on the first floor.",
+        "Nervous in the morning, tired but pleased by the end.",
+        "Residents were patient with me; my mentor explained every step.",
+        "I froze when a relative asked me about medication.",
+        "Say I will find out, and ask the nurse in charge.",
+    ],
+    [
+        "Helped with a hoist transfer for the first time.",
+        "Worried about getting it wrong.",
+        "Checked the sling size and talked the resident through it.",
+        "I rushed the paperwork afterwards.",
+        "Write the record straight after, not at the end of the round.",
+    ],
 ];
 
 /// A pairing's history up to today.
@@ -138,6 +211,8 @@ impl PairHistory<'_> {
                 plan.push(DemoSession {
                     day,
                     kind,
+                    skills: SKILLS[plan.len() % SKILLS.len()],
+                    shared: (plan.len() % 3 == 0).then(|| SHARED[(plan.len() / 3) % SHARED.len()]),
                     signed: !recent,
                     amended: days == 8 * 7 && index == 2,
                     action: (index % 2 == 0).then(|| DemoAction {
@@ -157,6 +232,42 @@ impl PairHistory<'_> {
         plan
     }
 
+    /// Sessions that did not happen: a meeting called off for want of cover in
+    /// pairings past their first month, and, in the pairing that went quiet, the
+    /// day 56 check-in missed (which leaves its day 60 check-in overdue).
+    fn not_held(days: i64) -> Vec<NotHeld> {
+        let mut out = Vec::new();
+        if days >= 5 * 7 {
+            out.push(NotHeld {
+                day: 20,
+                kind: SessionKind::Meeting,
+                status: SessionStatus::Cancelled,
+                reason: "No cover on the unit; rearranged for the following week",
+            });
+        }
+        if days == 10 * 7 {
+            out.push(NotHeld {
+                day: 56,
+                kind: SessionKind::CheckIn,
+                status: SessionStatus::Missed,
+                reason: "Community round overran; no signal to call",
+            });
+        }
+        out
+    }
+
+    /// How many days from today the pair planned its next session: chosen so the
+    /// plan meets the touchpoint coming up (or overdue) for this pairing.
+    fn next_planned_in(days: i64) -> i64 {
+        match days {
+            d if d < 7 => 2,        // first contact
+            d if d < 30 => 30 - d,  // the day 30 check-in
+            d if d < 60 => 60 - d,  // the day 60 check-in
+            d if d < 90 => 2,       // the overdue day 60 check-in, met late
+            _ => 3,                 // the day 90 check-in
+        }
+    }
+
     fn pair(&self) -> Result<Pair, DemoError> {
         Ok(Pair { mentorship_id: self.pairing.id, mentor_id: self.mentor.user, mentee_id: self.mentee.user })
     }
@@ -168,7 +279,12 @@ impl PairHistory<'_> {
         for (index, session) in plan.iter().enumerate() {
             self.write_session(conn, cache, pair, started, index, session)?;
         }
+        for session in Self::not_held(days) {
+            self.write_not_held(conn, cache, pair, started, &session)?;
+        }
+        self.write_planned(conn, cache, pair, Self::next_planned_in(days))?;
         self.write_goals(conn, cache, pair, started, days)?;
+        self.write_journal(conn, cache)?;
         // The ten-week pairing's mentee last synced with a change that has been
         // waiting on the phone since yesterday (no signal on the community round).
         let behind = (days == 10 * 7).then(|| Duration::hours(30));
@@ -220,6 +336,9 @@ impl PairHistory<'_> {
                 doc.set_action_done(mentor, &id, true).map_err(broken)?;
             }
         }
+        for skill in session.skills {
+            doc.add_skill(mentor, skill).map_err(broken)?;
+        }
         sync(conn, cache, self.mentor, &mut doc, &genesis)?;
 
         // The mentee adds their side and signs; then the mentor, having received
@@ -232,6 +351,9 @@ impl PairHistory<'_> {
         mentee_doc
             .set_mentee_feedback(mentee, "Showing me first, then watching me try.", "Nothing yet.")
             .map_err(broken)?;
+        if let Some(summary) = session.shared {
+            mentee_doc.set_shared_summary(mentee, summary).map_err(broken)?;
+        }
         if session.signed {
             mentee_doc.sign_off(mentee).map_err(broken)?;
         }
@@ -249,6 +371,55 @@ impl PairHistory<'_> {
         Ok(())
     }
 
+    /// A session that did not happen: the mentee's phone records it with the
+    /// reason, as `set_session_status` does.
+    fn write_not_held(
+        &self,
+        conn: &mut DbConnection,
+        cache: &DocCache,
+        pair: Pair,
+        started: Date,
+        session: &NotHeld,
+    ) -> Result<(), DemoError> {
+        let date = Day::from(started + Duration::days(session.day)).to_string();
+        let mut doc = Document::create(DocHeader::session(DocumentId::new_random(), pair), self.mentee.caller.actor.clone())
+            .map_err(broken)?;
+        let genesis = doc.heads();
+        doc.set_session_basics(pair.mentee_id, session.kind, &date).map_err(broken)?;
+        doc.set_session_status(pair.mentee_id, session.status, Some(session.reason)).map_err(broken)?;
+        sync(conn, cache, self.mentee, &mut doc, &genesis)
+    }
+
+    /// The next session, planned on the mentee's phone as `plan_session` does.
+    fn write_planned(&self, conn: &mut DbConnection, cache: &DocCache, pair: Pair, in_days: i64) -> Result<(), DemoError> {
+        let date = Day::from(self.today + Duration::days(in_days)).to_string();
+        let mut doc = Document::create(DocHeader::session(DocumentId::new_random(), pair), self.mentee.caller.actor.clone())
+            .map_err(broken)?;
+        let genesis = doc.heads();
+        doc.set_session_basics(pair.mentee_id, SessionKind::CheckIn, &date).map_err(broken)?;
+        doc.set_start_time(pair.mentee_id, "12:15").map_err(broken)?;
+        doc.set_session_status(pair.mentee_id, SessionStatus::Planned, None).map_err(broken)?;
+        sync(conn, cache, self.mentee, &mut doc, &genesis)
+    }
+
+    /// The mentee's private journal: a reflection or two, on the mentee's phone.
+    fn write_journal(&self, conn: &mut DbConnection, cache: &DocCache) -> Result<(), DemoError> {
+        let owner = self.mentee.user;
+        let mut doc = Document::create(DocHeader::journal(owner), self.mentee.caller.actor.clone()).map_err(broken)?;
+        let genesis = doc.heads();
+        for input in REFLECTIONS {
+            let input = ReflectionInput {
+                what_happened: input[0].to_owned(),
+                feelings: input[1].to_owned(),
+                went_well: input[2].to_owned(),
+                to_improve: input[3].to_owned(),
+                next_time: input[4].to_owned(),
+            };
+            doc.add_reflection(owner, &input).map_err(broken)?;
+        }
+        sync(conn, cache, self.mentee, &mut doc, &genesis)
+    }
+
     fn write_goals(
         &self,
         conn: &mut DbConnection,
@@ -259,7 +430,7 @@ impl PairHistory<'_> {
     ) -> Result<(), DemoError> {
         let mut doc = Document::create(DocHeader::goal_plan(pair), self.mentor.caller.actor.clone()).map_err(broken)?;
         let genesis = doc.heads();
-        for (title, category, target) in GOALS.iter().take(if days < 14 { 2 } else { GOALS.len() }) {
+        for (title, category, target, description, progress) in GOALS.iter().take(if days < 14 { 2 } else { GOALS.len() }) {
             let target_date = Day::from(started + Duration::days(*target)).to_string();
             let id = doc.add_goal(pair.mentor_id, title, *category, Some(&target_date)).map_err(broken)?;
             let status = if days >= target + 7 {
@@ -270,6 +441,11 @@ impl PairHistory<'_> {
                 GoalStatus::Agreed
             };
             doc.set_goal_status(pair.mentor_id, &id, status).map_err(broken)?;
+            if status != GoalStatus::Agreed {
+                doc.set_goal_description(pair.mentor_id, &id, description).map_err(broken)?;
+                let on = Day::from((started + Duration::days(target / 2)).min(self.today)).to_string();
+                doc.add_goal_progress(pair.mentor_id, &id, &on, progress).map_err(broken)?;
+            }
         }
         sync(conn, cache, self.mentor, &mut doc, &genesis)
     }

@@ -9,16 +9,29 @@
 //! date that is not `YYYY-MM-DD`) counts as nothing rather than failing the
 //! page.
 
+pub mod plans;
 pub mod touchpoints;
 
 use sync_core::{GoalStatus, SessionStatus};
 
+pub use self::plans::planned_for;
 pub use self::touchpoints::{CHECKIN_GRACE_DAYS, Touchpoint, TouchpointRules, TouchpointState, touchpoints};
 use crate::model::Day;
 
 /// Contact is a session whose status is `logged`, whatever its kind.
 pub fn is_contact(session_status: &str) -> bool {
     session_status == SessionStatus::Logged.as_str()
+}
+
+/// A session that did not happen: cancelled in advance or missed. Planned
+/// sessions are neither contact nor this.
+pub fn is_not_held(session_status: &str) -> bool {
+    session_status == SessionStatus::Cancelled.as_str() || session_status == SessionStatus::Missed.as_str()
+}
+
+/// A session arranged for a date to come.
+pub fn is_planned(session_status: &str) -> bool {
+    session_status == SessionStatus::Planned.as_str()
 }
 
 /// Whether a goal status counts as achieved.
@@ -63,6 +76,9 @@ mod tests {
         for status in ["planned", "cancelled", "missed", ""] {
             assert!(!is_contact(status), "{status}");
         }
+        assert!(is_not_held("cancelled") && is_not_held("missed"));
+        assert!(!is_not_held("planned") && !is_not_held("logged"));
+        assert!(is_planned("planned") && !is_planned("logged"));
         assert!(is_achieved("achieved"));
         assert!(!is_achieved("in_progress"));
         assert!(is_pursued("achieved") && is_pursued("proposed"));

@@ -1,11 +1,20 @@
 //! Projections: the metadata of pair documents that coordinators may see.
 //!
-//! Dates, kinds, durations, statuses, sign-off state and counts; never notes,
-//! accounts of the shift, feedback text, action text, goal titles or journals.
-//! The only free text is what a pair put under `shared` on purpose. The rows
-//! themselves are `db::projections`'; this module reads them off a document.
+//! Dates, kinds, durations, statuses, sign-off state, counts and the names of
+//! skills practised; never notes, accounts of the shift, feedback text, action
+//! text, goal titles or journals. The only free text is what a pair put under
+//! `shared` on purpose and the reason a session was cancelled or missed (asked
+//! for as an operational reason the coordinator sees). The rows themselves are
+//! `db::projections`'; this module reads them off a document, and
+//! [`reproject_stale`] rewrites rows left by older projection code.
 
 use sync_core::{DocKind, Document, DocumentError};
+
+use super::{SyncError, engine};
+use crate::db::{DbConnection, DbError};
+use crate::db::documents as documents_db;
+use crate::db::projections::{self as projections_db, Owner};
+use crate::model::Timestamp;
 
 pub use crate::db::projections::{ActionProjection, GoalProjection, SessionProjection};
 
@@ -29,6 +38,7 @@ pub fn project(doc: &mut Document) -> Result<Projection, DocumentError> {
                 duration_minutes: view.details.duration_minutes.and_then(|m| i32::try_from(m).ok()),
                 mode: view.details.mode.map(|m| m.as_str().to_owned()),
                 status: view.status.as_str().to_owned(),
+                status_reason: view.status_reason,
                 mentor_signed: view.mentor_sign_off.is_some(),
                 mentee_signed: view.mentee_sign_off.is_some(),
                 amended_after_sign_off: view.amended_after_sign_off,
@@ -39,6 +49,7 @@ pub fn project(doc: &mut Document) -> Result<Projection, DocumentError> {
                     .into_iter()
                     .map(|a| ActionProjection { action_id: a.id, due_on: a.due, done: a.done })
                     .collect(),
+                skills: view.skills,
             }))
         }
         DocKind::GoalPlan => Ok(Projection::Goals(
@@ -54,4 +65,44 @@ pub fn project(doc: &mut Document) -> Result<Projection, DocumentError> {
         )),
         DocKind::Journal => Ok(Projection::None),
     }
+}
+
+/// Projects every session again when `projection_versions` says the rows were
+/// written by older projection code
+/// ([`projections_db::SESSION_PROJECTION_VERSION`]), one transaction per
+/// document, then records the version; returns how many were rewritten. Run at
+/// start-up after the migrations: when up to date it costs one query. A document
+/// that cannot be loaded or read keeps its old row (logged), as when syncing; it
+/// never stops the server starting. Safe to repeat or to run on two replicas at
+/// once: each document's rows are replaced whole.
+pub fn reproject_stale(conn: &mut DbConnection) -> Result<usize, DbError> {
+    if projections_db::session_version(conn)? >= projections_db::SESSION_PROJECTION_VERSION {
+        return Ok(0);
+    }
+    let mut rewritten = 0;
+    for owner in projections_db::find_session_owners(conn)? {
+        match reproject(conn, owner) {
+            Ok(true) => rewritten += 1,
+            Ok(false) => {}
+            Err(error) => tracing::warn!(document = %owner.document_id, %error, "session could not be projected again"),
+        }
+    }
+    projections_db::record_session_version(conn)?;
+    Ok(rewritten)
+}
+
+fn reproject(conn: &mut DbConnection, owner: Owner) -> Result<bool, SyncError> {
+    let Some(stored) = documents_db::find_refs_by_ids(conn, &[owner.document_id])?.into_iter().next() else {
+        return Ok(false);
+    };
+    let header = engine::stored_header(&stored)?;
+    let mut slot = None;
+    let cached = engine::load(conn, &mut slot, header, Some(stored.last_change_id))?;
+    let Projection::Session(session) =
+        project(&mut cached.doc).map_err(|e| SyncError::Unreadable { message: e.to_string() })?
+    else {
+        return Ok(false);
+    };
+    crate::db::write_transaction(conn, |conn| projections_db::replace_session(conn, owner, &session, Timestamp::now()))?;
+    Ok(true)
 }

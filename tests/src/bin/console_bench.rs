@@ -186,6 +186,7 @@ fn seed_large(conn: &mut DbConnection, pairings: usize) -> Result<OrgId, DomainE
                     duration_minutes: Some(if kind == "shadowing" { 450 } else { 30 }),
                     mode: Some("face_to_face".into()),
                     status: if s == 5 { "cancelled" } else { "logged" }.into(),
+                    status_reason: (s == 5).then(|| "No cover on the unit".into()),
                     mentor_signed: s < 10,
                     mentee_signed: s < 10,
                     amended_after_sign_off: n % 50 == 0 && s == 3,
@@ -197,6 +198,11 @@ fn seed_large(conn: &mut DbConnection, pairings: usize) -> Result<OrgId, DomainE
                             due_on: Some(Day::from(date + Duration::days(14)).to_string()),
                             done: s == 0,
                         }]
+                    } else {
+                        Vec::new()
+                    },
+                    skills: if kind == "shadowing" {
+                        vec!["Moving and handling".into(), "Infection prevention and control".into()]
                     } else {
                         Vec::new()
                     },

@@ -21,6 +21,7 @@ fn session(date: &str, kind: &str, status: &str) -> SessionRow {
         duration_minutes: Some(90),
         mode: None,
         status: status.into(),
+        status_reason: None,
         mentor_signed: true,
         mentee_signed: false,
         amended_after_sign_off: false,
@@ -99,4 +100,19 @@ fn sessions_are_counted_with_shadowing_minutes_and_sign_off_state() {
     assert_eq!(counts.shadowing_minutes, 90);
     assert_eq!(counts.awaiting_sign_off, 2);
     assert_eq!(counts.last_contact, Some(date!(2026 - 03 - 16)));
+}
+
+#[test]
+fn planned_sessions_are_neither_contact_nor_cancelled_or_missed() {
+    let rows = [
+        session("2026-03-16", "shadowing", "logged"),
+        session("2026-03-12", "meeting", "cancelled"),
+        session("2026-03-11", "meeting", "missed"),
+        session("2026-03-25", "check_in", "planned"),
+        session("2026-03-20", "check_in", "planned"),
+    ];
+    let refs: Vec<&SessionRow> = rows.iter().collect();
+    let counts = count_sessions(&refs, date!(2026 - 03 - 18));
+    assert_eq!((counts.logged, counts.not_held, counts.planned), (1, 2, 2));
+    assert_eq!(planned_dates(&refs), [date!(2026 - 03 - 20), date!(2026 - 03 - 25)]);
 }
