@@ -237,3 +237,77 @@ backend_test! {
         assert_eq!(row.1, ["Shift handover"], "{backend}");
     }
 }
+
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_demo_is_written_like_phone_data_and_shows_on_the_console(backend) {
+        let app = spawn_app(backend).await;
+        let demo = app.with_db(|conn| Ok(alongside_server::demo::seed(conn)?)).await;
+        let coordinator =
+            demo.logins.iter().find(|l| l.roles.contains(&alongside_server::domain::Role::Coordinator)).unwrap();
+        let console = Console::sign_in_with(&app, coordinator.email, demo.password).await;
+        let (status, dashboard) = console.page("/console").await;
+        assert_eq!(status, 200, "{backend}");
+        for expected in [
+            "cancelled or missed",
+            "Day 30 check-in<span class=\"planned\">: planned for ",
+            "Day 60 check-in<span class=\"planned\">: planned for ",
+            "Skills practised across the programme",
+            "data-skill=\"Moving and handling\"",
+            "data-skill=\"Using the new bed sensors\"",
+        ] {
+            assert!(dashboard.contains(expected), "{backend}: the demo dashboard shows {expected:?}");
+        }
+        assert!(!dashboard.contains("data-not-held=\"0\""), "{backend}: some sessions were cancelled or missed");
+
+        // A pairing past its first month: a cancelled meeting with its reason, done
+        // actions and shared summaries.
+        let pairings: Vec<String> = dashboard
+            .split("data-pairing=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next().map(str::to_owned))
+            .collect();
+        let mut pages = Vec::new();
+        for id in &pairings {
+            pages.push(console.page(&format!("/console/pairings/{id}")).await.1);
+        }
+        let all = pages.concat();
+        for expected in [
+            "Reason: No cover on the unit; rearranged for the following week",
+            "Reason: Community round overran; no signal to call",
+            "Confidence growing; ready to lead part of a handover next week.",
+            "<li>Hoist transfers</li>",
+            ": planned for ",
+        ] {
+            assert!(all.contains(expected), "{backend}: a demo pairing page shows {expected:?}");
+        }
+        assert!(all.contains(" done</td>") && all.contains("data-status=\"planned\""), "{backend}");
+        assert!(!all.contains("Went well overall") && !all.contains("SBAR"), "{backend}: no accounts or goal text");
+
+        // The documents are the phones': a mentee's phone receives reflections,
+        // goal descriptions and progress, skills and summaries.
+        let mentee = demo.logins.iter().find(|l| l.email.starts_with("ellie.parker")).unwrap();
+        let (address, email, password) = (app.address.clone(), mentee.email, demo.password);
+        let (reflections, progress, described, skills, shared) = tokio::task::spawn_blocking(move || {
+            let dir = tempfile::tempdir().unwrap();
+            let client = sync_core::Client::new(dir.path(), &address).unwrap();
+            client.login(email, password, "demo phone").unwrap();
+            client.sync().unwrap();
+            let m = client.mentorships().unwrap().remove(0).id;
+            let goals = client.goals(&m).unwrap();
+            let sessions = client.sessions(&m).unwrap();
+            (
+                client.reflections().unwrap().len(),
+                goals.iter().map(|g| g.progress.len()).sum::<usize>(),
+                goals.iter().filter(|g| !g.description.is_empty()).count(),
+                sessions.iter().map(|s| s.skills.len()).sum::<usize>(),
+                sessions.iter().filter(|s| s.shared_summary.is_some()).count(),
+            )
+        })
+        .await
+        .unwrap();
+        assert_eq!(reflections, 2, "{backend}");
+        assert!(progress >= 3 && described >= 3, "{backend}: goal progress {progress}, descriptions {described}");
+        assert!(skills > 10 && shared >= 3, "{backend}: skills {skills}, shared summaries {shared}");
+    }
+}

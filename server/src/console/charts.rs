@@ -198,7 +198,11 @@ pub fn timeline(summary: &PairingSummary, sessions: &[SessionRow], today: Date) 
         // missed ones are listed in the table, not drawn.
         chart
             .draw_series(dated.iter().filter(|(_, s)| programme::is_planned(&s.status)).map(|(date, s)| {
-                Circle::new((day(*date), SegmentValue::CenterOf(row_of(s.kind.as_deref()))), 4, UPCOMING.stroke_width(2))
+                Circle::new(
+                    (day(*date), SegmentValue::CenterOf(row_of(s.kind.as_deref()))),
+                    4,
+                    UPCOMING.stroke_width(2),
+                )
             }))
             .map_err(failed)?;
         chart

@@ -7,8 +7,6 @@ use maud::{Markup, PreEscaped, html};
 use time::{Date, OffsetDateTime};
 
 use super::charts;
-use super::sessions::planned_text;
-use super::skills;
 use super::error::ConsoleError;
 use super::layout::{
     Page, Section, date_cell, days_ago, device_line, hours, html, layout, render, status_label, svg, touchpoint_class,
@@ -17,6 +15,8 @@ use super::layout::{
 use super::login::ConsoleUser;
 use super::progress::{self, Dashboard, PairingSummary, Rows};
 use super::queries::{self, Filter};
+use super::sessions::planned_text;
+use super::skills;
 use crate::db::{DbConnection, DbError};
 use crate::domain::programme;
 use crate::error::ApiError;

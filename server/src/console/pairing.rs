@@ -20,9 +20,9 @@ use super::layout::{
     path_id, render, see_other, span_text, status_label, svg, touchpoint_class, week_text, yes_no,
 };
 use super::login::ConsoleUser;
-use super::sessions::{planned_text, status_cell};
 use super::progress::{self, DeviceSyncHealth, PairingSummary, Rows};
 use super::queries::{self, ActionCount, ActionRow, Filter, GoalCount, GoalRow, SessionRow};
+use super::sessions::{planned_text, status_cell};
 use crate::db::DbConnection;
 use crate::domain::mentorships::{self as mentorship_ops, Transition};
 use crate::domain::{DomainError, permissions, programme};

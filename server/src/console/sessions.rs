@@ -7,7 +7,8 @@ use time::macros::format_description;
 
 /// "planned for 14 Dec".
 pub fn planned_text(date: Date) -> String {
-    let day = date.format(format_description!("[day padding:none] [month repr:short]")).unwrap_or_else(|_| date.to_string());
+    let day =
+        date.format(format_description!("[day padding:none] [month repr:short]")).unwrap_or_else(|_| date.to_string());
     format!("planned for {day}")
 }
 

@@ -71,10 +71,8 @@ fn month_of(date: Date) -> Date {
 /// Builds the view from skill counts and the pairings they belong to (counts of
 /// pairings not in `pairings` are left out).
 pub fn practised(pairings: &[NamedMentorship], counts: &[SkillCount]) -> SkillsPractised {
-    let cohort_of: HashMap<MentorshipId, Cohort> = pairings
-        .iter()
-        .map(|p| (p.mentorship.id, p.mentorship.started_on.map(|day| month_of(day.date()))))
-        .collect();
+    let cohort_of: HashMap<MentorshipId, Cohort> =
+        pairings.iter().map(|p| (p.mentorship.id, p.mentorship.started_on.map(|day| month_of(day.date())))).collect();
     let catalogue = sync_core::skill_catalogue();
     // (place) -> (group, title, cohort -> sessions)
     let mut lines: BTreeMap<Place, (String, String, HashMap<Cohort, i64>)> = BTreeMap::new();
@@ -213,7 +211,10 @@ mod tests {
         let names: Vec<&str> = view.groups.iter().map(|g| g.name.as_str()).collect();
         assert_eq!(names, ["Care Certificate", "Everyday care", OTHER]);
         let line = |group: usize, i: usize| &view.groups[group].skills[i];
-        assert_eq!((line(0, 0).title.as_str(), &line(0, 0).by_cohort[..], line(0, 0).total), ("Duty of care", &[1, 0, 0][..], 1));
+        assert_eq!(
+            (line(0, 0).title.as_str(), &line(0, 0).by_cohort[..], line(0, 0).total),
+            ("Duty of care", &[1, 0, 0][..], 1)
+        );
         assert_eq!(line(1, 0).title, "Moving and handling");
         assert_eq!(line(1, 0).by_cohort, [4, 2, 0], "catalogue names in any case count together");
         assert_eq!(line(2, 0).title, "Using the bed sensor");

@@ -163,7 +163,10 @@ pub fn find_session_owners(conn: &mut DbConnection) -> QueryResult<Vec<Owner>> {
         .order(session_projections::document_id)
         .select((session_projections::document_id, session_projections::org_id, session_projections::mentorship_id))
         .load(conn)?;
-    Ok(rows.into_iter().map(|(document_id, org_id, mentorship_id)| Owner { document_id, org_id, mentorship_id }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(document_id, org_id, mentorship_id)| Owner { document_id, org_id, mentorship_id })
+        .collect())
 }
 
 /// Replace the projection of a goal plan.

@@ -260,11 +260,11 @@ impl PairHistory<'_> {
     /// plan meets the touchpoint coming up (or overdue) for this pairing.
     fn next_planned_in(days: i64) -> i64 {
         match days {
-            d if d < 7 => 2,        // first contact
-            d if d < 30 => 30 - d,  // the day 30 check-in
-            d if d < 60 => 60 - d,  // the day 60 check-in
-            d if d < 90 => 2,       // the overdue day 60 check-in, met late
-            _ => 3,                 // the day 90 check-in
+            d if d < 7 => 2,       // first contact
+            d if d < 30 => 30 - d, // the day 30 check-in
+            d if d < 60 => 60 - d, // the day 60 check-in
+            d if d < 90 => 2,      // the overdue day 60 check-in, met late
+            _ => 3,                // the day 90 check-in
         }
     }
 
@@ -382,8 +382,9 @@ impl PairHistory<'_> {
         session: &NotHeld,
     ) -> Result<(), DemoError> {
         let date = Day::from(started + Duration::days(session.day)).to_string();
-        let mut doc = Document::create(DocHeader::session(DocumentId::new_random(), pair), self.mentee.caller.actor.clone())
-            .map_err(broken)?;
+        let mut doc =
+            Document::create(DocHeader::session(DocumentId::new_random(), pair), self.mentee.caller.actor.clone())
+                .map_err(broken)?;
         let genesis = doc.heads();
         doc.set_session_basics(pair.mentee_id, session.kind, &date).map_err(broken)?;
         doc.set_session_status(pair.mentee_id, session.status, Some(session.reason)).map_err(broken)?;
@@ -391,10 +392,17 @@ impl PairHistory<'_> {
     }
 
     /// The next session, planned on the mentee's phone as `plan_session` does.
-    fn write_planned(&self, conn: &mut DbConnection, cache: &DocCache, pair: Pair, in_days: i64) -> Result<(), DemoError> {
+    fn write_planned(
+        &self,
+        conn: &mut DbConnection,
+        cache: &DocCache,
+        pair: Pair,
+        in_days: i64,
+    ) -> Result<(), DemoError> {
         let date = Day::from(self.today + Duration::days(in_days)).to_string();
-        let mut doc = Document::create(DocHeader::session(DocumentId::new_random(), pair), self.mentee.caller.actor.clone())
-            .map_err(broken)?;
+        let mut doc =
+            Document::create(DocHeader::session(DocumentId::new_random(), pair), self.mentee.caller.actor.clone())
+                .map_err(broken)?;
         let genesis = doc.heads();
         doc.set_session_basics(pair.mentee_id, SessionKind::CheckIn, &date).map_err(broken)?;
         doc.set_start_time(pair.mentee_id, "12:15").map_err(broken)?;
@@ -430,7 +438,9 @@ impl PairHistory<'_> {
     ) -> Result<(), DemoError> {
         let mut doc = Document::create(DocHeader::goal_plan(pair), self.mentor.caller.actor.clone()).map_err(broken)?;
         let genesis = doc.heads();
-        for (title, category, target, description, progress) in GOALS.iter().take(if days < 14 { 2 } else { GOALS.len() }) {
+        for (title, category, target, description, progress) in
+            GOALS.iter().take(if days < 14 { 2 } else { GOALS.len() })
+        {
             let target_date = Day::from(started + Duration::days(*target)).to_string();
             let id = doc.add_goal(pair.mentor_id, title, *category, Some(&target_date)).map_err(broken)?;
             let status = if days >= target + 7 {

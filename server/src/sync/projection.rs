@@ -11,9 +11,9 @@
 use sync_core::{DocKind, Document, DocumentError};
 
 use super::{SyncError, engine};
-use crate::db::{DbConnection, DbError};
 use crate::db::documents as documents_db;
 use crate::db::projections::{self as projections_db, Owner};
+use crate::db::{DbConnection, DbError};
 use crate::model::Timestamp;
 
 pub use crate::db::projections::{ActionProjection, GoalProjection, SessionProjection};
@@ -103,6 +103,8 @@ fn reproject(conn: &mut DbConnection, owner: Owner) -> Result<bool, SyncError> {
     else {
         return Ok(false);
     };
-    crate::db::write_transaction(conn, |conn| projections_db::replace_session(conn, owner, &session, Timestamp::now()))?;
+    crate::db::write_transaction(conn, |conn| {
+        projections_db::replace_session(conn, owner, &session, Timestamp::now())
+    })?;
     Ok(true)
 }
