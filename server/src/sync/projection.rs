@@ -21,7 +21,7 @@ pub use crate::db::projections::{ActionProjection, GoalProjection, SessionProjec
 /// The projection of a document, by kind. Journals have none at all: not even counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Projection {
-    Session(SessionProjection),
+    Session(Box<SessionProjection>),
     Goals(Vec<GoalProjection>),
     None,
 }
@@ -31,7 +31,7 @@ pub fn project(doc: &mut Document) -> Result<Projection, DocumentError> {
     match doc.header().kind {
         DocKind::Session => {
             let view = doc.session_view()?;
-            Ok(Projection::Session(SessionProjection {
+            Ok(Projection::Session(Box::new(SessionProjection {
                 kind: view.kind.map(|k| k.as_str().to_owned()),
                 session_date: view.date,
                 start_time: view.details.start_time,
@@ -50,7 +50,7 @@ pub fn project(doc: &mut Document) -> Result<Projection, DocumentError> {
                     .map(|a| ActionProjection { action_id: a.id, due_on: a.due, done: a.done })
                     .collect(),
                 skills: view.skills,
-            }))
+            })))
         }
         DocKind::GoalPlan => Ok(Projection::Goals(
             doc.goals()?
