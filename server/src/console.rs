@@ -21,6 +21,8 @@
 //!   sync health and "needs attention" from them.
 //! - [`layout`]: the page shell, shared widgets and formatting; [`charts`]: SVG
 //!   charts drawn with plotters.
+//! - [`skills`]: the dashboard's "skills practised across the programme";
+//!   [`sessions`]: how a session's status, reason and plan are worded.
 //! - One module per page, each with its routes, its reads and its HTML:
 //!   [`sign_in`], [`dashboard`], [`pairing`], [`people`], [`devices`] (revoking),
 //!   and [`events`], the server-sent events that make pages live.
