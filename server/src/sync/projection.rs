@@ -70,7 +70,8 @@ pub fn project(doc: &mut Document) -> Result<Projection, DocumentError> {
 /// Projects every session again when `projection_versions` says the rows were
 /// written by older projection code
 /// ([`projections_db::SESSION_PROJECTION_VERSION`]), one transaction per
-/// document, then records the version; returns how many were rewritten. Run at
+/// document, then records the version unless one failed; returns how many were
+/// rewritten. Run at
 /// start-up after the migrations: when up to date it costs one query. A document
 /// that cannot be loaded or read keeps its old row (logged), as when syncing; it
 /// never stops the server starting. Safe to repeat or to run on two replicas at
@@ -80,14 +81,22 @@ pub fn reproject_stale(conn: &mut DbConnection) -> Result<usize, DbError> {
         return Ok(0);
     }
     let mut rewritten = 0;
+    let mut failed = 0;
     for owner in projections_db::find_session_owners(conn)? {
         match reproject(conn, owner) {
             Ok(true) => rewritten += 1,
             Ok(false) => {}
-            Err(error) => tracing::warn!(document = %owner.document_id, %error, "session could not be projected again"),
+            Err(error) => {
+                failed += 1;
+                tracing::warn!(document = %owner.document_id, %error, "session could not be projected again");
+            }
         }
     }
-    projections_db::record_session_version(conn)?;
+    // A document that failed is tried again at the next start: the version is
+    // recorded only once every session has been projected by this code.
+    if failed == 0 {
+        projections_db::record_session_version(conn)?;
+    }
     Ok(rewritten)
 }
 
