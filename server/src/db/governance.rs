@@ -167,7 +167,8 @@ pub fn find_org_ids(conn: &mut DbConnection) -> QueryResult<Vec<OrgId>> {
 }
 
 /// Replaces a person's name, email and password with a pseudonym and an
-/// unusable hash (erasure).
+/// unusable hash, and their devices' names (which phones choose, often after
+/// their owner) with a neutral one (erasure).
 pub fn pseudonymise_person(
     conn: &mut DbConnection,
     org_id: OrgId,
@@ -176,6 +177,9 @@ pub fn pseudonymise_person(
     email: &str,
     password_hash: &str,
 ) -> QueryResult<usize> {
+    diesel::update(devices::table.filter(devices::org_id.eq(org_id)).filter(devices::person_id.eq(id)))
+        .set(devices::name.eq("erased person's device"))
+        .execute(conn)?;
     diesel::update(people::table.filter(people::org_id.eq(org_id)).filter(people::id.eq(id)))
         .set((people::display_name.eq(display_name), people::email.eq(email), people::password_hash.eq(password_hash)))
         .execute(conn)

@@ -354,7 +354,7 @@ fn index_html(data: &Collected) -> Markup {
                             h3 { (entry["created_at"].as_str().unwrap_or_default()) }
                             dl {
                                 @for (key, label) in [("what_happened", "What happened"), ("feelings", "How it felt"), ("went_well", "What went well"), ("to_improve", "What could be better"), ("next_time", "Next time")] {
-                                    dt { (label) } dd { (entry[key].as_str().unwrap_or_default()) }
+                                    dt { (label) } dd { (entry["input"][key].as_str().unwrap_or_default()) }
                                 }
                             }
                         }
