@@ -74,7 +74,20 @@ backend_test! {
         mentee.client.edit_notes(&sid, 0, 0, "Moving and handling with Mrs Patel").unwrap();
         mentee.client.sync().unwrap();
 
+        // Concurrent writers of one organisation take turns on its chain: no fork.
+        let mut logins = Vec::new();
+        for i in 0..6 {
+            let (client, url, email) = (app.client.clone(), app.url("/v1/auth/login"), org.mentor.email.clone());
+            let body = json!({ "email": email, "password": alongside_tests::PASSWORD, "device_name": format!("tablet {i}") });
+            logins.push(tokio::spawn(async move { client.post(url).json(&body).send().await.unwrap().status() }));
+        }
+        for login in logins {
+            assert_eq!(login.await.unwrap(), 200, "{backend}");
+        }
+
         let events = app.audit_events(&org.org_id).await;
+        let seqs: Vec<i64> = (1..=i64::try_from(events.len()).unwrap()).collect();
+        assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), seqs, "{backend}: one unbroken sequence");
         let changed: Vec<_> = events.iter().filter(|e| e.action == "document.changed").collect();
         assert_eq!(changed.len(), 1, "{backend}: one event for the document's changes");
         assert_eq!(changed[0].object_id, sid);
