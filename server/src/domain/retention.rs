@@ -249,3 +249,27 @@ pub(crate) fn erase(
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::{RetentionPolicy, years_before};
+
+    #[test]
+    fn years_are_calendar_years_and_leap_days_fall_back() {
+        assert_eq!(years_before(date!(2026 - 12 - 01), 6), date!(2020 - 12 - 01));
+        assert_eq!(years_before(date!(2028 - 02 - 29), 1), date!(2027 - 02 - 28));
+        assert_eq!(years_before(date!(2026 - 12 - 01), 0), date!(2026 - 12 - 01));
+    }
+
+    #[test]
+    fn defaults_are_the_issue_s_and_out_of_range_values_are_refused() {
+        assert_eq!(
+            RetentionPolicy::default(),
+            RetentionPolicy { pair_document_years: 6, leaver_days: 30, audit_years: 8, device_inactive_days: 90 }
+        );
+        let silly = RetentionPolicy { audit_years: 1000, ..RetentionPolicy::default() };
+        assert!(silly.validate().is_err());
+    }
+}
