@@ -360,3 +360,54 @@ backend_test! {
         assert!(!audit.iter().any(|e| e.detail.contains("Mia Mentee")), "{backend}: no event keeps the name");
     }
 }
+
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn retention_erases_a_leavers_journal_and_revokes_idle_devices(backend) {
+        let app = spawn_app(backend).await;
+        let org = app.seed_org("leavers").await;
+        let mentee = Phone::login(&app, &org.mentee.email);
+        mentee.client.add_reflection(&reflection("Leaving for university")).unwrap();
+        mentee.client.sync().unwrap();
+        let mentor = Phone::login(&app, &org.mentor.email);
+        mentor.client.sync().unwrap();
+
+        let policy = json!({ "pair_document_years": 6, "leaver_days": 0, "audit_years": 8, "device_inactive_days": 90 });
+        let put = app.request(reqwest::Method::PUT, "/v1/organisation/retention", Some(org.admin.token()), Some(&policy)).await;
+        assert_eq!(put.status(), 200, "{backend}");
+        let leave = app
+            .request(
+                reqwest::Method::PATCH,
+                &format!("/v1/people/{}", org.mentee.id),
+                Some(org.coordinator.token()),
+                Some(&json!({ "active": false })),
+            )
+            .await;
+        assert_eq!(leave.status(), 200, "{backend}");
+        // The mentor's phone was last seen long ago.
+        let stale = format!(
+            "UPDATE devices SET last_seen_at = '2020-01-01T00:00:00Z', created_at = '2020-01-01T00:00:00Z' \
+             WHERE person_id = '{}'",
+            org.mentor.id
+        );
+        assert_eq!(sql(&app, &stale).await, None);
+
+        let run = run_cli(&app.db_url, &["retention", "run"]);
+        assert!(run.contains("1 leaver documents"), "{backend}: {run}");
+        assert!(run.contains("2 devices"), "{backend}: the mentor's two sign-ins: {run}");
+        let owner = org.mentee.id.clone();
+        let left: i64 = app
+            .with_db(move |conn| {
+                use alongside_server::schema::documents;
+                use diesel::prelude::*;
+                Ok(documents::table.filter(documents::owner_id.eq(owner)).count().get_result(conn)?)
+            })
+            .await;
+        assert_eq!(left, 0, "{backend}: the leaver's journal is gone");
+        assert!(matches!(mentor.client.sync(), Err(sync_core::ClientError::Revoked { .. })), "{backend}");
+        let audit = app.audit_events(&org.org_id).await;
+        assert!(audit.iter().any(|e| e.action == "device.revoked" && e.actor_person_id.is_none()), "{backend}");
+        // Other devices are untouched.
+        assert_eq!(app.get("/v1/me", Some(org.admin.token())).await.status(), 200, "{backend}");
+    }
+}
