@@ -44,7 +44,17 @@ pub async fn page(state: web::Data<AppState>, user: ConsoleUser, query: web::Que
     };
     let (org_id, actor) = (user.org_id, user.actor());
     let shown = filter.clone();
-    let page: AuditPage = state.db.run(move |conn| audit::list(conn, org_id, &actor, &filter, PAGE)).await?;
+    let (page, names): (AuditPage, std::collections::HashMap<String, String>) = state
+        .db
+        .run(move |conn| {
+            let page = audit::list(conn, org_id, &actor, &filter, PAGE)?;
+            let names = crate::db::people::find_by_org(conn, org_id)?
+                .into_iter()
+                .map(|p| (p.id.to_string(), p.display_name))
+                .collect();
+            Ok::<_, DomainError>((page, names))
+        })
+        .await?;
     let markup = render(move || {
         let next = page.next_cursor.as_ref().map(|cursor| {
             let mut link = format!("/console/audit?cursor={cursor}");
@@ -74,7 +84,12 @@ pub async fn page(state: web::Data<AppState>, user: ConsoleUser, query: web::Que
                             td { (event.seq) }
                             td { (event.server_time) }
                             td { (event.action) }
-                            td { (event.actor_id.as_deref().unwrap_or("system")) }
+                            td {
+                                @match event.actor_id.as_deref() {
+                                    Some(id) => { (names.get(id).map_or(id, String::as_str)) }
+                                    None => { "system" }
+                                }
+                            }
                             td { (event.device_id.as_deref().unwrap_or("")) }
                             td { (event.object_type) " " (event.object_id) }
                             td { code { (event.detail.to_string()) } }

@@ -48,6 +48,13 @@ pub fn erase_person(
     }
     db::write_transaction(conn, |conn| {
         let person = people::find_by_id(conn, org_id, id)?.ok_or_else(|| DomainError::not_found("person"))?;
+        // Documents first, the audit chain's lock (taken by the deactivation's
+        // events) after: the order a sync takes them in, so the two cannot deadlock.
+        let now = Timestamp::now();
+        let owned = governance_db::find_owned_docs(conn, org_id, &[id])?;
+        for doc in &owned {
+            super::retention::erase(conn, org_id, doc, "erasure", now)?;
+        }
         if person.is_active() {
             people_ops::update(
                 conn,
@@ -56,11 +63,6 @@ pub fn erase_person(
                 id,
                 &PersonUpdate { active: Some(false), ..PersonUpdate::default() },
             )?;
-        }
-        let now = Timestamp::now();
-        let owned = governance_db::find_owned_docs(conn, org_id, &[id])?;
-        for doc in &owned {
-            super::retention::erase(conn, org_id, doc, "erasure", now)?;
         }
         let pseudonym = pseudonym(id);
         let email = format!("erased-{id}@erased.invalid");
