@@ -57,6 +57,56 @@ pub enum Command {
     },
     /// Seed the demo organisation (idempotent) and print its logins.
     Demo,
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Subject access requests.
+    Sar {
+        #[command(subcommand)]
+        command: SarCommand,
+    },
+    /// Apply the organisations' retention periods.
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check an organisation's hash chain; reports the first broken link and
+    /// exits with 1 when there is one.
+    Verify {
+        #[arg(long, env = "ALONGSIDE_ORG")]
+        org: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SarCommand {
+    /// Write everything held about a person into a ZIP (data.json, index.html,
+    /// review.txt); prints the person's id.
+    Export {
+        /// The person's email.
+        #[arg(long)]
+        person: String,
+        /// The ZIP file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Erase what is past its retention period in every organisation, and print
+    /// the counts per organisation.
+    Run {
+        /// Count what would go, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -160,6 +210,16 @@ pub enum CliError {
     Runtime(#[source] std::io::Error),
     #[error("the server stopped with an error")]
     Serve(#[source] std::io::Error),
+    #[error(transparent)]
+    SubjectAccess(#[from] domain::subject_access::SubjectAccessError),
+    #[error("cannot write {path}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the audit chain is broken at event {seq} ({event_id}): {problem}")]
+    AuditBroken { seq: i64, event_id: String, problem: &'static str },
 }
 
 impl From<diesel::result::Error> for CliError {
@@ -170,7 +230,7 @@ impl From<diesel::result::Error> for CliError {
 
 /// An id given on the command line; one that is not a uuid names nothing, as
 /// an unknown one does.
-fn id_arg<T: std::str::FromStr>(text: &str, what: &'static str) -> Result<T, DomainError> {
+pub(crate) fn id_arg<T: std::str::FromStr>(text: &str, what: &'static str) -> Result<T, DomainError> {
     text.parse().map_err(|_| DomainError::not_found(what))
 }
 
@@ -270,6 +330,9 @@ fn run_offline(conn: &mut db::DbConnection, command: Command) -> Result<(), CliE
             let logins = demo::seed(conn)?;
             demo::print(&logins, &mut out);
         }
+        Command::Audit { command } => crate::governance_cli::audit(conn, command, &mut out)?,
+        Command::Sar { command } => crate::governance_cli::sar(conn, command, &mut out)?,
+        Command::Retention { command } => crate::governance_cli::retention(conn, command, &mut out)?,
     }
     Ok(())
 }
@@ -288,7 +351,7 @@ fn find_person(
         .ok_or(DomainError::not_found(what))
 }
 
-fn print_line(out: &mut impl Write, text: &str) {
+pub(crate) fn print_line(out: &mut impl Write, text: &str) {
     // A closed stdout (e.g. piped into `head`) is not worth failing the command.
     let _ = writeln!(out, "{text}");
 }

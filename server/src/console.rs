@@ -25,7 +25,8 @@
 //!   [`sessions`]: how a session's status, reason and plan are worded.
 //! - One module per page, each with its routes, its reads and its HTML:
 //!   [`sign_in`], [`dashboard`], [`pairing`], [`people`], [`devices`] (revoking),
-//!   and [`events`], the server-sent events that make pages live.
+//!   [`audit`] (the audit trail, admins; also records page views), and
+//!   [`events`], the server-sent events that make pages live.
 //!
 //! Every route reads its rows inside one `Db::run` and renders (HTML, SVG) only
 //! after that returns, on a blocking thread ([`layout::render`]), so no pooled
@@ -34,6 +35,7 @@
 //! These routes answer HTML (errors too), not the JSON API's shape, and are not
 //! part of `/openapi.json`.
 
+pub mod audit;
 pub mod charts;
 pub mod csrf;
 pub mod dashboard;
@@ -91,6 +93,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/people", post(people::add_person))
         .route("/people/{id}/access", post(people::set_access))
         .route("/devices/{id}/revoke", post(devices::revoke))
+        .route("/audit", web::get().to(audit::page))
         .route("/assets/console.css", web::get().to(layout::stylesheet))
         .route("/assets/console.js", web::get().to(layout::script));
 }

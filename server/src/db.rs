@@ -15,6 +15,7 @@
 pub mod audit_events;
 pub mod devices;
 pub mod documents;
+pub mod governance;
 pub mod mentorships;
 pub mod organisations;
 pub mod people;

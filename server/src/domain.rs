@@ -8,12 +8,16 @@
 //! turns it into a response (`error::ApiError`), the command line into a
 //! message.
 
+pub mod audit;
 pub mod devices;
+pub mod erasure;
 pub mod mentorships;
 pub mod organisations;
 pub mod people;
 pub mod permissions;
 pub mod programme;
+pub mod retention;
+pub mod subject_access;
 
 use crate::auth::password::PasswordError;
 use crate::db::{self, DbConnection, DbError};
@@ -169,8 +173,9 @@ impl AuditObject {
     }
 }
 
-/// Appends one audit event. Server-side actions happen when the server records
-/// them, so event time and server time are the same instant.
+/// Appends one audit event to the organisation's chain ([`audit::record`]).
+/// Server-side actions happen when the server records them, so event time and
+/// server time are the same instant.
 pub fn record_audit(
     conn: &mut DbConnection,
     org_id: OrgId,
@@ -179,23 +184,7 @@ pub fn record_audit(
     object: AuditObject,
     detail: serde_json::Value,
 ) -> Result<(), DomainError> {
-    let now = Timestamp::now();
-    db::audit_events::insert(
-        conn,
-        &db::audit_events::AuditEvent {
-            id: db::new_id(),
-            org_id,
-            actor_person_id: actor.person_id,
-            device_id: actor.device_id,
-            action: action.to_owned(),
-            object_type: object.kind.to_owned(),
-            object_id: object.id,
-            event_time: now,
-            server_time: now,
-            detail: detail.to_string(),
-        },
-    )?;
-    Ok(())
+    audit::record(conn, org_id, audit::NewEvent::by(actor, action, object, detail))
 }
 
 /// Trims a required free-text field and checks its length.

@@ -29,8 +29,10 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+mod governance_cli;
 pub mod metrics;
 pub mod model;
+mod retention_task;
 pub mod routes;
 pub mod schema;
 pub mod state;
@@ -174,6 +176,7 @@ impl Application {
         if let Some(workers) = state.settings.workers {
             server = server.workers(workers);
         }
+        retention_task::spawn(state.db.clone());
         Ok(Self { port, server: server.run(), state })
     }
 

@@ -109,6 +109,9 @@ diesel::table! {
         event_time -> Text,
         server_time -> Text,
         detail -> Text,
+        seq -> BigInt,
+        prev_hash -> Text,
+        hash -> Text,
     }
 }
 
@@ -242,5 +245,36 @@ diesel::table! {
         last_seen_at -> Text,
         expires_at -> Text,
         revoked_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_chain_heads (org_id) {
+        org_id -> Text,
+        last_seq -> BigInt,
+        last_hash -> Text,
+    }
+}
+
+diesel::table! {
+    retention_settings (org_id) {
+        org_id -> Text,
+        pair_document_years -> Integer,
+        leaver_days -> Integer,
+        audit_years -> Integer,
+        device_inactive_days -> Integer,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    erased_documents (id) {
+        id -> Text,
+        org_id -> Text,
+        kind -> Text,
+        mentorship_id -> Nullable<Text>,
+        owner_id -> Nullable<Text>,
+        erased_at -> Text,
+        reason -> Text,
     }
 }

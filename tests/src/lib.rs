@@ -73,6 +73,8 @@ pub struct AuditRecord {
     pub object_id: String,
     /// A JSON object.
     pub detail: String,
+    /// The event's place in its organisation's audit chain (from 1).
+    pub seq: i64,
 }
 
 /// The password every fixture person gets.
@@ -448,6 +450,7 @@ impl TestApp {
                 object_type: event.object_type,
                 object_id: event.object_id,
                 detail: event.detail,
+                seq: event.seq,
             })
             .collect()
     }

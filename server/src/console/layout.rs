@@ -79,6 +79,7 @@ pub async fn script() -> HttpResponse {
 pub enum Section {
     Programme,
     People,
+    Audit,
 }
 
 pub fn head(title: &str) -> Markup {
@@ -109,6 +110,9 @@ pub fn layout(user: &ConsoleUser, section: Section, title: &str, main: Markup) -
                         ul {
                             li { a href="/console" aria-current=[current(Section::Programme)] { "Programme" } }
                             li { a href="/console/people" aria-current=[current(Section::People)] { "People and pairings" } }
+                            @if crate::domain::permissions::govern(user.roles).is_ok() {
+                                li { a href="/console/audit" aria-current=[current(Section::Audit)] { "Audit trail" } }
+                            }
                         }
                     }
                     form.sign-out method="post" action="/console/sign-out" {

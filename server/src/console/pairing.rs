@@ -25,7 +25,7 @@ use super::queries::{self, ActionCount, ActionRow, Filter, GoalCount, GoalRow, S
 use super::sessions::{planned_text, status_cell};
 use crate::db::DbConnection;
 use crate::domain::mentorships::{self as mentorship_ops, Transition};
-use crate::domain::{DomainError, permissions, programme};
+use crate::domain::{AuditObject, DomainError, permissions, programme};
 use crate::error::ApiError;
 use crate::model::{Day, DocumentId, EndOutcome, MentorshipId, MentorshipStatus, OrgId};
 use crate::state::AppState;
@@ -127,6 +127,8 @@ fn render_fragment(user: &ConsoleUser, detail: &PairingDetail, now: OffsetDateTi
 pub async fn page(state: web::Data<AppState>, user: ConsoleUser, id: web::Path<String>) -> Page {
     let now = OffsetDateTime::now_utc();
     let detail = detail(&state, &user, &id, now).await?;
+    let viewed = AuditObject::new("mentorship", detail.summary.id);
+    super::audit::record_view(&state, &user, "console.viewed_pairing", viewed).await?;
     let page = render(move || {
         let fragment = render_fragment(&user, &detail, now)?;
         Ok(pairing_page(&user, &detail, fragment))

@@ -19,7 +19,7 @@ use crate::db::people::Person;
 use crate::db::sites::Site;
 use crate::domain::mentorships::{self as mentorship_ops, MentorshipView, NewMentorship, Warning};
 use crate::domain::people::{self as people_ops, NewPerson, PersonUpdate};
-use crate::domain::{Actor, DomainError, Role, Roles, parse_input_date, permissions};
+use crate::domain::{Actor, AuditObject, DomainError, Role, Roles, parse_input_date, permissions};
 use crate::error::{ApiError, sentence};
 use crate::model::{PersonId, SiteId};
 use crate::state::AppState;
@@ -59,6 +59,8 @@ pub struct PeopleQuery {
 pub async fn page(state: web::Data<AppState>, user: ConsoleUser, query: web::Query<PeopleQuery>) -> Page {
     let added = query.into_inner().added.and_then(|id| id.parse::<PersonId>().ok());
     let data = load_people(&state, &user).await?;
+    let viewed = AuditObject::new("organisation", user.org_id);
+    super::audit::record_view(&state, &user, "console.viewed_people", viewed).await?;
     let page = render(move || {
         let notice = added
             .and_then(|id| data.people.iter().find(|p| p.id == id).map(|p| p.display_name.clone()))

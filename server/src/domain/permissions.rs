@@ -124,6 +124,18 @@ fn only_admins() -> DomainError {
     DomainError::forbidden("only admins change admins or grant the admin role")
 }
 
+/// The audit trail, subject access exports, erasure and retention settings:
+/// admins only (governance, not the running of the programme).
+pub fn govern(roles: Roles) -> Result<(), DomainError> {
+    if roles.admin {
+        Ok(())
+    } else {
+        Err(DomainError::forbidden(
+            "only admins read the audit trail, export subject access, erase people or set retention",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,7 +21,7 @@ use std::collections::{HashMap, HashSet};
 
 use sync_core::automerge::sync::{self, SyncDoc};
 use sync_core::automerge::{ActorId, Change, ChangeHash};
-use sync_core::protocol::{self, DocOffer, DocReply, SyncRequest, SyncResponse};
+use sync_core::protocol::{self, DocOffer, DocReply, SyncRequest, SyncResponse, WireRejection};
 use sync_core::rules::ObjectIndex;
 use sync_core::{DocHeader, Document};
 
@@ -33,6 +33,8 @@ use super::projection::{self, Projection};
 use crate::db::documents::{self as documents_db, DocumentRef, NewChange, NewDocument};
 use crate::db::projections::{self as projections_db, Owner};
 use crate::db::{self, DbConnection};
+use crate::domain::AuditObject;
+use crate::domain::audit::{self, NewEvent};
 use crate::model::{DeviceId, DocumentId, MentorshipId, OrgId, PersonId, Timestamp};
 
 /// Stored changes after the snapshot beyond which a document is compacted.
@@ -134,6 +136,8 @@ pub fn handle(
     let stored: HashMap<DocumentId, DocumentRef> =
         documents_db::find_refs_by_ids(conn, &offered_ids)?.into_iter().map(|r| (r.id, r)).collect();
 
+    let erased: HashSet<DocumentId> = crate::db::governance::find_erased(conn, &offered_ids)?.into_iter().collect();
+
     let mut response = SyncResponse { protocol: protocol::PROTOCOL_VERSION, ..SyncResponse::default() };
     let mut decoded = Vec::new();
     let mut seen = HashSet::new();
@@ -141,6 +145,15 @@ pub fn handle(
         let id = offer.header.id;
         if !seen.insert(id) {
             return Err(SyncError::malformed("duplicate_document", format!("document {id} is offered twice")));
+        }
+        if erased.contains(&id) {
+            // Erased under the retention policy or an erasure: the device deletes
+            // it, and anything it still had to send is refused, never stored again.
+            response.purge.push(id);
+            if !offer.changes.is_empty() || offer.sync_message.is_some() {
+                response.documents.push(erased_reply(offer));
+            }
+            continue;
         }
         let stored_ref = stored.get(&id);
         let same_header = match stored_ref {
@@ -163,6 +176,7 @@ pub fn handle(
         writers.iter().zip(&slots).map(|(d, s)| (d.id(), cache::lock(s))).collect();
     let mut written: HashMap<DocumentId, Written> = HashMap::new();
     let mut changed = Vec::new();
+    let mut received = Vec::new();
     let oldest = request.oldest_unsynced_secs.map(|s| i64::try_from(s).unwrap_or(i64::MAX));
     let result = db::write_transaction(conn, |conn| -> Result<(), SyncError> {
         for doc in &writers {
@@ -185,6 +199,7 @@ pub fn handle(
                 Verdict::Accepted(new) => {
                     if !new.is_empty() {
                         changed.push(store_changes(conn, cached, caller, version.is_none(), &new)?);
+                        received.push(change_event(caller, header, &new));
                     }
                     Verdict::Accepted(new)
                 }
@@ -198,6 +213,11 @@ pub fn handle(
             written.insert(id, Written { verdict, state });
         }
         projections_db::record_device_sync(conn, caller.device_id, caller.org_id, Timestamp::now(), oldest)?;
+        // Last, so the organisation's audit chain is held only until the commit.
+        audit::record_many(conn, caller.org_id, std::mem::take(&mut received)).map_err(|error| match error {
+            crate::domain::DomainError::Db(error) => SyncError::Db(error),
+            _ => SyncError::Invariant("recording the audit events of a sync failed"),
+        })?;
         Ok(())
     });
     if let Err(error) = result {
@@ -260,6 +280,54 @@ pub fn handle(
         }
     }
     Ok(SyncOutcome { response, changed })
+}
+
+/// The reply for an offer of an erased document that carried changes.
+fn erased_reply(offer: &DocOffer) -> DocReply {
+    DocReply {
+        header: offer.header,
+        heads: Vec::new(),
+        changes: Vec::new(),
+        snapshot: None,
+        accepted: 0,
+        rejection: Some(WireRejection {
+            path: "/".into(),
+            code: ERASED.into(),
+            reason: "erased: this document was erased under the organisation's retention policy or an erasure, \
+                     and cannot be written again"
+                .into(),
+        }),
+        sync_message: None,
+    }
+}
+
+/// The rejection code (and the start of the reason) for writes to an erased document.
+pub const ERASED: &str = "erased";
+
+/// The audit event for the changes received for one document in one request:
+/// who, which device, the changes' own times and how many; never their content.
+/// (Each change is also kept in `document_changes` with its device and the
+/// time the server received it.)
+fn change_event(caller: &Caller, header: DocHeader, new: &[Change]) -> NewEvent {
+    let times: Vec<i64> = new.iter().map(Change::timestamp).collect();
+    let at =
+        |secs: Option<&i64>| secs.and_then(|s| time::OffsetDateTime::from_unix_timestamp(*s).ok()).map(Timestamp::from);
+    let first = at(times.iter().min());
+    let last = at(times.iter().max());
+    NewEvent {
+        actor_person_id: Some(caller.person),
+        device_id: Some(caller.device_id),
+        action: "document.changed".into(),
+        object: AuditObject::new("document", header.id),
+        event_time: last,
+        detail: serde_json::json!({
+            "kind": header.kind.as_str(),
+            "mentorship_id": header.mentorship_id().map(|id| id.to_string()),
+            "changes": new.len(),
+            "first_change_at": first.map(|t| t.to_string()),
+            "last_change_at": last.map(|t| t.to_string()),
+        }),
+    }
 }
 
 /// The header a document was stored with. One that does not read back is
