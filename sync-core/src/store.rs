@@ -96,7 +96,9 @@ pub enum StoreError {
     },
     /// The file does not open with the key given: another key encrypted it (or
     /// it is damaged, which encryption cannot tell apart). It has not been touched.
-    #[error("the local store {path} does not open with this key (a wrong key, or a damaged file); it was left untouched")]
+    #[error(
+        "the local store {path} does not open with this key (a wrong key, or a damaged file); it was left untouched"
+    )]
     WrongKey {
         /// The file.
         path: PathBuf,
@@ -206,6 +208,7 @@ impl Store {
                 if let Some(key) = key {
                     Self::encrypt_if_plain(path, key)?;
                 }
+                Self::probe(path, key)?;
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if side_file(path, "-wal").exists() {
@@ -227,6 +230,24 @@ impl Store {
         // All pending migrations run in one transaction: a store is never left half-migrated.
         MIGRATIONS.to_latest(&mut conn)?;
         Ok(Self { conn, path: path.to_owned() })
+    }
+
+    /// Check that the file's first page reads (with `key`, if given) without
+    /// touching anything on disk: opened immutable, SQLite neither locks nor
+    /// looks at the log and its index, which an ordinary open would rebuild
+    /// before finding out that the key is wrong. A store's main file always has
+    /// its first page (a new one is laid out whole before it takes its name).
+    fn probe(path: &FsPath, key: Option<&StoreKey>) -> Result<(), StoreError> {
+        let uri = format!("file:{}?immutable=1", uri_path(path));
+        let conn = Connection::open_with_flags(
+            &uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+        )
+        .map_err(|e| unreadable(path, key, e))?;
+        if let Some(key) = key {
+            apply_key(&conn, key)?;
+        }
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())).map_err(|e| unreadable(path, key, e))
     }
 
     /// Check that the open file is a healthy store this build can read; returns
@@ -319,11 +340,7 @@ impl Store {
         )
         .map_err(corrupt)?;
         if let Some(key) = key {
-            // Must come before anything reads the file; it reads nothing itself.
-            let statement = Zeroizing::new(format!("PRAGMA key = \"{}\";", key.sqlcipher_raw_key().as_str()));
-            conn.execute_batch(&statement)?;
-            // Sorts and temporary tables in memory, never in plain files.
-            conn.execute_batch("PRAGMA temp_store = MEMORY;")?;
+            apply_key(&conn, key)?;
         }
         conn.busy_timeout(Duration::from_secs(5))?;
         Ok(conn)
@@ -536,6 +553,31 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+/// Give a just-opened connection the store's key. Must come before anything reads
+/// the file; it reads nothing itself.
+fn apply_key(conn: &Connection, key: &StoreKey) -> Result<(), StoreError> {
+    let statement = Zeroizing::new(format!("PRAGMA key = \"{}\";", key.sqlcipher_raw_key().as_str()));
+    conn.execute_batch(&statement)?;
+    // Sorts and temporary tables in memory, never in plain files; and no
+    // SQLCipher log lines on stderr: a wrong key comes back as an error.
+    conn.execute_batch("PRAGMA temp_store = MEMORY; PRAGMA cipher_log_level = NONE;")?;
+    Ok(())
+}
+
+/// `path` for an SQLite `file:` URI: every byte outside the unreserved set and
+/// `/` percent-encoded.
+fn uri_path(path: &FsPath) -> String {
+    let mut out = String::new();
+    for &byte in path.as_os_str().as_encoded_bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// What a failure to read a just-opened file means: with a key, SQLCipher's "not

@@ -184,11 +184,8 @@ impl Client {
             device_id: login.device.id,
             actor_id: login.device.actor_id,
         };
-        let mut replica = Replica::with_store(
-            self.open_store(&self.store_path(user))?,
-            user,
-            actor_from_hex(&account.actor_id)?,
-        );
+        let mut replica =
+            Replica::with_store(self.open_store(&self.store_path(user))?, user, actor_from_hex(&account.actor_id)?);
         let store = replica.store_mut();
         store.set_setting(ACCOUNT, Some(&serde_json::to_string(&account).map_err(|e| invalid(e.to_string()))?))?;
         store.set_setting(ACCESS_TOKEN, Some(&login.access_token))?;

@@ -38,9 +38,10 @@ impl Client {
             return Ok(Some(bytes));
         }
         match &self.key {
-            Some(key) => {
-                key.unseal(name, &bytes).map(|plain| Some(plain.to_vec())).map_err(|e| storage(format_args!("{name}: {e}")))
-            }
+            Some(key) => key
+                .unseal(name, &bytes)
+                .map(|plain| Some(plain.to_vec()))
+                .map_err(|e| storage(format_args!("{name}: {e}"))),
             None => Err(storage(format_args!("{name} is encrypted: open the data folder with the app's key"))),
         }
     }
