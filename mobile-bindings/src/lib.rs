@@ -382,9 +382,20 @@ type Answer<T> = Result<T, AlongsideError>;
 impl Client {
     /// A client keeping its data under `data_dir`, talking to `server_url`; it
     /// reopens the account signed in last, so the app works offline.
-    #[uniffi::constructor]
-    pub fn new(data_dir: String, server_url: String) -> Answer<Arc<Self>> {
-        Ok(Arc::new(Self { inner: sync_core::Client::new(Path::new(&data_dir), &server_url)? }))
+    ///
+    /// `key`: 32 bytes the app keeps in the platform's key store (Android
+    /// Keystore, iOS Keychain; see the crate's README). With it, everything in
+    /// `data_dir` is encrypted, and what an older version left plain is encrypted
+    /// now; a key of another length is `Invalid`, one that does not open the
+    /// folder is `Storage` (nothing on disk changes). Without it (the default, for
+    /// compatibility) the folder stays plain.
+    #[uniffi::constructor(default(key = None))]
+    pub fn new(data_dir: String, server_url: String, key: Option<Vec<u8>>) -> Answer<Arc<Self>> {
+        let key = key
+            .map(|bytes| sync_core::StoreKey::from_bytes(&bytes))
+            .transpose()
+            .map_err(|e| AlongsideError::Invalid { reason: e.to_string() })?;
+        Ok(Arc::new(Self { inner: sync_core::Client::with_key(Path::new(&data_dir), &server_url, key)? }))
     }
 
     pub fn login(&self, email: String, password: String, device_name: String) -> Answer<Account> {

@@ -18,10 +18,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::replica::Replica;
+use crate::store::StoreKey;
 
 mod account;
 mod editing;
 mod error;
+mod files;
 mod sync;
 mod transport;
 
@@ -35,6 +37,9 @@ use transport::Transport;
 /// A phone's view of Alongside.
 pub struct Client {
     data_dir: PathBuf,
+    /// The app's key: the stores are SQLCipher files under it and the small files
+    /// beside them are sealed. `None`: everything plain, as before encryption.
+    key: Option<StoreKey>,
     transport: Transport,
     signed_in: Mutex<Option<SignedIn>>,
     /// Held for a whole sync, so two syncs never interleave their requests and
@@ -63,18 +68,31 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// A client keeping its data under `data_dir`, talking to `server_url`. Opens
-    /// the account that was signed in last, if any, so the app works offline.
+    /// A client keeping its data under `data_dir`, unencrypted, talking to
+    /// `server_url`. Opens the account that was signed in last, if any, so the
+    /// app works offline. See [`Client::with_key`].
     pub fn new(data_dir: &FsPath, server_url: &str) -> Result<Self, ClientError> {
+        Self::with_key(data_dir, server_url, None)
+    }
+
+    /// A client as [`Client::new`], with everything under `data_dir` encrypted
+    /// with `key` when one is given (the app keeps it in the Android Keystore or
+    /// the iOS Keychain): the stores, their logs, the accounts index and the
+    /// current-account file. What an older version left plain is encrypted now,
+    /// each file replaced atomically. A key that does not open the folder is a
+    /// [`ClientError::Storage`] error, and nothing on disk is changed.
+    pub fn with_key(data_dir: &FsPath, server_url: &str, key: Option<StoreKey>) -> Result<Self, ClientError> {
         std::fs::create_dir_all(data_dir).map_err(|e| ClientError::Storage { message: e.to_string() })?;
         let client = Self {
             data_dir: data_dir.to_owned(),
+            key,
             transport: Transport::new(server_url),
             signed_in: Mutex::new(None),
             syncing: Mutex::new(()),
             refreshing: Mutex::new(()),
             sign_ins: AtomicU64::new(0),
         };
+        client.encrypt_plain_files()?;
         client.reopen_last_account()?;
         Ok(client)
     }

@@ -98,4 +98,6 @@ pub use session::{
 };
 pub use skills::{Skill, find_skill, skill_catalogue};
 #[cfg(feature = "phone")]
-pub use store::{Inventory, Store, StoreError, StoredDocument, StoredRejection, SyncMark};
+pub use store::{
+    InvalidKey, Inventory, Store, StoreError, StoreKey, StoredDocument, StoredRejection, SyncMark, WrongKey,
+};

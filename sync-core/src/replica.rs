@@ -47,6 +47,17 @@ impl Replica {
         Ok(Self { store: Store::open(path)?, user, actor, open: HashMap::new() })
     }
 
+    /// Open (or create) the store at `path` as [`Replica::open`] does, encrypted
+    /// with `key` when one is given ([`Store::open_with_key`]).
+    pub fn open_with_key(
+        path: &FsPath,
+        key: Option<&crate::store::StoreKey>,
+        user: UserId,
+        actor: ActorId,
+    ) -> Result<Self, ReplicaError> {
+        Ok(Self { store: Store::open_with_key(path, key)?, user, actor, open: HashMap::new() })
+    }
+
     /// Wrap an already open store.
     pub fn with_store(store: Store, user: UserId, actor: ActorId) -> Self {
         Self { store, user, actor, open: HashMap::new() }

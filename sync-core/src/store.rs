@@ -8,14 +8,31 @@
 //!
 //! A file that is not a healthy store is reported as [`StoreError::Corrupt`] and
 //! left exactly as it is, for support to recover; it is never silently replaced.
+//!
+//! With a [`StoreKey`] ([`Store::open_with_key`]) the file is a SQLCipher database:
+//! every page, of the main file and of its write-ahead log, is encrypted
+//! (AES-256, with an HMAC per page), so nothing in it reads without the key. A
+//! wrong key is [`StoreError::WrongKey`] and changes nothing on disk. A plain
+//! store from before encryption is encrypted on its first open with a key
+//! ([`Store::encrypt_if_plain`]): exported into a new file beside it, checked,
+//! and renamed over it, so a kill at any moment leaves one whole store.
 
 use std::path::{Path as FsPath, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
+use zeroize::Zeroizing;
 
 use crate::ids::{DocHeader, DocumentId};
+
+mod key;
+
+pub(crate) use key::is_sealed;
+pub use key::{InvalidKey, StoreKey, WrongKey};
+
+/// How every SQLite database file starts; an encrypted one starts with random bytes.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
 /// The store's schema, one migration per version (`PRAGMA user_version` counts the
 /// migrations applied). Never edit a migration that has shipped: add one.
@@ -76,6 +93,15 @@ pub enum StoreError {
         found: i64,
         /// The newest this build reads.
         supported: i64,
+    },
+    /// The file does not open with the key given: another key encrypted it (or
+    /// it is damaged, which encryption cannot tell apart). It has not been touched.
+    #[error(
+        "the local store {path} does not open with this key (a wrong key, or a damaged file); it was left untouched"
+    )]
+    WrongKey {
+        /// The file.
+        path: PathBuf,
     },
     /// A stored header could not be read back.
     #[error("stored header of document {id} is unreadable: {source}")]
@@ -153,12 +179,21 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Open the store at `path`, creating it (and its folder) if missing.
+    /// Open the store at `path`, creating it (and its folder) if missing; a plain
+    /// (unencrypted) store. See [`Store::open_with_key`].
     ///
     /// A new store is laid out under a temporary name and renamed into place, so a
     /// file at `path` is always a laid-out store: an empty one (SQLite would take
     /// it for a new database) is damage, reported as [`StoreError::Corrupt`].
     pub fn open(path: &FsPath) -> Result<Self, StoreError> {
+        Self::open_with_key(path, None)
+    }
+
+    /// Open the store at `path` as [`Store::open`] does, encrypted with `key`
+    /// when one is given: a new store is created encrypted, a plain one is
+    /// encrypted first ([`Store::encrypt_if_plain`]), and an encrypted one that
+    /// does not open with `key` is [`StoreError::WrongKey`], left untouched.
+    pub fn open_with_key(path: &FsPath, key: Option<&StoreKey>) -> Result<Self, StoreError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
         }
@@ -169,7 +204,12 @@ impl Store {
                     detail: "the file is empty (its contents were lost)".into(),
                 });
             }
-            Ok(_) => {}
+            Ok(_) => {
+                if let Some(key) = key {
+                    Self::encrypt_if_plain(path, key)?;
+                }
+                Self::probe(path, key)?;
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if side_file(path, "-wal").exists() {
                     // A write-ahead log without its main file: the main file was lost.
@@ -178,17 +218,47 @@ impl Store {
                         detail: "the main file is missing but its write-ahead log is present".into(),
                     });
                 }
-                Self::create(path)?;
+                Self::create(path, key)?;
             }
             Err(e) => return Err(e.into()),
         }
-        let corrupt = |e: rusqlite::Error| StoreError::Corrupt { path: path.to_owned(), detail: e.to_string() };
-        let mut conn = Self::connect(path, OpenFlags::empty())?;
-        let check: String = conn.query_row("PRAGMA quick_check", [], |row| row.get(0)).map_err(corrupt)?;
+        let mut conn = Self::connect(path, OpenFlags::empty(), key)?;
+        Self::check_layout(&conn, path, key)?;
+        let unreadable = |e: rusqlite::Error| unreadable(path, key, e);
+        conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(())).map_err(unreadable)?;
+        conn.execute_batch("PRAGMA synchronous=FULL;")?;
+        // All pending migrations run in one transaction: a store is never left half-migrated.
+        MIGRATIONS.to_latest(&mut conn)?;
+        Ok(Self { conn, path: path.to_owned() })
+    }
+
+    /// Check that the file's first page reads (with `key`, if given) without
+    /// touching anything on disk: opened immutable, SQLite neither locks nor
+    /// looks at the log and its index, which an ordinary open would rebuild
+    /// before finding out that the key is wrong. A store's main file always has
+    /// its first page (a new one is laid out whole before it takes its name).
+    fn probe(path: &FsPath, key: Option<&StoreKey>) -> Result<(), StoreError> {
+        let uri = format!("file:{}?immutable=1", uri_path(path));
+        let conn = Connection::open_with_flags(
+            &uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+        )
+        .map_err(|e| unreadable(path, key, e))?;
+        if let Some(key) = key {
+            apply_key(&conn, key)?;
+        }
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())).map_err(|e| unreadable(path, key, e))
+    }
+
+    /// Check that the open file is a healthy store this build can read; returns
+    /// its layout version. Reads only.
+    fn check_layout(conn: &Connection, path: &FsPath, key: Option<&StoreKey>) -> Result<i64, StoreError> {
+        let unreadable = |e: rusqlite::Error| unreadable(path, key, e);
+        let check: String = conn.query_row("PRAGMA quick_check", [], |row| row.get(0)).map_err(unreadable)?;
         if check != "ok" {
             return Err(StoreError::Corrupt { path: path.to_owned(), detail: check });
         }
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(corrupt)?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(unreadable)?;
         if version > STORE_VERSION {
             return Err(StoreError::NewerFormat { path: path.to_owned(), found: version, supported: STORE_VERSION });
         }
@@ -201,47 +271,95 @@ impl Store {
                 });
             }
         }
-        conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(())).map_err(corrupt)?;
-        conn.execute_batch("PRAGMA synchronous=FULL;")?;
-        // All pending migrations run in one transaction: a store is never left half-migrated.
-        MIGRATIONS.to_latest(&mut conn)?;
-        Ok(Self { conn, path: path.to_owned() })
+        Ok(version)
     }
 
-    fn connect(path: &FsPath, create: OpenFlags) -> Result<Connection, StoreError> {
+    /// Encrypt the plain store at `path` with `key`, if it is one; returns whether
+    /// it did. A file that is not plain SQLite (already encrypted, or not a store
+    /// at all) is left for the open to judge.
+    ///
+    /// Crash-safe: the store is checked (a damaged one is left as it is), its log
+    /// folded in, and everything copied with `sqlcipher_export` into a new file
+    /// beside it (`<name>.encrypting`), which is checked, made durable and renamed
+    /// over the store. A kill before the rename leaves the plain store whole (the
+    /// half-made copy is removed on the next try); after it, the encrypted one.
+    pub fn encrypt_if_plain(path: &FsPath, key: &StoreKey) -> Result<bool, StoreError> {
+        if !is_plain_sqlite(path)? {
+            return Ok(false);
+        }
+        let temporary = sibling(path, ".encrypting");
+        remove_with_side_files(&temporary);
+        let temporary_name = temporary.to_str().ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "the store's folder name is not valid UTF-8")
+        })?;
+        let version = {
+            // SQLITE_OPEN_CREATE lets ATTACH create the new file.
+            let conn = Self::connect(path, OpenFlags::SQLITE_OPEN_CREATE, None)?;
+            let version = Self::check_layout(&conn, path, None)?;
+            let raw_key = key.sqlcipher_raw_key();
+            conn.execute("ATTACH DATABASE ?1 AS encrypted KEY ?2", params![temporary_name, raw_key.as_str()])?;
+            conn.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
+            // sqlcipher_export copies the schema and rows, not the header's version.
+            conn.execute_batch(&format!("PRAGMA encrypted.user_version = {version}; DETACH DATABASE encrypted;"))?;
+            // Fold the log into the plain file, so nothing of it is left beside the
+            // encrypted file once that takes the store's name.
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            conn.close().map_err(|(_, e)| e)?;
+            version
+        };
+        {
+            let copy = Self::connect(&temporary, OpenFlags::empty(), Some(key))?;
+            if Self::check_layout(&copy, &temporary, Some(key))? != version {
+                return Err(StoreError::Corrupt {
+                    path: temporary.clone(),
+                    detail: "the encrypted copy lost the store's version".into(),
+                });
+            }
+        }
+        std::fs::File::open(&temporary)?.sync_all()?;
+        let wal = side_file(path, "-wal");
+        if std::fs::metadata(&wal).is_ok_and(|meta| meta.len() > 0) {
+            remove_with_side_files(&temporary);
+            return Err(StoreError::Io(std::io::Error::other(
+                "the plain store's write-ahead log could not be folded in; it stays plain for now",
+            )));
+        }
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(side_file(path, suffix));
+        }
+        std::fs::rename(&temporary, path)?;
+        sync_folder(path);
+        Ok(true)
+    }
+
+    fn connect(path: &FsPath, create: OpenFlags, key: Option<&StoreKey>) -> Result<Connection, StoreError> {
         let corrupt = |e: rusqlite::Error| StoreError::Corrupt { path: path.to_owned(), detail: e.to_string() };
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | create,
         )
         .map_err(corrupt)?;
+        if let Some(key) = key {
+            apply_key(&conn, key)?;
+        }
         conn.busy_timeout(Duration::from_secs(5))?;
         Ok(conn)
     }
 
     /// Lay out a new store beside `path` and rename it into place once durable.
-    fn create(path: &FsPath) -> Result<(), StoreError> {
-        let mut name = path.file_name().unwrap_or_default().to_owned();
-        name.push(".new");
-        let temporary = path.with_file_name(name);
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            let _ = std::fs::remove_file(side_file(&temporary, suffix));
-        }
+    fn create(path: &FsPath, key: Option<&StoreKey>) -> Result<(), StoreError> {
+        let temporary = sibling(path, ".new");
+        remove_with_side_files(&temporary);
         {
             // No log and no fsync per statement: the file is made durable once,
             // below, before it takes the store's name (opening switches it to WAL).
-            let mut conn = Self::connect(&temporary, OpenFlags::SQLITE_OPEN_CREATE)?;
+            let mut conn = Self::connect(&temporary, OpenFlags::SQLITE_OPEN_CREATE, key)?;
             conn.execute_batch("PRAGMA journal_mode=DELETE; PRAGMA synchronous=OFF;")?;
             MIGRATIONS.to_latest(&mut conn)?;
         }
         std::fs::File::open(&temporary)?.sync_all()?;
         std::fs::rename(&temporary, path)?;
-        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            // Make the rename durable where the platform allows it.
-            if let Ok(folder) = std::fs::File::open(folder) {
-                let _ = folder.sync_all();
-            }
-        }
+        sync_folder(path);
         Ok(())
     }
 
@@ -434,6 +552,76 @@ impl Store {
             "BEGIN; DELETE FROM documents; DELETE FROM rejections; DELETE FROM settings; COMMIT; VACUUM;",
         )?;
         Ok(())
+    }
+}
+
+/// Give a just-opened connection the store's key. Must come before anything reads
+/// the file; it reads nothing itself.
+fn apply_key(conn: &Connection, key: &StoreKey) -> Result<(), StoreError> {
+    let statement = Zeroizing::new(format!("PRAGMA key = \"{}\";", key.sqlcipher_raw_key().as_str()));
+    conn.execute_batch(&statement)?;
+    // Sorts and temporary tables in memory, never in plain files; and no
+    // SQLCipher log lines on stderr: a wrong key comes back as an error.
+    conn.execute_batch("PRAGMA temp_store = MEMORY; PRAGMA cipher_log_level = NONE;")?;
+    Ok(())
+}
+
+/// `path` for an SQLite `file:` URI: every byte outside the unreserved set and
+/// `/` percent-encoded.
+fn uri_path(path: &FsPath) -> String {
+    let mut out = String::new();
+    for &byte in path.as_os_str().as_encoded_bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// What a failure to read a just-opened file means: with a key, SQLCipher's "not
+/// a database" is a key that does not fit.
+fn unreadable(path: &FsPath, key: Option<&StoreKey>, error: rusqlite::Error) -> StoreError {
+    if key.is_some() && error.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) {
+        StoreError::WrongKey { path: path.to_owned() }
+    } else {
+        StoreError::Corrupt { path: path.to_owned(), detail: error.to_string() }
+    }
+}
+
+/// Whether the file at `path` starts as a plain SQLite database does.
+fn is_plain_sqlite(path: &FsPath) -> Result<bool, StoreError> {
+    use std::io::Read;
+    let mut start = [0u8; SQLITE_HEADER.len()];
+    let mut file = std::fs::File::open(path)?;
+    match file.read_exact(&mut start) {
+        Ok(()) => Ok(&start == SQLITE_HEADER),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A file beside `path`, named `path`'s name plus `suffix`.
+fn sibling(path: &FsPath, suffix: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(suffix);
+    path.with_file_name(name)
+}
+
+/// Remove a database file and whatever SQLite kept beside it.
+fn remove_with_side_files(path: &FsPath) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(side_file(path, suffix));
+    }
+}
+
+/// Make a rename in `path`'s folder durable where the platform allows it.
+fn sync_folder(path: &FsPath) {
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty())
+        && let Ok(folder) = std::fs::File::open(folder)
+    {
+        let _ = folder.sync_all();
     }
 }
 

@@ -10,21 +10,23 @@ use std::time::Duration;
 
 use common::pair;
 use sync_core::automerge::ActorId;
-use sync_core::{DocHeader, DocumentId, Replica, ReplicaError, SessionKind, Store, StoreError};
+use sync_core::{DocHeader, DocumentId, Replica, ReplicaError, SessionKind, Store, StoreError, StoreKey};
 
 const CHILD_ENV: &str = "ALONGSIDE_STORE_WRITER";
 
-/// Not a test on its own: the child process of the SIGKILL test. It appends
+/// Not a test on its own: the child process of the SIGKILL tests. It appends
 /// numbered lines to a session's notes and prints `saved N` after each write
-/// returns.
+/// returns. The spec is `path|header json|key hex` (no key: empty).
 #[test]
 #[ignore = "run as a child process by killed_writer_loses_nothing_it_reported_saved"]
 fn store_writer_child() {
     let Ok(spec) = std::env::var(CHILD_ENV) else { return };
-    let (path, header_json) = spec.split_once('|').expect("spec");
+    let mut parts = spec.splitn(3, '|');
+    let (path, header_json, key_hex) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
     let header: DocHeader = serde_json::from_str(header_json).expect("header");
     let sync_core::DocScope::Pair { mentor_id, .. } = header.scope else { panic!("pair doc") };
-    let mut replica = Replica::open(path.as_ref(), mentor_id, ActorId::random()).expect("open");
+    let key = (!key_hex.is_empty()).then(|| StoreKey::from_bytes(&hex_decode(key_hex)).unwrap());
+    let mut replica = Replica::open_with_key(path.as_ref(), key.as_ref(), mentor_id, ActorId::random()).expect("open");
     replica.ensure(header).expect("ensure");
     let mut out = std::io::stdout().lock();
     for n in 0.. {
@@ -39,8 +41,23 @@ fn store_writer_child() {
     }
 }
 
+fn hex_decode(text: &str) -> Vec<u8> {
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
+}
+
 #[test]
 fn killed_writer_loses_nothing_it_reported_saved() {
+    killed_writer_rounds(None);
+}
+
+#[test]
+fn killed_writer_with_a_key_loses_nothing_it_reported_saved() {
+    killed_writer_rounds(Some([0x5a; 32]));
+}
+
+fn killed_writer_rounds(key_bytes: Option<[u8; 32]>) {
+    let key = key_bytes.map(|bytes| StoreKey::from_bytes(&bytes).unwrap());
+    let key_hex: String = key_bytes.iter().flatten().map(|b| format!("{b:02x}")).collect();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("mentor.sqlite3");
     let pair = pair();
@@ -52,7 +69,7 @@ fn killed_writer_loses_nothing_it_reported_saved() {
     for round in 0..5u64 {
         let mut child = Command::new(&exe)
             .args(["--exact", "store_writer_child", "--ignored", "--nocapture", "--test-threads=1"])
-            .env(CHILD_ENV, format!("{}|{}", path.display(), serde_json::to_string(&header).unwrap()))
+            .env(CHILD_ENV, format!("{}|{}|{key_hex}", path.display(), serde_json::to_string(&header).unwrap()))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -76,7 +93,8 @@ fn killed_writer_loses_nothing_it_reported_saved() {
         child.wait().unwrap();
         let last_saved = reader.join().unwrap();
 
-        let mut replica = Replica::open(&path, pair.mentor_id, ActorId::random()).expect("store reopens cleanly");
+        let mut replica = Replica::open_with_key(&path, key.as_ref(), pair.mentor_id, ActorId::random())
+            .expect("store reopens cleanly");
         let notes = replica.read(header.id, |doc| Ok(doc.session_view()?.notes)).unwrap_or_default();
         if let Some(last) = last_saved {
             rounds_with_saves += 1;

@@ -8,16 +8,13 @@ use automerge::ActorId;
 use serde::{Deserialize, Serialize};
 
 use super::error::invalid;
+use super::files::{ACCOUNTS_FILE, CURRENT_ACCOUNT_FILE, STORE_SUFFIX};
 use super::{Client, ClientError, SignedIn};
 use crate::api::{LoginRequest, MentorshipItem};
 use crate::ids::{Pair, UserId};
 use crate::replica::Replica;
 use crate::store::Store;
 
-const CURRENT_ACCOUNT_FILE: &str = "current-account";
-/// Which person's store an email signed in to, so signing in again can keep the
-/// device (and its actor): `{"email": "user id"}`.
-const ACCOUNTS_FILE: &str = "accounts.json";
 const ACCOUNT: &str = "account";
 pub(super) const ACCESS_TOKEN: &str = "access_token";
 const REFRESH_TOKEN: &str = "refresh_token";
@@ -96,16 +93,21 @@ pub enum SignOut {
 
 impl Client {
     fn store_path(&self, user: UserId) -> std::path::PathBuf {
-        self.data_dir.join(format!("{user}.sqlite3"))
+        self.data_dir.join(format!("{user}{STORE_SUFFIX}"))
+    }
+
+    fn open_store(&self, path: &std::path::Path) -> Result<Store, crate::store::StoreError> {
+        Store::open_with_key(path, self.key.as_ref())
     }
 
     /// Open the account that was signed in last, if any, so the app works offline.
     /// A `current-account` file that cannot be read (empty, garbage, a torn write
     /// by an older version) means "not signed in": the app can still sign in or
-    /// wipe, and no store is opened, let alone changed, on its account.
+    /// wipe, and no store is opened, let alone changed, on its account. A sealed
+    /// one that does not open with the key is a `Storage` error.
     pub(super) fn reopen_last_account(&self) -> Result<(), ClientError> {
-        let Ok(user) = std::fs::read_to_string(self.data_dir.join(CURRENT_ACCOUNT_FILE)) else { return Ok(()) };
-        let Ok(user) = user.trim().parse::<UserId>() else {
+        let Some(user) = self.read_small_file(CURRENT_ACCOUNT_FILE)? else { return Ok(()) };
+        let Some(user) = std::str::from_utf8(&user).ok().and_then(|user| user.trim().parse::<UserId>().ok()) else {
             tracing::warn!("the current-account file is unreadable; starting signed out");
             return Ok(());
         };
@@ -115,7 +117,7 @@ impl Client {
             tracing::warn!("the current-account file names no store; starting signed out");
             return Ok(());
         }
-        let store = Store::open(&path)?;
+        let store = self.open_store(&path)?;
         if let Some(account) = store.setting(ACCOUNT)? {
             let account: Account = serde_json::from_str(&account).map_err(|e| invalid(e.to_string()))?;
             let replica = Replica::with_store(store, user, actor_from_hex(&account.actor_id)?);
@@ -124,17 +126,24 @@ impl Client {
         Ok(())
     }
 
+    /// The accounts index (email -> user id); empty when there is none or it is
+    /// not JSON. A sealed index that does not open with the key is an error.
+    fn accounts_index(&self) -> Result<HashMap<String, String>, ClientError> {
+        Ok(self
+            .read_small_file(ACCOUNTS_FILE)?
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default())
+    }
+
     /// The device this phone was last signed in as for `email`, read from that
     /// person's store; `None` when there is none or it cannot be read.
-    fn previous_device(&self, email: &str) -> Option<String> {
-        let index: HashMap<String, String> =
-            serde_json::from_slice(&std::fs::read(self.data_dir.join(ACCOUNTS_FILE)).ok()?).ok()?;
+    fn previous_device(&self, index: &HashMap<String, String>, email: &str) -> Option<String> {
         let user: UserId = index.get(&email_key(email))?.parse().ok()?;
         let path = self.store_path(user);
         if !path.exists() {
             return None;
         }
-        let store = Store::open(&path).ok()?;
+        let store = self.open_store(&path).ok()?;
         let account: Account = serde_json::from_str(&store.setting(ACCOUNT).ok()??).ok()?;
         Some(account.device_id)
     }
@@ -142,12 +151,11 @@ impl Client {
     /// Notes which store `email` signs in to (best effort: without it, the next
     /// sign-in registers a new device).
     fn remember_account(&self, email: &str, user: UserId) {
-        let path = self.data_dir.join(ACCOUNTS_FILE);
-        let mut index: HashMap<String, String> =
-            std::fs::read(&path).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).unwrap_or_default();
-        index.insert(email_key(email), user.to_string());
-        let written =
-            serde_json::to_vec(&index).map_err(std::io::Error::other).and_then(|bytes| write_atomically(&path, &bytes));
+        let written = self.accounts_index().and_then(|mut index| {
+            index.insert(email_key(email), user.to_string());
+            let bytes = serde_json::to_vec(&index).map_err(|e| invalid(e.to_string()))?;
+            self.write_small_file(ACCOUNTS_FILE, &bytes)
+        });
         if let Err(error) = written {
             tracing::warn!(%error, "could not remember which store this account uses");
         }
@@ -157,11 +165,14 @@ impl Client {
     /// phone was signed in as before for the same person (so changes made before
     /// a forced sign-in, not yet synced, still carry the device's own actor).
     pub fn login(&self, email: &str, password: &str, device_name: &str) -> Result<Account, ClientError> {
+        // Read before the server is asked: a key that does not open the folder
+        // stops here, with nothing registered and nothing written.
+        let index = self.accounts_index()?;
         let request = LoginRequest {
             email: email.to_owned(),
             password: password.to_owned(),
             device_name: device_name.to_owned(),
-            device_id: self.previous_device(email).and_then(|id| id.parse().ok()),
+            device_id: self.previous_device(&index, email).and_then(|id| id.parse().ok()),
         };
         let login = self.transport.login(&request)?;
         let user: UserId = login.user.id.parse()?;
@@ -173,13 +184,13 @@ impl Client {
             device_id: login.device.id,
             actor_id: login.device.actor_id,
         };
-        let mut replica = Replica::open(&self.store_path(user), user, actor_from_hex(&account.actor_id)?)?;
+        let mut replica =
+            Replica::with_store(self.open_store(&self.store_path(user))?, user, actor_from_hex(&account.actor_id)?);
         let store = replica.store_mut();
         store.set_setting(ACCOUNT, Some(&serde_json::to_string(&account).map_err(|e| invalid(e.to_string()))?))?;
         store.set_setting(ACCESS_TOKEN, Some(&login.access_token))?;
         store.set_setting(REFRESH_TOKEN, Some(&login.refresh_token))?;
-        write_atomically(&self.data_dir.join(CURRENT_ACCOUNT_FILE), user.to_string().as_bytes())
-            .map_err(|e| ClientError::Storage { message: e.to_string() })?;
+        self.write_small_file(CURRENT_ACCOUNT_FILE, user.to_string().as_bytes())?;
         self.remember_account(email, user);
         let serial = self.next_serial();
         *self.lock() = Some(SignedIn { serial, account: account.clone(), replica });
@@ -321,26 +332,6 @@ fn wipe(signed_in: &mut SignedIn) -> Result<(), ClientError> {
     signed_in.replica.forget_all();
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    Ok(())
-}
-
-/// Replace `path` with `bytes` so that a crash leaves either the old file or the
-/// new one, never a torn one: write a temporary file beside it, make it durable,
-/// rename it over, and make the rename durable.
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let temporary = path.with_extension("tmp");
-    let mut file = std::fs::File::create(&temporary)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&temporary, path)?;
-    if let Some(folder) = path.parent() {
-        // Directory fsync is not available everywhere (Windows); the rename has happened either way.
-        if let Ok(folder) = std::fs::File::open(folder) {
-            let _ = folder.sync_all();
-        }
     }
     Ok(())
 }
