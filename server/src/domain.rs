@@ -9,11 +9,14 @@
 //! message.
 
 pub mod devices;
+pub mod matching;
 pub mod mentorships;
 pub mod organisations;
 pub mod people;
 pub mod permissions;
 pub mod programme;
+pub mod programmes;
+pub mod training;
 
 use crate::auth::password::PasswordError;
 use crate::db::{self, DbConnection, DbError};

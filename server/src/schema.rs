@@ -49,6 +49,10 @@ diesel::table! {
         checkin_days -> Text,
         max_mentees_per_mentor -> Integer,
         created_at -> Text,
+        kind -> Text,
+        touchpoints -> Nullable<Text>,
+        required_training -> Text,
+        surveys -> Text,
     }
 }
 
@@ -222,5 +226,31 @@ diesel::table! {
         last_seen_at -> Text,
         expires_at -> Text,
         revoked_at -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    training_records (id) {
+        id -> Text,
+        org_id -> Text,
+        person_id -> Text,
+        course -> Text,
+        completed_on -> Text,
+        expires_on -> Nullable<Text>,
+        evidence -> Text,
+        recorded_by -> Nullable<Text>,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    mentor_profiles (person_id) {
+        person_id -> Text,
+        org_id -> Text,
+        capacity -> Nullable<Integer>,
+        languages -> Text,
+        shift_pattern -> Nullable<Text>,
+        specialisms -> Text,
+        updated_at -> Text,
     }
 }

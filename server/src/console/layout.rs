@@ -79,6 +79,8 @@ pub async fn script() -> HttpResponse {
 pub enum Section {
     Programme,
     People,
+    Programmes,
+    Training,
 }
 
 pub fn head(title: &str) -> Markup {
@@ -109,6 +111,8 @@ pub fn layout(user: &ConsoleUser, section: Section, title: &str, main: Markup) -
                         ul {
                             li { a href="/console" aria-current=[current(Section::Programme)] { "Programme" } }
                             li { a href="/console/people" aria-current=[current(Section::People)] { "People and pairings" } }
+                            li { a href="/console/programmes" aria-current=[current(Section::Programmes)] { "Programmes" } }
+                            li { a href="/console/training" aria-current=[current(Section::Training)] { "Training" } }
                         }
                     }
                     form.sign-out method="post" action="/console/sign-out" {
