@@ -43,8 +43,18 @@ pub struct CreatePersonRequest {
 #[get("/v1/people")]
 pub async fn list_people(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     permissions::manage_organisation(user.roles)?;
-    let list = state.db.run(move |conn| ops::list(conn, user.org_id, &user.actor())).await?;
-    Ok(HttpResponse::Ok().json(list.iter().map(PersonView::from).collect::<Vec<_>>()))
+    let (list, mut profiles) = state
+        .db
+        .run(move |conn| {
+            let list = ops::list(conn, user.org_id, &user.actor())?;
+            Ok::<_, crate::domain::DomainError>((list, profiles::profiles(conn, user.org_id)?))
+        })
+        .await?;
+    let views: Vec<PersonView> = list
+        .iter()
+        .map(|p| PersonView { profile: Some(profiles.remove(&p.id).unwrap_or_default()), ..PersonView::from(p) })
+        .collect();
+    Ok(HttpResponse::Ok().json(views))
 }
 
 /// Add a person to the caller's organisation. Only admins may create admins.
@@ -78,7 +88,8 @@ pub async fn create_person(
         start_date: body.start_date,
     };
     let person = state.db.run(move |conn| ops::create(conn, user.org_id, &user.actor(), &new)).await?;
-    Ok(HttpResponse::Created().json(PersonView::from(&person)))
+    let view = PersonView { profile: Some(profiles::MentorProfile::default()), ..PersonView::from(&person) };
+    Ok(HttpResponse::Created().json(view))
 }
 
 /// One person. Anyone may read their own record; coordinators and admins anyone's
