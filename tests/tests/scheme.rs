@@ -356,3 +356,55 @@ backend_test! {
         assert_eq!(status, 404, "{backend}: another organisation's person");
     }
 }
+
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_scheme_pages_need_a_console_session_and_forms_their_csrf_token(backend) {
+        let app = spawn_app(backend).await;
+        let org = app.seed_org("hazel").await;
+        let induction = default_programme(&app, &org).await;
+        let programme = format!("/console/programmes/{}", induction["id"].as_str().unwrap());
+        let person = format!("/console/people/{}", org.mentor.id);
+        let gets = ["/console/programmes", "/console/training", "/console/pairings/new", &programme, &person];
+        for path in gets {
+            let response = app.client.get(app.url(path)).send().await.unwrap();
+            assert_eq!(response.status(), 303, "{backend}: GET {path} signed out");
+        }
+        let console = Console::sign_in(&app, &org.coordinator.email).await;
+        for path in gets {
+            assert_eq!(console.page(path).await.0, 200, "{backend}: GET {path}");
+        }
+        let posts = ["/console/programmes".to_owned(), programme.clone(), format!("{person}/profile"), format!("{person}/training")];
+        for path in &posts {
+            let refused = console.post_raw(path, &[("name", "x"), ("course", "x"), ("completed_on", "2026-01-01")]).await;
+            assert_eq!(refused.status(), 403, "{backend}: POST {path} without a token");
+        }
+        // Admins manage programmes and training but do not pair.
+        let admin = Console::sign_in(&app, &org.admin.email).await;
+        assert_eq!(admin.page("/console/training").await.0, 200, "{backend}");
+        assert_eq!(admin.page("/console/pairings/new").await.0, 403, "{backend}");
+        let recorded = admin.post(&format!("{person}/training"), &[("course", "First aid"), ("completed_on", "2026-01-01")]).await;
+        assert_eq!(recorded.status(), 303, "{backend}");
+        let held = json_body(app.get(&format!("/v1/people/{}/training", org.mentor.id), Some(org.mentor.token())).await).await;
+        assert_eq!(held[0]["course"], "First aid", "{backend}");
+    }
+}
+
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_demo_has_an_informal_programme_and_trained_mentors(backend) {
+        let app = spawn_app(backend).await;
+        let demo = app.with_db(|conn| Ok(alongside_server::demo::seed(conn)?)).await;
+        let coordinator = demo.logins.iter().find(|l| l.roles.contains(&Role::Coordinator)).unwrap();
+        let session = app.login(coordinator.email, demo.password, "demo").await;
+        let list = json_body(app.get("/v1/programmes", Some(&session.access_token)).await).await;
+        let names: Vec<&str> = list.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["Induction", "Buddying"], "{backend}");
+        assert_eq!(list[1]["kind"], "informal");
+        assert_eq!(list[0]["required_training"].as_array().map(Vec::len), Some(2));
+        let console = Console::sign_in_with(&app, coordinator.email, demo.password).await;
+        let (_, matrix) = console.page("/console/training").await;
+        assert_eq!(matrix.matches("data-person=").count(), 3, "{backend}: the three mentors");
+        assert!(matrix.contains("data-expiring=\"soon\""), "{backend}: one course expires within 30 days");
+    }
+}

@@ -245,6 +245,19 @@ pub fn find(conn: &mut DbConnection, org_id: OrgId, id: ProgrammeId) -> Result<P
     Ok(ProgrammeView::new(&programme, default_id))
 }
 
+/// A programme named by its id or, failing that, its exact name (the command
+/// line's `--programme`).
+pub fn find_by_name_or_id(conn: &mut DbConnection, org_id: OrgId, text: &str) -> Result<ProgrammeView, DomainError> {
+    if let Ok(id) = text.trim().parse::<ProgrammeId>()
+        && let Ok(view) = find(conn, org_id, id)
+    {
+        return Ok(view);
+    }
+    let programme =
+        programmes::find_by_name(conn, org_id, text.trim())?.ok_or_else(|| DomainError::not_found("programme"))?;
+    find(conn, org_id, programme.id)
+}
+
 /// Adds a programme; `name` is required and unique in the organisation.
 pub fn create(
     conn: &mut DbConnection,
