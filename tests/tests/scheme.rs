@@ -110,9 +110,13 @@ backend_test! {
         let day_two = days_ago(8);
         let quiet_id = quiet["id"].as_str().unwrap().to_owned();
         let long_ago = days_ago(100);
+        let nights_on_phone = nights_id.clone();
         tokio::task::spawn_blocking(move || {
             let phone = Phone::login_at(&address, &email);
             phone.client.sync().unwrap();
+            let on_phone = phone.client.mentorships().unwrap();
+            let record = on_phone.iter().find(|m| m.id == met_id).expect("the pairing is on the phone");
+            assert_eq!(record.programme_id, nights_on_phone, "the phone knows the pairing's programme");
             phone.client.create_session(&met_id, SessionKind::CheckIn, &day_two).unwrap();
             // Buddying's only contact was long ago.
             phone.client.create_session(&quiet_id, SessionKind::Meeting, &long_ago).unwrap();
