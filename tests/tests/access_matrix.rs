@@ -114,7 +114,12 @@ fn matrix() -> Vec<Row> {
             Some(r#"{"course":"Safeguarding","completed_on":"2026-01-05"}"#),
             [401, 403, 403, 201, 201],
         ),
-        row(M::PATCH, "/v1/people/{a_mentor}", Some(r#"{"capacity":2,"shift_pattern":"late"}"#), [401, 403, 403, 200, 200]),
+        row(
+            M::PATCH,
+            "/v1/people/{a_mentor}",
+            Some(r#"{"capacity":2,"shift_pattern":"late"}"#),
+            [401, 403, 403, 200, 200],
+        ),
         row(M::GET, "/v1/mentorships/suggestions?mentee_id={a_other_mentee}", None, [401, 403, 403, 403, 200]),
         row(
             M::POST,
@@ -276,7 +281,8 @@ async fn assert_b_is_untouched(app: &TestApp, b: &OrgFixture) {
     let programmes = json_body(app.get("/v1/programmes", Some(b.coordinator.token())).await).await;
     assert_eq!(programmes.as_array().map(Vec::len), Some(1), "{programmes}");
     assert_eq!(programmes[0]["name"], "Induction", "{programmes}");
-    let training = json_body(app.get(&format!("/v1/people/{}/training", b.other_mentee.id), Some(b.admin.token())).await).await;
+    let training =
+        json_body(app.get(&format!("/v1/people/{}/training", b.other_mentee.id), Some(b.admin.token())).await).await;
     assert_eq!(training, json!([]), "nothing recorded on B's people");
     let people = json_body(app.get("/v1/people", Some(b.admin.token())).await).await;
     for person in people.as_array().expect("a list") {

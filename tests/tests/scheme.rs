@@ -412,3 +412,32 @@ backend_test! {
         assert!(matrix.contains("data-expiring=\"soon\""), "{backend}: one course expires within 30 days");
     }
 }
+
+backend_test! {
+    #[test]
+    fn the_command_line_pairs_into_a_named_programme(backend) {
+        use alongside_tests::process::{run_cli, server_binary};
+        let database = alongside_tests::TestDatabase::create(backend);
+        let url = database.url.as_str();
+        run_cli(url, &["migrate"]);
+        let org = run_cli(url, &["org", "create", "--name", "Cli Care"]).trim().to_owned();
+        for (email, role) in [("m@cli.example", "mentor"), ("n@cli.example", "mentee")] {
+            run_cli(url, &["user", "add", "--org", &org, "--email", email, "--name", email, "--role", role,
+                "--password", alongside_tests::PASSWORD]);
+        }
+        let unknown = std::process::Command::new(server_binary())
+            .args(["pair", "--org", &org, "--mentor", "m@cli.example", "--mentee", "n@cli.example", "--programme", "Nope"])
+            .env("ALONGSIDE_DATABASE_URL", url)
+            .output()
+            .unwrap();
+        assert!(!unknown.status.success(), "{backend}: an unknown programme is refused");
+        assert!(String::from_utf8_lossy(&unknown.stderr).contains("programme"), "{backend}");
+        let id = run_cli(url, &["pair", "--org", &org, "--mentor", "m@cli.example", "--mentee", "n@cli.example",
+            "--programme", "Induction"]).trim().to_owned();
+        let mut conn = alongside_server::db::connect_one(url).unwrap();
+        let org_id = org.parse().unwrap();
+        let pairing = alongside_server::db::mentorships::find_by_id(&mut conn, org_id, id.parse().unwrap()).unwrap().unwrap();
+        let induction = alongside_server::db::programmes::find_by_name(&mut conn, org_id, "Induction").unwrap().unwrap();
+        assert_eq!(pairing.programme_id, induction.id, "{backend}");
+    }
+}

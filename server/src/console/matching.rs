@@ -48,11 +48,12 @@ pub async fn new_pairing(state: web::Data<AppState>, user: ConsoleUser, query: w
                 .filter(|p| p.is_mentee && p.is_active())
                 .collect();
             let programmes = programme_ops::list(conn, loader.org_id)?;
-            let suggestions = match mentee {
-                Some(id) => ops::suggestions(conn, loader.org_id, &actor, id, programme).map_err(|e| match e {
-                    DomainError::NotFound { .. } | DomainError::Invalid { .. } => sentence(&e.to_string()),
-                    other => other.to_string(),
-                }),
+            // A mentee or programme that is not found is said on the page;
+            // anything else fails the request.
+            let suggestions = match mentee.map(|id| ops::suggestions(conn, loader.org_id, &actor, id, programme)) {
+                Some(Ok(list)) => Ok(list),
+                Some(Err(e @ DomainError::NotFound { .. })) => Err(sentence(&e.to_string())),
+                Some(Err(other)) => return Err(other),
                 None => Ok(Vec::new()),
             };
             Ok::<_, DomainError>(Data { mentees, programmes, mentee, programme, suggestions })

@@ -185,11 +185,16 @@ impl ProfileForm {
     fn update(&self) -> Result<ProfileUpdate, DomainError> {
         let capacity = match self.capacity.trim() {
             "" => None,
-            t => Some(t.parse().map_err(|_| DomainError::invalid("invalid_profile", "capacity must be a whole number"))?),
+            t => Some(
+                t.parse().map_err(|_| DomainError::invalid("invalid_profile", "capacity must be a whole number"))?,
+            ),
         };
         let shift_pattern = match self.shift_pattern.trim() {
             "" => None,
-            t => Some(ShiftPattern::parse(t).ok_or_else(|| DomainError::invalid("invalid_profile", "unknown shift pattern"))?),
+            t => Some(
+                ShiftPattern::parse(t)
+                    .ok_or_else(|| DomainError::invalid("invalid_profile", "unknown shift pattern"))?,
+            ),
         };
         Ok(ProfileUpdate {
             capacity: Some(capacity),

@@ -45,7 +45,12 @@ pub struct ProgrammeChanges {
     pub surveys: Option<String>,
 }
 
-pub fn update(conn: &mut DbConnection, org_id: OrgId, id: ProgrammeId, changes: &ProgrammeChanges) -> QueryResult<usize> {
+pub fn update(
+    conn: &mut DbConnection,
+    org_id: OrgId,
+    id: ProgrammeId,
+    changes: &ProgrammeChanges,
+) -> QueryResult<usize> {
     diesel::update(programmes::table.filter(programmes::org_id.eq(org_id)).filter(programmes::id.eq(id)))
         .set(changes)
         .execute(conn)

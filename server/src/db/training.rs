@@ -58,7 +58,11 @@ pub struct MentorProfileRow {
     pub updated_at: Timestamp,
 }
 
-pub fn find_profile(conn: &mut DbConnection, org_id: OrgId, person_id: PersonId) -> QueryResult<Option<MentorProfileRow>> {
+pub fn find_profile(
+    conn: &mut DbConnection,
+    org_id: OrgId,
+    person_id: PersonId,
+) -> QueryResult<Option<MentorProfileRow>> {
     mentor_profiles::table
         .filter(mentor_profiles::org_id.eq(org_id))
         .filter(mentor_profiles::person_id.eq(person_id))
@@ -68,10 +72,7 @@ pub fn find_profile(conn: &mut DbConnection, org_id: OrgId, person_id: PersonId)
 }
 
 pub fn find_profiles_by_org(conn: &mut DbConnection, org_id: OrgId) -> QueryResult<Vec<MentorProfileRow>> {
-    mentor_profiles::table
-        .filter(mentor_profiles::org_id.eq(org_id))
-        .select(MentorProfileRow::as_select())
-        .load(conn)
+    mentor_profiles::table.filter(mentor_profiles::org_id.eq(org_id)).select(MentorProfileRow::as_select()).load(conn)
 }
 
 /// Writes the whole profile (insert or replace).

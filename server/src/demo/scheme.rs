@@ -26,8 +26,7 @@ const MENTORS: &[(&str, ShiftPattern, i32, &[&str], i64)] = &[
 pub fn seed(conn: &mut DbConnection, org_id: OrgId) -> Result<(), DemoError> {
     let actor = Actor::system();
     let today = Day::today().date();
-    let induction =
-        programmes::find_by_name(conn, org_id, INDUCTION)?.ok_or(DomainError::not_found("programme"))?;
+    let induction = programmes::find_by_name(conn, org_id, INDUCTION)?.ok_or(DomainError::not_found("programme"))?;
     let required = ProgrammeInput {
         required_training: Some(vec![SAFEGUARDING.to_owned(), MENTOR_SKILLS.to_owned()]),
         ..ProgrammeInput::default()

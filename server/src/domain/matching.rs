@@ -90,7 +90,8 @@ pub fn score(facts: &Facts) -> (i32, Vec<Reason>, Vec<Warning>) {
     if facts.active_mentees < facts.capacity {
         points += 2;
         let left = facts.capacity - facts.active_mentees;
-        reasons.push(reason("capacity_left", format!("room for {left} more mentee{}", if left == 1 { "" } else { "s" })));
+        reasons
+            .push(reason("capacity_left", format!("room for {left} more mentee{}", if left == 1 { "" } else { "s" })));
     } else {
         points -= 3;
         warnings.push(warning(

@@ -184,8 +184,11 @@ pub fn create_with_override(
         let started_on = new.started_on.unwrap_or(today);
         let held = crate::db::training::find_by_person(conn, org_id, mentor.id)?;
         // Approved on the day the pairing starts (or today, if it started earlier).
-        let missing =
-            super::training::missing_training(&super::programmes::required_training(&programme), &held, started_on.max(today));
+        let missing = super::training::missing_training(
+            &super::programmes::required_training(&programme),
+            &held,
+            started_on.max(today),
+        );
         let missing_text: Vec<String> = missing.iter().map(super::training::MissingCourse::describe).collect();
         let mut warnings = Vec::new();
         if !missing.is_empty() {
@@ -196,7 +199,10 @@ pub fn create_with_override(
                 missing_text.join(", ")
             );
             if override_reason.is_none() {
-                return Err(DomainError::conflict("mentor_not_approved", format!("{message}; give an override reason to pair anyway")));
+                return Err(DomainError::conflict(
+                    "mentor_not_approved",
+                    format!("{message}; give an override reason to pair anyway"),
+                ));
             }
             warnings.push(Warning { code: "mentor_not_approved".to_owned(), message });
         }

@@ -253,7 +253,10 @@ pub struct ProfileUpdate {
 
 impl ProfileUpdate {
     pub fn is_empty(&self) -> bool {
-        self.capacity.is_none() && self.languages.is_none() && self.shift_pattern.is_none() && self.specialisms.is_none()
+        self.capacity.is_none()
+            && self.languages.is_none()
+            && self.shift_pattern.is_none()
+            && self.specialisms.is_none()
     }
 }
 

@@ -166,7 +166,10 @@ pub fn touchpoints(
     }
     for spec in &rules.touchpoints {
         let centre = start + Duration::days(spec.day.max(0));
-        let window = ((centre - Duration::days(spec.window_days.max(0))).max(start), centre + Duration::days(spec.window_days.max(0)));
+        let window = (
+            (centre - Duration::days(spec.window_days.max(0))).max(start),
+            centre + Duration::days(spec.window_days.max(0)),
+        );
         out.push(judge(spec.name.clone(), centre, window, today, &contacts));
     }
     if let Some(ended) = ended_on {
