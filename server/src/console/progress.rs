@@ -10,7 +10,7 @@
 //! - *Contact* is a session with status `logged`, of any kind, dated on or before
 //!   today. Cancelled and missed sessions are counted separately.
 //! - Touchpoints come from the pairing's programme (its own list, see
-//!   [`crate::domain::programme::touchpoints`]). In older programmes,
+//!   [`mod@crate::domain::programme::touchpoints`]). In older programmes,
 //!   *first contact* is met when contact happens within the programme's
 //!   `first_contact_days` of the start. Each *check-in* (days 30, 60, 90 by
 //!   default) is met by contact within [`CHECKIN_GRACE_DAYS`] either side of its
