@@ -103,6 +103,8 @@ pub struct Mentorship {
     pub mentee_name: String,
     pub status: String,
     pub started_on: Option<String>,
+    /// The programme the pairing belongs to.
+    pub programme_id: String,
 }
 
 impl From<sync_core::Mentorship> for Mentorship {
@@ -115,6 +117,7 @@ impl From<sync_core::Mentorship> for Mentorship {
             mentee_name: m.mentee_name,
             status: m.status,
             started_on: m.started_on,
+            programme_id: m.programme_id,
         }
     }
 }

@@ -180,6 +180,13 @@ pub struct PairArgs {
     /// Start date, YYYY-MM-DD (default today).
     #[arg(long, env = "ALONGSIDE_START", value_parser = parse_date_arg)]
     pub start: Option<Day>,
+    /// The programme, by name or id (default: the organisation's first).
+    #[arg(long, env = "ALONGSIDE_PROGRAMME")]
+    pub programme: Option<String>,
+    /// Pair a mentor who is not approved for the programme anyway, saying why
+    /// (recorded in the audit trail).
+    #[arg(long)]
+    pub override_reason: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -303,7 +310,11 @@ fn run_offline(conn: &mut db::DbConnection, command: Command) -> Result<(), CliE
             let org: OrgId = id_arg(&args.org, "organisation")?;
             let mentor = find_person(conn, org, &args.mentor, "mentor")?;
             let mentee = find_person(conn, org, &args.mentee, "mentee")?;
-            let (mentorship, warnings) = mentorship_ops::create(
+            let programme_id = match args.programme.as_deref() {
+                Some(text) => Some(domain::programmes::find_by_name_or_id(conn, org, text)?.id),
+                None => None,
+            };
+            let (mentorship, warnings) = mentorship_ops::create_with_override(
                 conn,
                 org,
                 &Actor::system(),
@@ -312,8 +323,9 @@ fn run_offline(conn: &mut db::DbConnection, command: Command) -> Result<(), CliE
                     mentee_id: mentee.id,
                     started_on: args.start,
                     site_id: None,
-                    programme_id: None,
+                    programme_id,
                 },
+                args.override_reason.as_deref(),
             )?;
             for warning in warnings {
                 eprintln!("warning: {}", warning.message);

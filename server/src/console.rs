@@ -25,8 +25,10 @@
 //!   [`sessions`]: how a session's status, reason and plan are worded.
 //! - One module per page, each with its routes, its reads and its HTML:
 //!   [`sign_in`], [`dashboard`], [`pairing`], [`people`], [`devices`] (revoking),
-//!   [`audit`] (the audit trail, admins; also records page views), and
-//!   [`events`], the server-sent events that make pages live.
+//!   [`audit`] (the audit trail, admins; also records page views),
+//!   [`programmes`], [`training`] (the matrix and a person's page), [`matching`]
+//!   (the new-pairing form with suggestions),
+//!   and [`events`], the server-sent events that make pages live.
 //!
 //! Every route reads its rows inside one `Db::run` and renders (HTML, SVG) only
 //! after that returns, on a blocking thread ([`layout::render`]), so no pooled
@@ -44,14 +46,17 @@ pub mod error;
 pub mod events;
 pub mod layout;
 pub mod login;
+pub mod matching;
 pub mod pairing;
 pub mod people;
+pub mod programmes;
 pub mod progress;
 pub mod queries;
 pub mod sessions;
 pub mod sign_in;
 pub mod skills;
 mod store;
+pub mod training;
 
 use actix_web::http::header;
 use actix_web::middleware::DefaultHeaders;
@@ -84,6 +89,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/fragments/pairings/{id}", web::get().to(pairing::fragment))
         .route("/charts/sessions-per-week.svg", web::get().to(dashboard::weekly_chart))
         .route("/pairings", post(people::create_pairing))
+        .route("/pairings/new", web::get().to(matching::new_pairing))
         .route("/pairings/{id}", web::get().to(pairing::page))
         .route("/pairings/{id}/timeline.svg", web::get().to(pairing::timeline_chart))
         .route("/pairings/{id}/pause", post(pairing::pause))
@@ -92,6 +98,14 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/people", web::get().to(people::page))
         .route("/people", post(people::add_person))
         .route("/people/{id}/access", post(people::set_access))
+        .route("/people/{id}", web::get().to(training::person_page))
+        .route("/people/{id}/profile", post(training::save_profile))
+        .route("/people/{id}/training", post(training::record_training))
+        .route("/programmes", web::get().to(programmes::page))
+        .route("/programmes", post(programmes::create))
+        .route("/programmes/{id}", web::get().to(programmes::edit_page))
+        .route("/programmes/{id}", post(programmes::update))
+        .route("/training", web::get().to(training::matrix))
         .route("/devices/{id}/revoke", post(devices::revoke))
         .route("/audit", web::get().to(audit::page))
         .route("/assets/console.css", web::get().to(layout::stylesheet))

@@ -24,6 +24,7 @@ pub mod projections;
 pub mod refresh_tokens;
 pub mod sites;
 mod sql;
+pub mod training;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod devices;
 pub mod erasure;
+pub mod matching;
 pub mod mentorships;
 pub mod organisations;
 pub mod people;
@@ -18,6 +19,8 @@ pub mod permissions;
 pub mod programme;
 pub mod retention;
 pub mod subject_access;
+pub mod programmes;
+pub mod training;
 
 use crate::auth::password::PasswordError;
 use crate::db::{self, DbConnection, DbError};

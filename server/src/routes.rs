@@ -6,12 +6,15 @@ pub mod devices;
 pub mod documents;
 pub mod governance;
 pub mod health;
+pub mod matching;
 pub mod me;
 pub mod mentorships;
 pub mod openapi;
 pub mod people;
+pub mod programmes;
 pub mod sites;
 pub mod sync;
+pub mod training;
 
 use actix_web::web::ServiceConfig;
 
@@ -21,8 +24,11 @@ pub fn config(cfg: &mut ServiceConfig) {
     openapi::config(cfg);
     auth::config(cfg);
     me::config(cfg);
+    matching::config(cfg);
     mentorships::config(cfg);
     people::config(cfg);
+    programmes::config(cfg);
+    training::config(cfg);
     sites::config(cfg);
     devices::config(cfg);
     sync::config(cfg);

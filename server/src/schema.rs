@@ -49,6 +49,10 @@ diesel::table! {
         checkin_days -> Text,
         max_mentees_per_mentor -> Integer,
         created_at -> Text,
+        kind -> Text,
+        touchpoints -> Nullable<Text>,
+        required_training -> Text,
+        surveys -> Text,
     }
 }
 
@@ -112,6 +116,32 @@ diesel::table! {
         seq -> BigInt,
         prev_hash -> Text,
         hash -> Text,
+    }
+}
+
+diesel::table! {
+    training_records (id) {
+        id -> Text,
+        org_id -> Text,
+        person_id -> Text,
+        course -> Text,
+        completed_on -> Text,
+        expires_on -> Nullable<Text>,
+        evidence -> Text,
+        recorded_by -> Nullable<Text>,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    mentor_profiles (person_id) {
+        person_id -> Text,
+        org_id -> Text,
+        capacity -> Nullable<Integer>,
+        languages -> Text,
+        shift_pattern -> Nullable<Text>,
+        specialisms -> Text,
+        updated_at -> Text,
     }
 }
 

@@ -41,6 +41,9 @@ struct World {
     a_goal_plan: String,
     a_journal: String,
     b_goal_plan: String,
+    /// Each organisation's default programme.
+    a_programme: String,
+    b_programme: String,
 }
 
 impl World {
@@ -77,6 +80,8 @@ impl World {
             .replace("{a_goal_plan}", &self.a_goal_plan)
             .replace("{a_journal}", &self.a_journal)
             .replace("{b_goal_plan}", &self.b_goal_plan)
+            .replace("{a_programme}", &self.a_programme)
+            .replace("{b_programme}", &self.b_programme)
             .replace("{caller}", caller)
     }
 }
@@ -97,6 +102,25 @@ fn matrix() -> Vec<Row> {
         row(M::GET, "/v1/devices?scope=org", None, [401, 403, 403, 200, 200]),
         row(M::GET, "/v1/documents/{a_goal_plan}", None, [401, 200, 200, 404, 404]),
         row(M::GET, "/v1/documents/{a_journal}", None, [401, 200, 404, 404, 404]),
+        row(M::GET, "/v1/programmes", None, [401, 200, 200, 200, 200]),
+        row(M::GET, "/v1/programmes/{a_programme}", None, [401, 200, 200, 200, 200]),
+        row(M::POST, "/v1/programmes", Some(r#"{"name":"Nights {caller}"}"#), [401, 403, 403, 201, 201]),
+        row(M::PATCH, "/v1/programmes/{a_programme}", Some(r#"{"contact_every_days":10}"#), [401, 403, 403, 200, 200]),
+        row(M::GET, "/v1/people/{self}/training", None, [401, 200, 200, 200, 200]),
+        row(M::GET, "/v1/people/{a_mentor}/training", None, [401, 403, 200, 200, 200]),
+        row(
+            M::POST,
+            "/v1/people/{a_mentor}/training",
+            Some(r#"{"course":"Safeguarding","completed_on":"2026-01-05"}"#),
+            [401, 403, 403, 201, 201],
+        ),
+        row(
+            M::PATCH,
+            "/v1/people/{a_mentor}",
+            Some(r#"{"capacity":2,"shift_pattern":"late"}"#),
+            [401, 403, 403, 200, 200],
+        ),
+        row(M::GET, "/v1/mentorships/suggestions?mentee_id={a_other_mentee}", None, [401, 403, 403, 403, 200]),
         row(
             M::POST,
             "/v1/people",
@@ -136,6 +160,22 @@ fn matrix() -> Vec<Row> {
             [401, 403, 403, 404, 404],
         ),
         row(M::POST, "/v1/devices/{b_device}/revoke", Some("{}"), [401, 404, 404, 404, 404]),
+        row(M::GET, "/v1/programmes/{b_programme}", None, [401, 404, 404, 404, 404]),
+        row(M::PATCH, "/v1/programmes/{b_programme}", Some(r#"{"name":"Taken over"}"#), [401, 403, 403, 404, 404]),
+        row(M::GET, "/v1/people/{b_person}/training", None, [401, 403, 403, 404, 404]),
+        row(
+            M::POST,
+            "/v1/people/{b_person}/training",
+            Some(r#"{"course":"Safeguarding","completed_on":"2026-01-05"}"#),
+            [401, 403, 403, 404, 404],
+        ),
+        row(M::GET, "/v1/mentorships/suggestions?mentee_id={b_mentee}", None, [401, 403, 403, 403, 404]),
+        row(
+            M::GET,
+            "/v1/mentorships/suggestions?mentee_id={a_other_mentee}&programme_id={b_programme}",
+            None,
+            [401, 403, 403, 403, 404],
+        ),
         row(M::GET, "/v1/documents/{b_goal_plan}", None, [401, 404, 404, 404, 404]),
         // Last: ends A's pairing.
         row(
@@ -160,7 +200,24 @@ async fn build_world(app: &TestApp) -> World {
     let a_goal_plan = sync_documents(app, &a).await;
     let b_goal_plan = sync_documents(app, &b).await;
     let a_journal = DocumentId::journal_of(a.mentee.id.parse().expect("a person id")).to_string();
-    World { a, b, spare_devices, other_device: other.device_id, a_goal_plan, a_journal, b_goal_plan }
+    let a_programme = default_programme(app, &a).await;
+    let b_programme = default_programme(app, &b).await;
+    World {
+        a,
+        b,
+        spare_devices,
+        other_device: other.device_id,
+        a_goal_plan,
+        a_journal,
+        b_goal_plan,
+        a_programme,
+        b_programme,
+    }
+}
+
+async fn default_programme(app: &TestApp, org: &OrgFixture) -> String {
+    let list = json_body(app.get("/v1/programmes", Some(org.mentee.token())).await).await;
+    list[0]["id"].as_str().expect("a default programme").to_owned()
 }
 
 /// The fixture's mentee adds a goal and a reflection from a phone and syncs;
@@ -221,6 +278,12 @@ async fn assert_b_is_untouched(app: &TestApp, b: &OrgFixture) {
     assert_eq!(list[0]["id"], b.mentorship_id.as_str());
     assert_eq!(list[0]["status"], "active");
     assert_eq!(app.get("/v1/me", Some(b.mentee.token())).await.status(), 200);
+    let programmes = json_body(app.get("/v1/programmes", Some(b.coordinator.token())).await).await;
+    assert_eq!(programmes.as_array().map(Vec::len), Some(1), "{programmes}");
+    assert_eq!(programmes[0]["name"], "Induction", "{programmes}");
+    let training =
+        json_body(app.get(&format!("/v1/people/{}/training", b.other_mentee.id), Some(b.admin.token())).await).await;
+    assert_eq!(training, json!([]), "nothing recorded on B's people");
     let people = json_body(app.get("/v1/people", Some(b.admin.token())).await).await;
     for person in people.as_array().expect("a list") {
         assert_eq!(person["org_id"], b.org_id.as_str(), "{person}");

@@ -12,6 +12,7 @@ def test_two_phones_offline_converge_after_sync(server, phone):
     mentor, mentee = phone("mentor"), phone("mentee")
     m = server.mentorship
     assert [x.id for x in mentor.mentorships()] == [m]
+    assert len(mentor.mentorships()[0].programme_id) == 36, "every pairing belongs to a programme"
 
     # Both offline: the mentee joins by the id from the mentor's QR code.
     sid = mentor.create_session(m, "shadowing", "2026-03-14")

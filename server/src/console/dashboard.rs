@@ -13,6 +13,7 @@ use super::layout::{
     week_text,
 };
 use super::login::ConsoleUser;
+use super::programmes::{self, ProgrammeFilter};
 use super::progress::{self, Dashboard, PairingSummary, Rows};
 use super::queries::{self, Filter};
 use super::sessions::planned_text;
@@ -20,7 +21,7 @@ use super::skills;
 use crate::db::{DbConnection, DbError};
 use crate::domain::programme;
 use crate::error::ApiError;
-use crate::model::{Day, OrgId};
+use crate::model::{Day, OrgId, ProgrammeId};
 use crate::state::AppState;
 
 /// Everything the dashboard needs, in nine queries whatever the programme's size.
@@ -57,20 +58,30 @@ fn render_fragment(rows: &Rows, now: OffsetDateTime) -> Result<Markup, ApiError>
     Ok(dashboard_fragment(&dashboard, &chart, skills, now))
 }
 
-async fn rows(state: &AppState, user: &ConsoleUser, now: OffsetDateTime) -> Result<Rows, ConsoleError> {
+async fn rows(
+    state: &AppState,
+    user: &ConsoleUser,
+    now: OffsetDateTime,
+    programme: Option<ProgrammeId>,
+) -> Result<Rows, ConsoleError> {
     let (org_id, today) = (user.org_id, Day::from(now.date()));
-    Ok(state.db.run(move |conn| load_rows(conn, org_id, today)).await?)
+    let mut rows = state.db.run(move |conn| load_rows(conn, org_id, today)).await?;
+    if let Some(id) = programme {
+        programmes::only_programme(&mut rows, id);
+    }
+    Ok(rows)
 }
 
-pub async fn dashboard(state: web::Data<AppState>, user: ConsoleUser) -> Page {
+pub async fn dashboard(state: web::Data<AppState>, user: ConsoleUser, query: web::Query<ProgrammeFilter>) -> Page {
     let now = OffsetDateTime::now_utc();
-    let rows = rows(&state, &user, now).await?;
-    Ok(html(render(move || Ok(dashboard_page(&user, render_fragment(&rows, now)?))).await?))
+    let selected = query.into_inner().selected();
+    let rows = rows(&state, &user, now, selected).await?;
+    Ok(html(render(move || Ok(dashboard_page(&user, &rows, selected, render_fragment(&rows, now)?))).await?))
 }
 
-pub async fn fragment(state: web::Data<AppState>, user: ConsoleUser) -> Page {
+pub async fn fragment(state: web::Data<AppState>, user: ConsoleUser, query: web::Query<ProgrammeFilter>) -> Page {
     let now = OffsetDateTime::now_utc();
-    let rows = rows(&state, &user, now).await?;
+    let rows = rows(&state, &user, now, query.into_inner().selected()).await?;
     Ok(html(render(move || render_fragment(&rows, now)).await?))
 }
 
@@ -86,13 +97,18 @@ pub async fn weekly_chart(state: web::Data<AppState>, user: ConsoleUser) -> Page
 }
 
 /// The dashboard page around its live fragment.
-fn dashboard_page(user: &ConsoleUser, fragment: Markup) -> Markup {
+fn dashboard_page(user: &ConsoleUser, rows: &Rows, selected: Option<ProgrammeId>, fragment: Markup) -> Markup {
+    let live = match selected {
+        Some(id) => format!("/console/fragments/dashboard?programme_id={id}"),
+        None => "/console/fragments/dashboard".to_owned(),
+    };
     let main = html! {
         h1 { "Programme" }
+        (programmes::filter_form(&rows.programmes, selected))
         p #live-status.live-status role="status" aria-live="polite" {
             "Updates as phones sync."
         }
-        div #live data-live-fragment="/console/fragments/dashboard" { (fragment) }
+        div #live data-live-fragment=(live) { (fragment) }
     };
     layout(user, Section::Programme, "Programme", main)
 }

@@ -80,6 +80,8 @@ pub enum Section {
     Programme,
     People,
     Audit,
+    Programmes,
+    Training,
 }
 
 pub fn head(title: &str) -> Markup {
@@ -113,6 +115,8 @@ pub fn layout(user: &ConsoleUser, section: Section, title: &str, main: Markup) -
                             @if crate::domain::permissions::govern(user.roles).is_ok() {
                                 li { a href="/console/audit" aria-current=[current(Section::Audit)] { "Audit trail" } }
                             }
+                            li { a href="/console/programmes" aria-current=[current(Section::Programmes)] { "Programmes" } }
+                            li { a href="/console/training" aria-current=[current(Section::Training)] { "Training" } }
                         }
                     }
                     form.sign-out method="post" action="/console/sign-out" {

@@ -170,6 +170,10 @@ pub struct PairForm {
     mentee_id: String,
     #[serde(default)]
     started_on: String,
+    #[serde(default)]
+    programme_id: String,
+    #[serde(default)]
+    override_reason: String,
 }
 
 pub async fn create_pairing(state: web::Data<AppState>, form: CsrfForm<PairForm>) -> Page {
@@ -188,15 +192,20 @@ pub async fn create_pairing(state: web::Data<AppState>, form: CsrfForm<PairForm>
             mentee_id: person("mentee", &form.mentee_id)?,
             started_on: optional(&form.started_on).map(|text| parse_input_date("started_on", &text)).transpose()?,
             site_id: None,
-            programme_id: None,
+            programme_id: form_id::<crate::model::ProgrammeId>("programme", &form.programme_id)?,
         })
     })();
+    let override_reason = optional(&form.override_reason);
     let new = match new {
         Ok(new) => new,
         Err(error) => return refused(&state, user, error.into(), PersonFormValues::default(), values).await,
     };
     let (org_id, actor) = (user.org_id, user.actor());
-    match state.db.run(move |conn| mentorship_ops::create(conn, org_id, &actor, &new)).await {
+    match state
+        .db
+        .run(move |conn| mentorship_ops::create_with_override(conn, org_id, &actor, &new, override_reason.as_deref()))
+        .await
+    {
         Ok((view, warnings)) => Ok(html(render(move || Ok(pairing_created_page(&user, &view, &warnings))).await?)),
         Err(error) => refused(&state, user, error.into(), PersonFormValues::default(), values).await,
     }
@@ -294,6 +303,7 @@ fn people_page(
         section aria-labelledby="pair-heading" {
             h2 #pair-heading { "Pair a mentor and a mentee" }
             @if permissions::change_pairings(user.roles).is_ok() {
+                p { a href="/console/pairings/new" { "Find a mentor with suggestions" } " (same site, shifts, capacity, languages, training)." }
                 form.stack method="post" action="/console/pairings" {
                     (csrf_field(&user.csrf_token))
                     label for="mentor_id" { "Mentor" }
@@ -333,7 +343,7 @@ fn people_page(
                         @let (as_mentor, as_mentee) = data.open_pairings.get(&p.id).copied().unwrap_or_default();
                         tr {
                             th scope="row" data-label="Name" {
-                                (p.display_name)
+                                a href={ "/console/people/" (p.id) } { (p.display_name) }
                                 @if !p.is_active() { span.sub { "deactivated" } }
                             }
                             td data-label="Email" { (p.email) }

@@ -11,7 +11,9 @@
 //!   today. Cancelled and missed sessions are counted separately, and so are
 //!   planned ones (neither contact nor "not held"); a planned session shows
 //!   against the touchpoint it is meant to meet ([`programme::planned_for`]).
-//! - *First contact* is met when contact happens within the programme's
+//! - Touchpoints come from the pairing's programme (its own list, see
+//!   [`mod@crate::domain::programme::touchpoints`]). In older programmes,
+//!   *first contact* is met when contact happens within the programme's
 //!   `first_contact_days` of the start. Each *check-in* (days 30, 60, 90 by
 //!   default) is met by contact within [`CHECKIN_GRACE_DAYS`] either side of its
 //!   day. Before its window a touchpoint is upcoming, inside it due, after it
@@ -398,7 +400,9 @@ fn attention(p: &PairingSummary, today: Date) -> Vec<String> {
         reasons.push(format!("{} overdue", touchpoint.name));
     }
     // A pairing with no contact at all already shows an overdue first contact.
-    if let Some(last) = p.sessions.last_contact
+    // Informal programmes never show as overdue.
+    if !p.rules.informal
+        && let Some(last) = p.sessions.last_contact
         && today - last > Duration::days(2 * p.rules.contact_every_days)
     {
         reasons.push(format!("No contact for {} days", (today - last).whole_days()));

@@ -113,30 +113,37 @@ pub fn default_programme(conn: &mut DbConnection, org_id: OrgId) -> Result<Progr
     if let Some(programme) = programmes::find_first_by_org(conn, org_id)? {
         return Ok(programme);
     }
-    let programme = Programme {
-        id: ProgrammeId::new_random(),
-        org_id,
-        name: "Induction peer mentoring".to_owned(),
-        induction_weeks: 12,
-        contact_every_days: 7,
-        first_contact_days: 7,
-        checkin_days: "30,60,90".to_owned(),
-        max_mentees_per_mentor: 3,
-        created_at: Timestamp::now(),
-    };
+    let programme = super::programmes::induction(org_id);
     programmes::insert(conn, &programme)?;
     Ok(programme)
 }
 
 /// Creates a pairing after checking both people, and returns it with any
 /// warnings (the mentor manages the mentee, or already has a full load).
+/// A mentor not approved for the programme is refused
+/// (`mentor_not_approved`); see [`create_with_override`].
 pub fn create(
     conn: &mut DbConnection,
     org_id: OrgId,
     actor: &Actor,
     new: &NewMentorship,
 ) -> Result<(MentorshipView, Vec<Warning>), DomainError> {
+    create_with_override(conn, org_id, actor, new, None)
+}
+
+/// [`create`], where `override_reason` lets a coordinator pair a mentor who
+/// is not approved for the programme (missing or expired training): the
+/// pairing is made with a `mentor_not_approved` warning and the reason and
+/// the missing courses go to the audit trail.
+pub fn create_with_override(
+    conn: &mut DbConnection,
+    org_id: OrgId,
+    actor: &Actor,
+    new: &NewMentorship,
+    override_reason: Option<&str>,
+) -> Result<(MentorshipView, Vec<Warning>), DomainError> {
     permissions::change_pairings(actor.roles)?;
+    let override_reason = optional_reason(override_reason)?;
     db::write_transaction(conn, |conn| {
         let mentor =
             people::find_by_id(conn, org_id, new.mentor_id)?.ok_or_else(|| DomainError::not_found("mentor"))?;
@@ -173,7 +180,32 @@ pub fn create(
             return Err(DomainError::conflict("already_paired", "these two people already have an open pairing"));
         }
 
+        let today = Day::today();
+        let started_on = new.started_on.unwrap_or(today);
+        let held = crate::db::training::find_by_person(conn, org_id, mentor.id)?;
+        // Approved on the day the pairing starts (or today, if it started earlier).
+        let missing = super::training::missing_training(
+            &super::programmes::required_training(&programme),
+            &held,
+            started_on.max(today),
+        );
+        let missing_text: Vec<String> = missing.iter().map(super::training::MissingCourse::describe).collect();
         let mut warnings = Vec::new();
+        if !missing.is_empty() {
+            let message = format!(
+                "{} is not approved for {}: missing {}",
+                mentor.display_name,
+                programme.name,
+                missing_text.join(", ")
+            );
+            if override_reason.is_none() {
+                return Err(DomainError::conflict(
+                    "mentor_not_approved",
+                    format!("{message}; give an override reason to pair anyway"),
+                ));
+            }
+            warnings.push(Warning { code: "mentor_not_approved".to_owned(), message });
+        }
         if mentee.line_manager_id == Some(mentor.id) {
             warnings.push(Warning {
                 code: "mentor_is_line_manager".to_owned(),
@@ -184,18 +216,16 @@ pub fn create(
             });
         }
         let load = mentorships::count_active_for_mentor(conn, org_id, mentor.id)?;
-        if load >= i64::from(programme.max_mentees_per_mentor) {
+        let own_capacity = crate::db::training::find_profile(conn, org_id, mentor.id)?.and_then(|p| p.capacity);
+        let capacity = own_capacity.unwrap_or(programme.max_mentees_per_mentor);
+        if load >= i64::from(capacity) {
+            let whose = if own_capacity.is_some() { "their profile allows" } else { "the programme suggests" };
             warnings.push(Warning {
                 code: "mentor_at_capacity".to_owned(),
-                message: format!(
-                    "{} already mentors {load} people (the programme suggests at most {})",
-                    mentor.display_name, programme.max_mentees_per_mentor
-                ),
+                message: format!("{} already mentors {load} people ({whose} at most {capacity})", mentor.display_name),
             });
         }
 
-        let today = Day::today();
-        let started_on = new.started_on.unwrap_or(today);
         let status = if started_on > today { MentorshipStatus::Proposed } else { MentorshipStatus::Active };
         let mentorship = Mentorship {
             id: MentorshipId::new_random(),
@@ -223,8 +253,21 @@ pub fn create(
                 "mentee_id": mentee.id,
                 "status": status,
                 "warnings": warnings.iter().map(|w| &w.code).collect::<Vec<_>>(),
+                "programme_id": programme.id,
             }),
         )?;
+        if let Some(reason) = &override_reason
+            && !missing.is_empty()
+        {
+            record_audit(
+                conn,
+                org_id,
+                actor,
+                "mentorship.approval_overridden",
+                AuditObject::new("mentorship", mentorship.id),
+                serde_json::json!({ "reason": reason, "missing": missing_text, "mentor_id": mentor.id }),
+            )?;
+        }
         let view = MentorshipView::from(NamedMentorship {
             mentorship,
             mentor_name: mentor.display_name,

@@ -6,10 +6,16 @@ use crate::db::sites::{self, Site};
 use crate::db::{self, DbConnection};
 use crate::model::{OrgId, SiteId, SiteKind, Timestamp};
 
+/// Creates an organisation with its default programme, "Induction"
+/// ([`super::programmes::induction`]).
 pub fn create(conn: &mut DbConnection, name: &str) -> Result<Organisation, DomainError> {
     let org =
         Organisation { id: OrgId::new_random(), name: required_text("name", name, 200)?, created_at: Timestamp::now() };
-    organisations::insert(conn, &org)?;
+    db::write_transaction(conn, |conn| {
+        organisations::insert(conn, &org)?;
+        crate::db::programmes::insert(conn, &super::programmes::induction(org.id))?;
+        Ok::<_, DomainError>(())
+    })?;
     Ok(org)
 }
 

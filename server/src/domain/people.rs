@@ -43,6 +43,10 @@ pub struct PersonView {
     pub created_at: Timestamp,
     #[schema(value_type = Option<String>)]
     pub deactivated_at: Option<Timestamp>,
+    /// Capacity, languages, shift pattern and specialisms, for matching; sent
+    /// by `GET` and `PATCH /v1/people/{id}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<super::training::MentorProfile>,
 }
 
 impl From<&Person> for PersonView {
@@ -58,6 +62,7 @@ impl From<&Person> for PersonView {
             start_date: person.start_date,
             created_at: person.created_at,
             deactivated_at: person.deactivated_at,
+            profile: None,
         }
     }
 }

@@ -4,7 +4,10 @@
 //!
 //! - Coordinators and admins manage their organisation: people, sites, the
 //!   organisation's devices, the console.
-//! - Only coordinators change pairings (create, pause, resume, end).
+//! - Only coordinators change pairings (create, pause, resume, end) and ask
+//!   for matching suggestions.
+//! - Coordinators and admins write programmes, training records and mentor
+//!   profiles; everyone reads programmes, a person their own training.
 //! - Only admins grant the admin role or change an admin.
 //! - Nobody deactivates themselves or withdraws their own coordinator or admin
 //!   role, so an organisation cannot lock itself out by accident.
@@ -24,6 +27,12 @@ use crate::model::{PersonId, Roles};
 /// People, sites, the organisation's devices: coordinators and admins.
 pub fn manage_organisation(roles: Roles) -> Result<(), DomainError> {
     if roles.manages_org() { Ok(()) } else { Err(DomainError::forbidden("this needs the coordinator or admin role")) }
+}
+
+/// Creating and changing programmes: coordinators and admins. Everyone in the
+/// organisation reads them.
+pub fn manage_programmes(roles: Roles) -> Result<(), DomainError> {
+    manage_organisation(roles)
 }
 
 /// Creating, pausing, resuming and ending pairings: coordinators only (an

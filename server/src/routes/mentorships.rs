@@ -35,6 +35,11 @@ pub struct CreateMentorshipRequest {
     /// Defaults to the organisation's first programme (created if none).
     #[schema(value_type = Option<Uuid>)]
     pub programme_id: Option<ProgrammeId>,
+    /// Pairs a mentor who is not approved for the programme anyway; recorded
+    /// in the audit trail. Without it such a pairing is refused (409
+    /// `mentor_not_approved`).
+    #[serde(default)]
+    pub override_reason: Option<String>,
 }
 
 /// A pairing as the JSON shape sync-core defines for both sides.
@@ -60,7 +65,8 @@ fn item(view: MentorshipView) -> MentorshipItem {
 pub struct CreatedMentorship {
     #[serde(flatten)]
     pub mentorship: MentorshipItem,
-    /// Allowed but worth a second look: `mentor_is_line_manager`, `mentor_at_capacity`.
+    /// Allowed but worth a second look: `mentor_is_line_manager`,
+    /// `mentor_at_capacity`, `mentor_not_approved` (paired with an override).
     pub warnings: Vec<Warning>,
 }
 
@@ -107,7 +113,7 @@ pub async fn list_mentorships(state: web::Data<AppState>, user: AuthUser) -> Res
         (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, description = "Mentor, mentee, site or programme not in the organisation", body = ErrorBody),
-        (status = 409, description = "The two already have an open pairing", body = ErrorBody),
+        (status = 409, description = "The two already have an open pairing (`already_paired`), or the mentor is not approved for the programme and no `override_reason` was given (`mentor_not_approved`)", body = ErrorBody),
     )
 )]
 #[post("/v1/mentorships")]
@@ -125,7 +131,11 @@ pub async fn create_mentorship(
         site_id: body.site_id,
         programme_id: body.programme_id,
     };
-    let (mentorship, warnings) = state.db.run(move |conn| ops::create(conn, user.org_id, &user.actor(), &new)).await?;
+    let override_reason = body.override_reason;
+    let (mentorship, warnings) = state
+        .db
+        .run(move |conn| ops::create_with_override(conn, user.org_id, &user.actor(), &new, override_reason.as_deref()))
+        .await?;
     Ok(HttpResponse::Created().json(CreatedMentorship { mentorship: item(mentorship), warnings }))
 }
 

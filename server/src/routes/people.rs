@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::domain::people::{self as ops, NewPerson, PersonUpdate, PersonView};
+use crate::domain::training::{self as profiles, ProfileUpdate, ShiftPattern};
 use crate::domain::{Role, Roles, permissions};
 use crate::error::{ApiError, ErrorBody};
 use crate::model::{PersonId, SiteId};
@@ -42,8 +43,18 @@ pub struct CreatePersonRequest {
 #[get("/v1/people")]
 pub async fn list_people(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     permissions::manage_organisation(user.roles)?;
-    let list = state.db.run(move |conn| ops::list(conn, user.org_id, &user.actor())).await?;
-    Ok(HttpResponse::Ok().json(list.iter().map(PersonView::from).collect::<Vec<_>>()))
+    let (list, mut profiles) = state
+        .db
+        .run(move |conn| {
+            let list = ops::list(conn, user.org_id, &user.actor())?;
+            Ok::<_, crate::domain::DomainError>((list, profiles::profiles(conn, user.org_id)?))
+        })
+        .await?;
+    let views: Vec<PersonView> = list
+        .iter()
+        .map(|p| PersonView { profile: Some(profiles.remove(&p.id).unwrap_or_default()), ..PersonView::from(p) })
+        .collect();
+    Ok(HttpResponse::Ok().json(views))
 }
 
 /// Add a person to the caller's organisation. Only admins may create admins.
@@ -77,7 +88,8 @@ pub async fn create_person(
         start_date: body.start_date,
     };
     let person = state.db.run(move |conn| ops::create(conn, user.org_id, &user.actor(), &new)).await?;
-    Ok(HttpResponse::Created().json(PersonView::from(&person)))
+    let view = PersonView { profile: Some(profiles::MentorProfile::default()), ..PersonView::from(&person) };
+    Ok(HttpResponse::Created().json(view))
 }
 
 /// One person. Anyone may read their own record; coordinators and admins anyone's
@@ -99,8 +111,15 @@ pub async fn get_person(
     id: web::Path<PersonId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let person = state.db.run(move |conn| ops::find(conn, user.org_id, &user.actor(), id)).await?;
-    Ok(HttpResponse::Ok().json(PersonView::from(&person)))
+    let view = state
+        .db
+        .run(move |conn| {
+            let person = ops::find(conn, user.org_id, &user.actor(), id)?;
+            let profile = profiles::profile(conn, user.org_id, id)?;
+            Ok::<_, crate::domain::DomainError>(PersonView { profile: Some(profile), ..PersonView::from(&person) })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 /// A change to a person: absent fields stay as they are; `null` clears an
@@ -127,6 +146,18 @@ pub struct UpdatePersonRequest {
     /// wipe on the next sync); `true` reactivates them.
     #[serde(default)]
     pub active: Option<bool>,
+    /// Most mentees at once (0 to 50); `null`: the programme's figure.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable)]
+    pub capacity: Option<Option<i32>>,
+    #[serde(default)]
+    pub languages: Option<Vec<String>>,
+    /// `early`, `late`, `night`, `days` or `mixed`; `null` clears.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<ShiftPattern>, nullable)]
+    pub shift_pattern: Option<Option<ShiftPattern>>,
+    #[serde(default)]
+    pub specialisms: Option<Vec<String>>,
 }
 
 /// A field that is present, possibly `null`: absent stays `None` through `default`.
@@ -135,7 +166,8 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(deserializer: D) -> R
 }
 
 /// Change a person of the caller's organisation: name, roles, line manager, site,
-/// start date, or deactivate / reactivate (coordinators and admins). Only admins
+/// start date, mentor profile (capacity, languages, shift pattern,
+/// specialisms), or deactivate / reactivate (coordinators and admins). Only admins
 /// change admins or grant the admin role; nobody deactivates themselves or
 /// withdraws their own coordinator or admin role.
 #[utoipa::path(
@@ -168,7 +200,22 @@ pub async fn update_person(
         start_date: body.start_date,
         active: body.active,
     };
+    let profile_update = ProfileUpdate {
+        capacity: body.capacity,
+        languages: body.languages,
+        shift_pattern: body.shift_pattern,
+        specialisms: body.specialisms,
+    };
+    profiles::validate_profile(&profile_update)?;
     let id = id.into_inner();
-    let person = state.db.run(move |conn| ops::update(conn, user.org_id, &user.actor(), id, &update)).await?;
-    Ok(HttpResponse::Ok().json(PersonView::from(&person)))
+    let view = state
+        .db
+        .run(move |conn| {
+            let actor = user.actor();
+            let person = ops::update(conn, user.org_id, &actor, id, &update)?;
+            let profile = profiles::update_profile(conn, user.org_id, &actor, id, &profile_update)?;
+            Ok::<_, crate::domain::DomainError>(PersonView { profile: Some(profile), ..PersonView::from(&person) })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
 }

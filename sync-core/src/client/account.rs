@@ -55,6 +55,9 @@ pub struct Mentorship {
     pub status: String,
     /// When it started (`YYYY-MM-DD`).
     pub started_on: Option<String>,
+    /// The programme it belongs to (empty in records stored before it was kept).
+    #[serde(default)]
+    pub programme_id: String,
 }
 
 impl From<MentorshipItem> for Mentorship {
@@ -67,6 +70,7 @@ impl From<MentorshipItem> for Mentorship {
             mentee_name: item.mentee_name,
             status: item.status,
             started_on: item.started_on,
+            programme_id: item.programme_id,
         }
     }
 }
