@@ -15,11 +15,13 @@
 pub mod audit_events;
 pub mod devices;
 pub mod documents;
+pub mod groups;
 pub mod mentorships;
 pub mod organisations;
 pub mod people;
 pub mod programmes;
 pub mod projections;
+pub mod scheme_projections;
 pub mod refresh_tokens;
 pub mod sites;
 mod sql;

@@ -14,6 +14,7 @@
 //! unsynced changes.
 
 mod history;
+mod scheme;
 
 use std::io::Write;
 
@@ -234,6 +235,7 @@ fn create(conn: &mut DbConnection) -> Result<OrgId, DemoError> {
         let history = PairHistory { pairing: &pairing, mentor: &mentor_phone, mentee: &mentee_phone, today };
         history.write(conn, &cache, *days)?;
     }
+    scheme::write(conn, &cache, &mut phones, org.id, today)?;
     Ok(org.id)
 }
 

@@ -9,6 +9,7 @@
 //! message.
 
 pub mod devices;
+pub mod groups;
 pub mod mentorships;
 pub mod organisations;
 pub mod people;

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod devices;
 pub mod documents;
+pub mod groups;
 pub mod health;
 pub mod me;
 pub mod mentorships;
@@ -26,5 +27,6 @@ pub fn config(cfg: &mut ServiceConfig) {
     devices::config(cfg);
     sync::config(cfg);
     documents::config(cfg);
+    groups::config(cfg);
     crate::console::config(cfg);
 }

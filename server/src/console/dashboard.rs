@@ -14,6 +14,7 @@ use super::layout::{
 use super::login::ConsoleUser;
 use super::progress::{self, Dashboard, PairingSummary, Rows};
 use super::queries::{self, Filter};
+use super::scheme::Agreements;
 use crate::db::{DbConnection, DbError};
 use crate::error::ApiError;
 use crate::model::{Day, OrgId};
@@ -42,30 +43,31 @@ pub fn render_dashboard_fragment(
     now: OffsetDateTime,
 ) -> Result<Markup, ApiError> {
     let rows = load_rows(conn, org_id, Day::from(now.date()))?;
-    render_fragment(&rows, now)
+    let agreements = Agreements::load(conn, org_id)?;
+    render_fragment(&rows, &agreements, now)
 }
 
-fn render_fragment(rows: &Rows, now: OffsetDateTime) -> Result<Markup, ApiError> {
+fn render_fragment(rows: &Rows, agreements: &Agreements, now: OffsetDateTime) -> Result<Markup, ApiError> {
     let dashboard = progress::dashboard(rows, now);
     let chart = charts::sessions_per_week(&dashboard.weeks)?;
-    Ok(dashboard_fragment(&dashboard, &chart, now))
+    Ok(dashboard_fragment(&dashboard, agreements, &chart, now))
 }
 
-async fn rows(state: &AppState, user: &ConsoleUser, now: OffsetDateTime) -> Result<Rows, ConsoleError> {
+async fn rows(state: &AppState, user: &ConsoleUser, now: OffsetDateTime) -> Result<(Rows, Agreements), ConsoleError> {
     let (org_id, today) = (user.org_id, Day::from(now.date()));
-    Ok(state.db.run(move |conn| load_rows(conn, org_id, today)).await?)
+    Ok(state.db.run(move |conn| Ok::<_, DbError>((load_rows(conn, org_id, today)?, Agreements::load(conn, org_id)?))).await?)
 }
 
 pub async fn dashboard(state: web::Data<AppState>, user: ConsoleUser) -> Page {
     let now = OffsetDateTime::now_utc();
-    let rows = rows(&state, &user, now).await?;
-    Ok(html(render(move || Ok(dashboard_page(&user, render_fragment(&rows, now)?))).await?))
+    let (rows, agreements) = rows(&state, &user, now).await?;
+    Ok(html(render(move || Ok(dashboard_page(&user, render_fragment(&rows, &agreements, now)?))).await?))
 }
 
 pub async fn fragment(state: web::Data<AppState>, user: ConsoleUser) -> Page {
     let now = OffsetDateTime::now_utc();
-    let rows = rows(&state, &user, now).await?;
-    Ok(html(render(move || render_fragment(&rows, now)).await?))
+    let (rows, agreements) = rows(&state, &user, now).await?;
+    Ok(html(render(move || render_fragment(&rows, &agreements, now)).await?))
 }
 
 pub async fn weekly_chart(state: web::Data<AppState>, user: ConsoleUser) -> Page {
@@ -92,7 +94,7 @@ fn dashboard_page(user: &ConsoleUser, fragment: Markup) -> Markup {
 }
 
 /// Headline numbers, the weekly chart and every pairing.
-fn dashboard_fragment(dashboard: &Dashboard, weekly_chart: &str, now: OffsetDateTime) -> Markup {
+fn dashboard_fragment(dashboard: &Dashboard, agreements: &Agreements, weekly_chart: &str, now: OffsetDateTime) -> Markup {
     let t = &dashboard.totals;
     html! {
         section aria-labelledby="summary-heading" {
@@ -133,12 +135,13 @@ fn dashboard_fragment(dashboard: &Dashboard, weekly_chart: &str, now: OffsetDate
                             th scope="col" { "Goals" }
                             th scope="col" { "Actions" }
                             th scope="col" { "Sign-off" }
+                            th scope="col" { "Agreement" }
                             th scope="col" { "Devices" }
                         }
                     }
                     tbody {
                         @for p in &dashboard.pairings {
-                            (pairing_row(p, dashboard.today, now))
+                            (pairing_row(p, agreements, dashboard.today, now))
                         }
                     }
                 }
@@ -156,7 +159,7 @@ fn weekly_summary(dashboard: &Dashboard) -> String {
     )
 }
 
-fn pairing_row(p: &PairingSummary, today: Date, now: OffsetDateTime) -> Markup {
+fn pairing_row(p: &PairingSummary, agreements: &Agreements, today: Date, now: OffsetDateTime) -> Markup {
     html! {
         tr data-pairing=(p.id) data-sessions-logged=(p.sessions.logged) .needs-attention[!p.attention.is_empty()] {
             th scope="row" data-label="Pairing" {
@@ -203,6 +206,7 @@ fn pairing_row(p: &PairingSummary, today: Date, now: OffsetDateTime) -> Markup {
                     span.sub.warn { (p.sessions.amended_after_sign_off) " amended after sign-off" }
                 }
             }
+            td data-label="Agreement" { (agreements.status(p.id, Day::from(today)).cell()) }
             td data-label="Devices" {
                 @if p.devices.is_empty() { "no devices" } @else {
                     ul.devices { @for d in &p.devices { li { (device_line(d, now)) } } }

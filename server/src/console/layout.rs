@@ -79,6 +79,7 @@ pub async fn script() -> HttpResponse {
 pub enum Section {
     Programme,
     People,
+    Groups,
 }
 
 pub fn head(title: &str) -> Markup {
@@ -109,6 +110,7 @@ pub fn layout(user: &ConsoleUser, section: Section, title: &str, main: Markup) -
                         ul {
                             li { a href="/console" aria-current=[current(Section::Programme)] { "Programme" } }
                             li { a href="/console/people" aria-current=[current(Section::People)] { "People and pairings" } }
+                            li { a href="/console/groups" aria-current=[current(Section::Groups)] { "Groups" } }
                         }
                     }
                     form.sign-out method="post" action="/console/sign-out" {

@@ -19,6 +19,8 @@ use super::layout::{
 use super::login::ConsoleUser;
 use super::progress::{self, DeviceSyncHealth, PairingSummary, Rows};
 use super::queries::{self, ActionCount, ActionRow, Filter, GoalCount, GoalRow, SessionRow};
+use super::scheme::AgreementStatus;
+use crate::db::scheme_projections as scheme_db;
 use crate::db::DbConnection;
 use crate::domain::mentorships::{self as mentorship_ops, Transition};
 use crate::domain::{DomainError, permissions, programme};
@@ -34,6 +36,7 @@ pub struct PairingDetail {
     pub goals: Vec<GoalRow>,
     pub actions: Vec<ActionRow>,
     pub shared: Vec<(Option<String>, String)>,
+    pub agreement: AgreementStatus,
 }
 
 /// One pairing's detail, or 404 when it is not in the organisation.
@@ -79,6 +82,7 @@ fn load_pairing(
         goals,
         actions,
         shared: queries::shared_summaries(conn, org_id, id)?,
+        agreement: AgreementStatus::of(scheme_db::find_agreement(conn, org_id, id)?.as_ref(), today),
     })
 }
 
@@ -231,6 +235,7 @@ fn pairing_fragment(user: &ConsoleUser, detail: &PairingDetail, timeline_chart: 
                 dt { "Status" } dd { span.badge.(format!("status-{}", p.status.as_str())) { (status_label(p.status)) } " " (week_text(p, today)) }
                 dt { "Programme" } dd { (p.rules.name) }
                 dt { "Started" } dd { (date_cell(p.started_on)) }
+                dt { "Agreement" } dd { (detail.agreement.cell()) }
                 @if let (MentorshipStatus::Paused, Some(reason)) = (p.status, &p.pause_reason) {
                     dt { "Paused because" } dd { (reason) }
                 }

@@ -222,3 +222,28 @@ mod tests {
         assert!(sees_pairing_reasons(Roles::from_list(&[Role::Coordinator])));
     }
 }
+
+/// Creating groups and changing their members: coordinators only, as for
+/// pairings (membership is what grants access to a group's documents).
+pub fn change_groups(roles: Roles) -> Result<(), DomainError> {
+    if roles.coordinator {
+        Ok(())
+    } else {
+        Err(DomainError::forbidden("only coordinators create groups or change their members"))
+    }
+}
+
+/// Seeing every group of the organisation (not only one's own): coordinators
+/// and admins.
+pub fn see_all_groups(roles: Roles) -> bool {
+    roles.manages_org()
+}
+
+/// Setting the organisation's confidentiality statement: coordinators only.
+pub fn set_confidentiality(roles: Roles) -> Result<(), DomainError> {
+    if roles.coordinator {
+        Ok(())
+    } else {
+        Err(DomainError::forbidden("only coordinators set the confidentiality statement"))
+    }
+}
