@@ -26,7 +26,7 @@ use sync_core::rules::ObjectIndex;
 use sync_core::{DocHeader, Document};
 
 use self::checks::{Verdict, check_and_apply};
-pub(crate) use self::checks::{Access, may_hold, readable};
+pub(crate) use self::checks::{may_hold, readable};
 use super::SyncError;
 use super::cache::{self, CachedDoc, DocCache};
 use super::projection::{self, Projection};
