@@ -21,6 +21,9 @@ CREATE TABLE peer_group_members (
 );
 CREATE INDEX peer_group_members_person ON peer_group_members (person_id);
 
+ALTER TABLE documents DROP CONSTRAINT documents_kind_check;
+ALTER TABLE documents ADD CONSTRAINT documents_kind_check
+    CHECK (kind IN ('session', 'goal_plan', 'journal', 'agreement', 'group_session'));
 ALTER TABLE documents ADD COLUMN group_id TEXT;
 CREATE INDEX documents_group ON documents (group_id);
 

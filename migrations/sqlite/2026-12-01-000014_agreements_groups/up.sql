@@ -21,7 +21,40 @@ CREATE TABLE peer_group_members (
 );
 CREATE INDEX peer_group_members_person ON peer_group_members (person_id);
 
-ALTER TABLE documents ADD COLUMN group_id TEXT;
+-- Two new document kinds widen the CHECK on documents.kind, which SQLite can
+-- only do by rebuilding the table. Foreign keys stay on (the migration runs in a
+-- transaction): deferred, the rows that reference documents are orphaned by the
+-- drop and adopted again by the re-inserted rows before the commit checks them.
+PRAGMA defer_foreign_keys = ON;
+CREATE TEMP TABLE documents_before_000014 AS SELECT * FROM documents;
+DROP TABLE documents;
+CREATE TABLE documents (
+    id TEXT PRIMARY KEY NOT NULL,
+    org_id TEXT NOT NULL REFERENCES organisations (id),
+    kind TEXT NOT NULL CHECK (kind IN ('session', 'goal_plan', 'journal', 'agreement', 'group_session')),
+    mentorship_id TEXT REFERENCES mentorships (id),
+    owner_id TEXT REFERENCES people (id),
+    header TEXT NOT NULL,
+    heads TEXT NOT NULL DEFAULT '',
+    snapshot BLOB,
+    snapshot_upto BIGINT NOT NULL DEFAULT 0,
+    last_change_id BIGINT NOT NULL DEFAULT 0,
+    changes_since_snapshot INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    group_id TEXT
+);
+INSERT INTO documents (
+    id, org_id, kind, mentorship_id, owner_id, header, heads, snapshot, snapshot_upto, last_change_id,
+    changes_since_snapshot, created_at, updated_at
+)
+SELECT
+    id, org_id, kind, mentorship_id, owner_id, header, heads, snapshot, snapshot_upto, last_change_id,
+    changes_since_snapshot, created_at, updated_at
+FROM documents_before_000014;
+DROP TABLE documents_before_000014;
+CREATE INDEX documents_mentorship_id ON documents (mentorship_id);
+CREATE INDEX documents_owner_id ON documents (owner_id);
 CREATE INDEX documents_group ON documents (group_id);
 
 CREATE TABLE agreement_projections (
