@@ -84,7 +84,7 @@ fn each_member_writes_only_their_own_hopes_and_signature() {
     let mut theirs = terms();
     theirs.hopes_mentor = "rewritten".into();
     let err = doc.set_agreement(pair.mentee_id, &theirs).unwrap_err();
-    assert!(matches!(err, DocumentError::Forbidden(v) if v.rule == Rule::OwnHopesOnly), "{err}");
+    assert!(matches!(&err, DocumentError::Forbidden(v) if v.rule == Rule::OwnHopesOnly), "{err}");
     let outsider = UserId::new_random();
     assert!(matches!(doc.set_agreement(outsider, &terms()), Err(DocumentError::Forbidden(v)) if v.rule == Rule::PairOnly));
     assert!(matches!(doc.sign_agreement(outsider), Err(DocumentError::Forbidden(v)) if v.rule == Rule::PairOnly));
