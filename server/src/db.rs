@@ -21,8 +21,8 @@ pub mod organisations;
 pub mod people;
 pub mod programmes;
 pub mod projections;
-pub mod scheme_projections;
 pub mod refresh_tokens;
+pub mod scheme_projections;
 pub mod sites;
 mod sql;
 

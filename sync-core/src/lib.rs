@@ -88,7 +88,10 @@ mod store;
 pub use agreement::{AgreementInput, AgreementView};
 pub use automerge;
 #[cfg(feature = "phone")]
-pub use client::{Account, Agreement, Client, ClientError, Group, Mentorship, OpenAction, Rejection, SignOut, SyncProgress, SyncReport};
+pub use client::{
+    Account, Agreement, Client, ClientError, Group, Mentorship, OpenAction, Rejection, SignOut, SyncProgress,
+    SyncReport,
+};
 pub use document::{Document, DocumentError, MAX_TEXT_LEN, SCHEMA_VERSION, TEXT_ENCODING};
 pub use goal_plan::{Goal, GoalCategory, GoalStatus, ProgressNote};
 pub use group_session::GroupSessionView;

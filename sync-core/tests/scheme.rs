@@ -86,7 +86,9 @@ fn each_member_writes_only_their_own_hopes_and_signature() {
     let err = doc.set_agreement(pair.mentee_id, &theirs).unwrap_err();
     assert!(matches!(&err, DocumentError::Forbidden(v) if v.rule == Rule::OwnHopesOnly), "{err}");
     let outsider = UserId::new_random();
-    assert!(matches!(doc.set_agreement(outsider, &terms()), Err(DocumentError::Forbidden(v)) if v.rule == Rule::PairOnly));
+    assert!(
+        matches!(doc.set_agreement(outsider, &terms()), Err(DocumentError::Forbidden(v)) if v.rule == Rule::PairOnly)
+    );
     assert!(matches!(doc.sign_agreement(outsider), Err(DocumentError::Forbidden(v)) if v.rule == Rule::PairOnly));
     assert!(matches!(doc.sign_off(pair.mentor_id), Err(DocumentError::WrongKind { .. })));
 

@@ -12,7 +12,8 @@ use reqwest::Method;
 use serde_json::json;
 use sync_core::{AgreementInput, ClientError, DocumentId, Mode};
 
-const STATEMENT: &str = "What you say stays between you, unless someone is at risk of harm: then we must tell the safeguarding lead.";
+const STATEMENT: &str =
+    "What you say stays between you, unless someone is at risk of harm: then we must tell the safeguarding lead.";
 
 /// The `data-agreement` code the console shows on a page for the pairing.
 fn agreement_code(html: &str) -> Option<String> {

@@ -19,7 +19,9 @@ use sync_core::{ClientError, DocHeader, Document, DocumentId, GroupId, UserId};
 
 fn actor_of(phone: &Phone) -> ActorId {
     let hex = phone.client.account().unwrap().actor_id;
-    ActorId::from((0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect::<Vec<u8>>())
+    ActorId::from(
+        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect::<Vec<u8>>(),
+    )
 }
 
 fn one_offer(doc: &mut Document) -> SyncRequest {

@@ -55,7 +55,10 @@ fn render_fragment(rows: &Rows, agreements: &Agreements, now: OffsetDateTime) ->
 
 async fn rows(state: &AppState, user: &ConsoleUser, now: OffsetDateTime) -> Result<(Rows, Agreements), ConsoleError> {
     let (org_id, today) = (user.org_id, Day::from(now.date()));
-    Ok(state.db.run(move |conn| Ok::<_, DbError>((load_rows(conn, org_id, today)?, Agreements::load(conn, org_id)?))).await?)
+    Ok(state
+        .db
+        .run(move |conn| Ok::<_, DbError>((load_rows(conn, org_id, today)?, Agreements::load(conn, org_id)?)))
+        .await?)
 }
 
 pub async fn dashboard(state: web::Data<AppState>, user: ConsoleUser) -> Page {
@@ -94,7 +97,12 @@ fn dashboard_page(user: &ConsoleUser, fragment: Markup) -> Markup {
 }
 
 /// Headline numbers, the weekly chart and every pairing.
-fn dashboard_fragment(dashboard: &Dashboard, agreements: &Agreements, weekly_chart: &str, now: OffsetDateTime) -> Markup {
+fn dashboard_fragment(
+    dashboard: &Dashboard,
+    agreements: &Agreements,
+    weekly_chart: &str,
+    now: OffsetDateTime,
+) -> Markup {
     let t = &dashboard.totals;
     html! {
         section aria-labelledby="summary-heading" {

@@ -64,12 +64,7 @@ pub fn find_members(conn: &mut DbConnection, ids: &[GroupId]) -> QueryResult<Vec
 }
 
 /// Make `members` the group's members: those missing are added, the others removed.
-pub fn replace_members(
-    conn: &mut DbConnection,
-    id: GroupId,
-    members: &[PersonId],
-    now: Timestamp,
-) -> QueryResult<()> {
+pub fn replace_members(conn: &mut DbConnection, id: GroupId, members: &[PersonId], now: Timestamp) -> QueryResult<()> {
     diesel::delete(
         peer_group_members::table
             .filter(peer_group_members::group_id.eq(id))

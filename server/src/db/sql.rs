@@ -8,8 +8,8 @@ use diesel::sql_types::Text;
 
 use super::MultiBackend;
 use crate::model::{
-    Day, DeviceId, DocumentId, GroupId, MentorshipId, MentorshipStatus, OrgId, PersonId, ProgrammeId, SiteId,
-    SiteKind, Timestamp,
+    Day, DeviceId, DocumentId, GroupId, MentorshipId, MentorshipStatus, OrgId, PersonId, ProgrammeId, SiteId, SiteKind,
+    Timestamp,
 };
 
 macro_rules! bind_as_text {

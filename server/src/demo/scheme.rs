@@ -19,11 +19,8 @@ your mentor will tell you first where they can, and speak to the safeguarding le
 
 const AGREEMENT_PAIR: (&str, &str) = ("daniel.kowalski@riverside-care.example", "liam.hughes@riverside-care.example");
 const FACILITATOR: &str = "siobhan.reilly@riverside-care.example";
-const CIRCLE: &[&str] = &[
-    "joe.turner@riverside-care.example",
-    "fatima.begum@riverside-care.example",
-    "liam.hughes@riverside-care.example",
-];
+const CIRCLE: &[&str] =
+    &["joe.turner@riverside-care.example", "fatima.begum@riverside-care.example", "liam.hughes@riverside-care.example"];
 
 pub(super) fn write(
     conn: &mut DbConnection,

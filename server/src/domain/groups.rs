@@ -38,7 +38,9 @@ fn check_people(conn: &mut DbConnection, org_id: OrgId, ids: &[PersonId]) -> Res
         match people::find_by_id(conn, org_id, *id)? {
             Some(person) if person.is_active() => {}
             Some(_) => return Err(DomainError::invalid("person_inactive", format!("person {id} is deactivated"))),
-            None => return Err(DomainError::invalid("unknown_person", format!("person {id} is not in the organisation"))),
+            None => {
+                return Err(DomainError::invalid("unknown_person", format!("person {id} is not in the organisation")));
+            }
         }
     }
     Ok(())
@@ -89,7 +91,10 @@ pub fn create(conn: &mut DbConnection, org_id: OrgId, actor: &Actor, new: NewGro
         if let Some(programme) = group.programme_id
             && programmes::find_by_id(conn, org_id, programme)?.is_none()
         {
-            return Err(DomainError::invalid("unknown_programme", format!("programme {programme} is not in the organisation")));
+            return Err(DomainError::invalid(
+                "unknown_programme",
+                format!("programme {programme} is not in the organisation"),
+            ));
         }
         check_people(conn, org_id, &[group.facilitator_id])?;
         check_people(conn, org_id, &members)?;

@@ -116,9 +116,10 @@ impl Client {
     }
 
     fn group_of(signed_in: &SignedIn, group_id: &str) -> Result<Group, ClientError> {
-        Self::cached_groups(signed_in)?.into_iter().find(|g| g.id == group_id).ok_or_else(|| {
-            ClientError::NotFound { message: format!("group {group_id} (sync while online first)") }
-        })
+        Self::cached_groups(signed_in)?
+            .into_iter()
+            .find(|g| g.id == group_id)
+            .ok_or_else(|| ClientError::NotFound { message: format!("group {group_id} (sync while online first)") })
     }
 
     /// The signed-in person's groups: fresh from the server when online, else as
