@@ -84,23 +84,19 @@ pub fn find_agreements_by_org(
     conn: &mut DbConnection,
     org_id: OrgId,
 ) -> QueryResult<Vec<(MentorshipId, AgreementProjection)>> {
-    let rows: Vec<(MentorshipId, bool, bool, Option<String>, bool, Option<String>)> = agreement_projections::table
+    agreement_projections::table
         .filter(agreement_projections::org_id.eq(org_id))
         .select((
             agreement_projections::mentorship_id,
-            agreement_projections::mentor_signed,
-            agreement_projections::mentee_signed,
-            agreement_projections::signed_on,
-            agreement_projections::amended_after_signing,
-            agreement_projections::review_on,
+            (
+                agreement_projections::mentor_signed,
+                agreement_projections::mentee_signed,
+                agreement_projections::signed_on,
+                agreement_projections::amended_after_signing,
+                agreement_projections::review_on,
+            ),
         ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(m, mentor_signed, mentee_signed, signed_on, amended_after_signing, review_on)| {
-            (m, AgreementProjection { mentor_signed, mentee_signed, signed_on, amended_after_signing, review_on })
-        })
-        .collect())
+        .load(conn)
 }
 
 /// The agreement of one pairing, if either phone has synced one.

@@ -4,7 +4,8 @@
 //!
 //! - Coordinators and admins manage their organisation: people, sites, the
 //!   organisation's devices, the console.
-//! - Only coordinators change pairings (create, pause, resume, end).
+//! - Only coordinators change pairings (create, pause, resume, end), create
+//!   groups, change their members, and set the confidentiality statement.
 //! - Only admins grant the admin role or change an admin.
 //! - Nobody deactivates themselves or withdraws their own coordinator or admin
 //!   role, so an organisation cannot lock itself out by accident.
@@ -124,6 +125,31 @@ fn only_admins() -> DomainError {
     DomainError::forbidden("only admins change admins or grant the admin role")
 }
 
+/// Creating groups and changing their members: coordinators only, as for
+/// pairings (membership is what grants access to a group's documents).
+pub fn change_groups(roles: Roles) -> Result<(), DomainError> {
+    if roles.coordinator {
+        Ok(())
+    } else {
+        Err(DomainError::forbidden("only coordinators create groups or change their members"))
+    }
+}
+
+/// Seeing every group of the organisation (not only one's own): coordinators
+/// and admins.
+pub fn see_all_groups(roles: Roles) -> bool {
+    roles.manages_org()
+}
+
+/// Setting the organisation's confidentiality statement: coordinators only.
+pub fn set_confidentiality(roles: Roles) -> Result<(), DomainError> {
+    if roles.coordinator {
+        Ok(())
+    } else {
+        Err(DomainError::forbidden("only coordinators set the confidentiality statement"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,27 +249,3 @@ mod tests {
     }
 }
 
-/// Creating groups and changing their members: coordinators only, as for
-/// pairings (membership is what grants access to a group's documents).
-pub fn change_groups(roles: Roles) -> Result<(), DomainError> {
-    if roles.coordinator {
-        Ok(())
-    } else {
-        Err(DomainError::forbidden("only coordinators create groups or change their members"))
-    }
-}
-
-/// Seeing every group of the organisation (not only one's own): coordinators
-/// and admins.
-pub fn see_all_groups(roles: Roles) -> bool {
-    roles.manages_org()
-}
-
-/// Setting the organisation's confidentiality statement: coordinators only.
-pub fn set_confidentiality(roles: Roles) -> Result<(), DomainError> {
-    if roles.coordinator {
-        Ok(())
-    } else {
-        Err(DomainError::forbidden("only coordinators set the confidentiality statement"))
-    }
-}
