@@ -248,4 +248,3 @@ mod tests {
         assert!(sees_pairing_reasons(Roles::from_list(&[Role::Coordinator])));
     }
 }
-
