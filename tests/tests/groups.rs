@@ -72,6 +72,15 @@ backend_test! {
         assert_eq!(groups.len(), 1);
         assert_eq!(groups[0].member_ids.len(), 2);
 
+        // A member's live connection hears of the group's documents.
+        let ws_url = format!("{}/v1/sync/live", app.address.replace("http://", "ws://"));
+        let mut request = tungstenite::client::IntoClientRequest::into_client_request(ws_url.as_str()).unwrap();
+        request.headers_mut().insert("authorization", format!("Bearer {}", member.access_token()).parse().unwrap());
+        let (mut socket, _) = tungstenite::connect(request).unwrap();
+        if let tungstenite::stream::MaybeTlsStream::Plain(stream) = socket.get_ref() {
+            stream.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+        }
+
         // The facilitator starts the session offline; the notes take UTF-16 indexes.
         let sid = facilitator.client.create_group_session(&gid, "2026-12-02").unwrap();
         facilitator.client.edit_group_notes(&sid, 0, 0, "Week one 👋").unwrap();
@@ -80,6 +89,12 @@ backend_test! {
         let not_a_member = facilitator.client.set_attendance(&sid, &outsider_id, true);
         assert!(matches!(not_a_member, Err(ClientError::Invalid { .. })), "{backend}: {not_a_member:?}");
         facilitator.client.sync().unwrap();
+        loop {
+            match socket.read().unwrap() {
+                tungstenite::Message::Text(text) if text.contains(&sid) => break,
+                _ => continue,
+            }
+        }
 
         for phone in [&member, &leaver] {
             let report = phone.client.sync().unwrap();

@@ -60,6 +60,7 @@ pub struct ChangedDoc {
     pub org_id: OrgId,
     pub mentorship_id: Option<MentorshipId>,
     pub owner_id: Option<PersonId>,
+    pub group_id: Option<GroupId>,
     /// Changes stored after its snapshot: compaction is due when large.
     pub changes_since_snapshot: i32,
 }
@@ -465,6 +466,7 @@ fn store_changes(
         org_id: caller.org_id,
         mentorship_id: header.mentorship_id(),
         owner_id,
+        group_id: header.group_id(),
         changes_since_snapshot: cached.since_snapshot,
     })
 }
