@@ -22,6 +22,9 @@ use sync_core::{ClientError, ReflectionInput, SignOut};
 
 uniffi::setup_scaffolding!();
 
+mod scheme;
+pub use scheme::{Agreement, AgreementInput, Group, GroupSessionView};
+
 /// Every failure, in the terms an app acts on. The field is `reason`, not
 /// `message`, which would clash with `Throwable.message` in Kotlin.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]

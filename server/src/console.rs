@@ -53,6 +53,7 @@ pub mod programmes;
 pub mod progress;
 pub mod queries;
 pub mod sessions;
+pub mod scheme;
 pub mod sign_in;
 pub mod skills;
 mod store;
@@ -95,6 +96,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/pairings/{id}/pause", post(pairing::pause))
         .route("/pairings/{id}/resume", post(pairing::resume))
         .route("/pairings/{id}/end", post(pairing::end))
+        .route("/groups", web::get().to(scheme::groups_page))
         .route("/people", web::get().to(people::page))
         .route("/people", post(people::add_person))
         .route("/people/{id}/access", post(people::set_access))

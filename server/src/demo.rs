@@ -14,6 +14,7 @@
 //! unsynced changes.
 
 mod history;
+mod agreements_groups;
 mod scheme;
 
 use std::io::Write;
@@ -236,6 +237,7 @@ fn create(conn: &mut DbConnection) -> Result<OrgId, DemoError> {
         history.write(conn, &cache, *days)?;
     }
     scheme::seed(conn, org.id)?;
+    agreements_groups::write(conn, &cache, &mut phones, org.id, today)?;
     Ok(org.id)
 }
 

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod devices;
 pub mod erasure;
 pub mod matching;
+pub mod groups;
 pub mod mentorships;
 pub mod organisations;
 pub mod people;

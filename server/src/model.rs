@@ -18,7 +18,7 @@ mod text;
 mod time;
 mod vocab;
 
-pub use self::ids::{DeviceId, DocumentId, MentorshipId, OrgId, PersonId, ProgrammeId, SiteId};
+pub use self::ids::{DeviceId, DocumentId, GroupId, MentorshipId, OrgId, PersonId, ProgrammeId, SiteId};
 pub use self::time::{Day, Timestamp};
 pub use self::vocab::{EndOutcome, MentorshipStatus, Role, Roles, SiteKind};
 pub use sync_core::InvalidId;

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod devices;
 pub mod documents;
 pub mod governance;
+pub mod groups;
 pub mod health;
 pub mod matching;
 pub mod me;
@@ -34,5 +35,6 @@ pub fn config(cfg: &mut ServiceConfig) {
     sync::config(cfg);
     documents::config(cfg);
     governance::config(cfg);
+    groups::config(cfg);
     crate::console::config(cfg);
 }

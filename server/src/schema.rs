@@ -6,6 +6,7 @@ diesel::table! {
         id -> Text,
         name -> Text,
         created_at -> Text,
+        confidentiality_statement -> Nullable<Text>,
     }
 }
 
@@ -145,6 +146,52 @@ diesel::table! {
     }
 }
 
+// Issue 14: groups, their members and the projections of agreements and group
+// sessions (also `organisations.confidentiality_statement`, `documents.group_id`).
+diesel::table! {
+    peer_groups (id) {
+        id -> Text,
+        org_id -> Text,
+        name -> Text,
+        programme_id -> Nullable<Text>,
+        facilitator_id -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    peer_group_members (group_id, person_id) {
+        group_id -> Text,
+        person_id -> Text,
+        added_at -> Text,
+    }
+}
+
+diesel::table! {
+    agreement_projections (document_id) {
+        document_id -> Text,
+        org_id -> Text,
+        mentorship_id -> Text,
+        mentor_signed -> Bool,
+        mentee_signed -> Bool,
+        signed_on -> Nullable<Text>,
+        amended_after_signing -> Bool,
+        review_on -> Nullable<Text>,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    group_session_projections (document_id) {
+        document_id -> Text,
+        org_id -> Text,
+        group_id -> Text,
+        session_date -> Nullable<Text>,
+        attended -> Integer,
+        updated_at -> Text,
+    }
+}
+
 diesel::joinable!(sites -> organisations (org_id));
 diesel::joinable!(people -> organisations (org_id));
 diesel::joinable!(programmes -> organisations (org_id));
@@ -178,6 +225,7 @@ diesel::table! {
         changes_since_snapshot -> Integer,
         created_at -> Text,
         updated_at -> Text,
+        group_id -> Nullable<Text>,
     }
 }
 

@@ -106,3 +106,28 @@ pub struct MentorshipItem {
     pub pause_reason: Option<String>,
     pub created_at: String,
 }
+
+/// A group as the JSON API shows it: an item of `GET /v1/groups`, and the answer
+/// to creating or changing one. The facilitator is a member too: they read and
+/// write the group's sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GroupItem {
+    pub id: String,
+    pub name: String,
+    pub programme_id: Option<String>,
+    pub facilitator_id: String,
+    /// The current members, the facilitator not repeated.
+    pub member_ids: Vec<String>,
+    pub created_at: String,
+}
+
+/// The organisation's confidentiality statement (`GET`/`PUT
+/// /v1/organisation/confidentiality`): what stays between a pair and when
+/// confidentiality must be broken (safeguarding). Shown read-only with every
+/// agreement.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Confidentiality {
+    pub statement: String,
+}

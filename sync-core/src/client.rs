@@ -24,12 +24,14 @@ mod account;
 mod editing;
 mod error;
 mod files;
+mod scheme;
 mod sync;
 mod transport;
 
 pub use account::{Account, Mentorship, SignOut};
 pub use editing::{OpenAction, Rejection};
 pub use error::ClientError;
+pub use scheme::{Agreement, Group};
 pub use sync::{SyncProgress, SyncReport};
 
 use transport::Transport;

@@ -191,6 +191,7 @@ impl Document {
                 ("mentee_id", mentee_id.to_string()),
             ],
             DocScope::Owner { owner_id } => vec![("owner_id", owner_id.to_string())],
+            DocScope::Group { group_id } => vec![("group_id", group_id.to_string())],
         };
         for (key, expected) in owners {
             let path = format!("/{key}");
@@ -328,6 +329,9 @@ fn genesis(header: &DocHeader) -> Result<AutoCommit, DocumentError> {
         }
         DocScope::Owner { owner_id } => {
             doc.put(ROOT, "owner_id", owner_id.to_string())?;
+        }
+        DocScope::Group { group_id } => {
+            doc.put(ROOT, "group_id", group_id.to_string())?;
         }
     }
     for key in rules::root_keys(header.kind) {

@@ -68,8 +68,14 @@ uuid_newtype!(
     MentorshipId
 );
 uuid_newtype!(
-    /// A document: a session, a goal plan or a reflection journal.
+    /// A document: a session, a goal plan, an agreement, a group session or a
+    /// reflection journal.
     DocumentId
+);
+uuid_newtype!(
+    /// A group (a peer circle, a mentors' support group) whose current members
+    /// read and write its group sessions.
+    GroupId
 );
 
 /// A string that should have been a UUID and was not.
@@ -86,6 +92,11 @@ impl DocumentId {
     /// The id of the one goal plan of a mentorship.
     pub fn goal_plan_of(mentorship: MentorshipId) -> Self {
         Self(Uuid::new_v5(&ALONGSIDE_NAMESPACE, format!("goal_plan:{}", mentorship.0).as_bytes()))
+    }
+
+    /// The id of the one agreement of a mentorship.
+    pub fn agreement_of(mentorship: MentorshipId) -> Self {
+        Self(Uuid::new_v5(&ALONGSIDE_NAMESPACE, format!("agreement:{}", mentorship.0).as_bytes()))
     }
 
     /// The id of a person's private reflection journal.
@@ -118,6 +129,10 @@ pub enum DocKind {
     GoalPlan,
     /// One person's private reflections.
     Journal,
+    /// The mentoring agreement of one mentorship.
+    Agreement,
+    /// One meeting of a group.
+    GroupSession,
 }
 
 wire_names!(DocKind);
@@ -144,6 +159,14 @@ pub enum DocScope {
         /// The only person who may read or write it.
         owner_id: UserId,
     },
+    /// A group document: readable and writable by the group's current members.
+    /// Membership changes over time, so it is not part of the header: whoever
+    /// holds the document checks it (the server against its records, on every
+    /// request).
+    Group {
+        /// The group that grants access.
+        group_id: GroupId,
+    },
 }
 
 /// Everything needed to create a document's deterministic genesis and to apply its
@@ -168,6 +191,9 @@ pub enum DocRole {
     Mentee,
     /// The owner of a private document.
     Owner,
+    /// Someone holding a group document: a member, because the holder checked
+    /// the group's membership before (see [`DocScope::Group`]).
+    Member,
     /// Anyone else, including coordinators and admins.
     Outsider,
 }
@@ -183,6 +209,16 @@ impl DocHeader {
         Self { id: DocumentId::goal_plan_of(pair.mentorship_id), kind: DocKind::GoalPlan, scope: pair.scope() }
     }
 
+    /// The agreement of a pair.
+    pub fn agreement(pair: Pair) -> Self {
+        Self { id: DocumentId::agreement_of(pair.mentorship_id), kind: DocKind::Agreement, scope: pair.scope() }
+    }
+
+    /// A session of a group.
+    pub fn group_session(id: DocumentId, group_id: GroupId) -> Self {
+        Self { id, kind: DocKind::GroupSession, scope: DocScope::Group { group_id } }
+    }
+
     /// A person's journal.
     pub fn journal(owner_id: UserId) -> Self {
         Self { id: DocumentId::journal_of(owner_id), kind: DocKind::Journal, scope: DocScope::Owner { owner_id } }
@@ -194,6 +230,7 @@ impl DocHeader {
             DocScope::Pair { mentor_id, .. } if mentor_id == user => DocRole::Mentor,
             DocScope::Pair { mentee_id, .. } if mentee_id == user => DocRole::Mentee,
             DocScope::Owner { owner_id } if owner_id == user => DocRole::Owner,
+            DocScope::Group { .. } => DocRole::Member,
             _ => DocRole::Outsider,
         }
     }
@@ -202,7 +239,15 @@ impl DocHeader {
     pub fn mentorship_id(&self) -> Option<MentorshipId> {
         match self.scope {
             DocScope::Pair { mentorship_id, .. } => Some(mentorship_id),
-            DocScope::Owner { .. } => None,
+            DocScope::Owner { .. } | DocScope::Group { .. } => None,
+        }
+    }
+
+    /// The group this document belongs to, if it is a group document.
+    pub fn group_id(&self) -> Option<GroupId> {
+        match self.scope {
+            DocScope::Group { group_id } => Some(group_id),
+            DocScope::Pair { .. } | DocScope::Owner { .. } => None,
         }
     }
 
@@ -210,7 +255,7 @@ impl DocHeader {
     pub fn owner_id(&self) -> Option<UserId> {
         match self.scope {
             DocScope::Owner { owner_id } => Some(owner_id),
-            DocScope::Pair { .. } => None,
+            DocScope::Pair { .. } | DocScope::Group { .. } => None,
         }
     }
 
@@ -222,7 +267,11 @@ impl DocHeader {
             (DocKind::GoalPlan, DocScope::Pair { mentorship_id, mentor_id, mentee_id }) => {
                 mentor_id != mentee_id && self.id == DocumentId::goal_plan_of(mentorship_id)
             }
+            (DocKind::Agreement, DocScope::Pair { mentorship_id, mentor_id, mentee_id }) => {
+                mentor_id != mentee_id && self.id == DocumentId::agreement_of(mentorship_id)
+            }
             (DocKind::Journal, DocScope::Owner { owner_id }) => self.id == DocumentId::journal_of(owner_id),
+            (DocKind::GroupSession, DocScope::Group { .. }) => true,
             _ => false,
         }
     }

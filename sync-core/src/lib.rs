@@ -67,11 +67,13 @@ macro_rules! wire_names {
     };
 }
 
+mod agreement;
 pub mod api;
 #[cfg(feature = "phone")]
 mod client;
 mod document;
 mod goal_plan;
+mod group_session;
 mod ids;
 mod journal;
 pub mod protocol;
@@ -83,12 +85,17 @@ pub mod skills;
 #[cfg(feature = "phone")]
 mod store;
 
+pub use agreement::{AgreementInput, AgreementView};
 pub use automerge;
 #[cfg(feature = "phone")]
-pub use client::{Account, Client, ClientError, Mentorship, OpenAction, Rejection, SignOut, SyncProgress, SyncReport};
+pub use client::{
+    Account, Agreement, Client, ClientError, Group, Mentorship, OpenAction, Rejection, SignOut, SyncProgress,
+    SyncReport,
+};
 pub use document::{Document, DocumentError, MAX_TEXT_LEN, SCHEMA_VERSION, TEXT_ENCODING};
 pub use goal_plan::{Goal, GoalCategory, GoalStatus, ProgressNote};
-pub use ids::{DocHeader, DocKind, DocRole, DocScope, DocumentId, InvalidId, MentorshipId, Pair, UserId};
+pub use group_session::GroupSessionView;
+pub use ids::{DocHeader, DocKind, DocRole, DocScope, DocumentId, GroupId, InvalidId, MentorshipId, Pair, UserId};
 pub use journal::{Reflection, ReflectionInput};
 #[cfg(feature = "phone")]
 pub use replica::{Replica, ReplicaError};

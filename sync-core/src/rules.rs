@@ -78,6 +78,10 @@ pub enum Rule {
     PairOnly,
     /// A journal: its owner only.
     OwnerOnly,
+    /// A group document: the group's current members only.
+    GroupOnly,
+    /// What each member hopes for from an agreement: that member only.
+    OwnHopesOnly,
     /// The top-level layout is fixed by the genesis change.
     FixedStructure,
     /// The change touches an object the document never had, or nests too deep.
@@ -95,6 +99,8 @@ impl Rule {
             Rule::AuthorOnly => "author_only",
             Rule::PairOnly => "pair_only",
             Rule::OwnerOnly => "owner_only",
+            Rule::GroupOnly => "group_only",
+            Rule::OwnHopesOnly => "own_hopes_only",
             Rule::FixedStructure => "fixed_structure",
             Rule::UnknownObject => "unknown_object",
             Rule::Malformed => "malformed",
@@ -110,6 +116,8 @@ impl fmt::Display for Rule {
             Rule::AuthorOnly => "only its author may write an account of the shift",
             Rule::PairOnly => "only the mentor and mentee of the pairing may write this document",
             Rule::OwnerOnly => "only its owner may write a journal",
+            Rule::GroupOnly => "only the group's current members may write its documents",
+            Rule::OwnHopesOnly => "each member of the pair writes only their own hopes",
             Rule::FixedStructure => "the document's top-level layout cannot be changed",
             Rule::UnknownObject => "the change writes into an object this document does not have",
             Rule::Malformed => "the change could not be decoded, or its checksum or encoding is wrong",
@@ -141,6 +149,8 @@ pub(crate) fn root_keys(kind: DocKind) -> &'static [&'static str] {
         }
         DocKind::GoalPlan => &["goals"],
         DocKind::Journal => &["entries"],
+        DocKind::Agreement => &["terms", "hopes", "sign_offs"],
+        DocKind::GroupSession => &["meta", "notes", "attendance", "accounts"],
     }
 }
 
@@ -152,8 +162,9 @@ pub(crate) fn root_keys(kind: DocKind) -> &'static [&'static str] {
 pub fn check_path(header: &DocHeader, user: UserId, path: &Path) -> Result<(), Violation> {
     let role = header.role_of(user);
     let outsider_rule = match header.kind {
-        DocKind::Session | DocKind::GoalPlan => Rule::PairOnly,
+        DocKind::Session | DocKind::GoalPlan | DocKind::Agreement => Rule::PairOnly,
         DocKind::Journal => Rule::OwnerOnly,
+        DocKind::GroupSession => Rule::GroupOnly,
     };
     if role == DocRole::Outsider {
         return Err(Violation::at(path, outsider_rule));
@@ -164,23 +175,48 @@ pub fn check_path(header: &DocHeader, user: UserId, path: &Path) -> Result<(), V
     if path.0.len() < 2 || !root_keys(header.kind).contains(&top) {
         return Err(Violation::at(path, Rule::FixedStructure));
     }
-    if header.kind != DocKind::Session {
-        // Goal plans: both members everywhere below the root; journals: the owner.
-        return Ok(());
-    }
     let second = path.key(1);
-    let required = match (top, second) {
-        ("feedback", _) | ("sign_offs", Some("mentor")) => Some((DocRole::Mentor, Rule::MentorOnly)),
-        ("mentee_feedback", _) | ("sign_offs", Some("mentee")) => Some((DocRole::Mentee, Rule::MenteeOnly)),
-        ("sign_offs", _) => return Err(Violation::at(path, Rule::FixedStructure)),
-        ("accounts", Some(author)) if author == user.to_string() => None,
-        ("accounts", _) => return Err(Violation::at(path, Rule::AuthorOnly)),
-        _ => None,
+    let required = match (header.kind, top, second) {
+        // Goal plans: both members everywhere below the root; journals: the owner.
+        (DocKind::GoalPlan | DocKind::Journal, _, _) => None,
+        (DocKind::GroupSession, "accounts", Some(author)) if author == user.to_string() => None,
+        (DocKind::GroupSession, "accounts", _) => return Err(Violation::at(path, Rule::AuthorOnly)),
+        (DocKind::GroupSession, _, _) => None,
+        (DocKind::Agreement, "hopes", Some("mentor")) => Some((DocRole::Mentor, Rule::OwnHopesOnly)),
+        (DocKind::Agreement, "hopes", Some("mentee")) => Some((DocRole::Mentee, Rule::OwnHopesOnly)),
+        (DocKind::Agreement, "hopes", _) => return Err(Violation::at(path, Rule::FixedStructure)),
+        (DocKind::Agreement | DocKind::Session, "sign_offs", Some("mentor")) => {
+            Some((DocRole::Mentor, Rule::MentorOnly))
+        }
+        (DocKind::Agreement | DocKind::Session, "sign_offs", Some("mentee")) => {
+            Some((DocRole::Mentee, Rule::MenteeOnly))
+        }
+        (DocKind::Agreement | DocKind::Session, "sign_offs", _) => {
+            return Err(Violation::at(path, Rule::FixedStructure));
+        }
+        (DocKind::Agreement, _, _) => None,
+        (DocKind::Session, _, _) => session_rule(top, second, user, path)?,
     };
     match required {
         Some((needed, rule)) if role != needed => Err(Violation::at(path, rule)),
         _ => Ok(()),
     }
+}
+
+/// The field rules of a session below its root (sign-offs aside).
+fn session_rule(
+    top: &str,
+    second: Option<&str>,
+    user: UserId,
+    path: &Path,
+) -> Result<Option<(DocRole, Rule)>, Violation> {
+    Ok(match (top, second) {
+        ("feedback", _) => Some((DocRole::Mentor, Rule::MentorOnly)),
+        ("mentee_feedback", _) => Some((DocRole::Mentee, Rule::MenteeOnly)),
+        ("accounts", Some(author)) if author == user.to_string() => None,
+        ("accounts", _) => return Err(Violation::at(path, Rule::AuthorOnly)),
+        _ => None,
+    })
 }
 
 /// An operation id as (counter, actor bytes).

@@ -272,6 +272,17 @@ impl Document {
         insert: &str,
     ) -> Result<(), DocumentError> {
         self.expect_session()?;
+        self.splice_notes(author, index, delete, insert)
+    }
+
+    /// Splice the `notes` text of a session or a group session.
+    pub(crate) fn splice_notes(
+        &mut self,
+        author: UserId,
+        index: usize,
+        delete: usize,
+        insert: &str,
+    ) -> Result<(), DocumentError> {
         self.authorize(author, &Path::keys(["notes", "*"]))?;
         let notes = self.root_obj("notes", ObjType::Text)?;
         let current = self.text(&notes)?;
@@ -432,10 +443,15 @@ impl Document {
     /// mentor signs as mentor, the mentee as mentee; nobody else can sign.
     pub fn sign_off(&mut self, author: UserId) -> Result<(), DocumentError> {
         self.expect_session()?;
+        self.sign(author)
+    }
+
+    /// Sign a session or an agreement as it is now, in the signer's slot.
+    pub(crate) fn sign(&mut self, author: UserId) -> Result<(), DocumentError> {
         let slot = match self.header().role_of(author) {
             DocRole::Mentor => "mentor",
             DocRole::Mentee => "mentee",
-            DocRole::Owner | DocRole::Outsider => "outsider",
+            DocRole::Owner | DocRole::Member | DocRole::Outsider => "outsider",
         };
         self.authorize(author, &Path::keys(["sign_offs", slot]))?;
         let heads = hex_heads(&self.heads());

@@ -41,6 +41,7 @@ class Server:
         self.process = None
         self.cli("migrate")
         org = self.cli("org", "create", "--name", "Binding Test Care")
+        self.org = org
         self.people = {}
         for who, role in [("mentor", "mentor"), ("mentee", "mentee"), ("coordinator", "coordinator")]:
             email = f"{who}@bindings.example"
@@ -82,6 +83,14 @@ class Server:
         request = urllib.request.Request(
             f"{self.url}{path}", data=json.dumps(body).encode(), method="POST",
             headers={"content-type": "application/json", **({"authorization": f"Bearer {token}"} if token else {})},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read() or b"{}")
+
+    def request(self, method, path, body, token):
+        request = urllib.request.Request(
+            f"{self.url}{path}", data=json.dumps(body).encode(), method=method,
+            headers={"content-type": "application/json", "authorization": f"Bearer {token}"},
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read() or b"{}")

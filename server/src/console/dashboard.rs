@@ -18,6 +18,7 @@ use super::progress::{self, Dashboard, PairingSummary, Rows};
 use super::queries::{self, Filter};
 use super::sessions::planned_text;
 use super::skills;
+use super::scheme::Agreements;
 use crate::db::{DbConnection, DbError};
 use crate::domain::programme;
 use crate::error::ApiError;
@@ -48,14 +49,15 @@ pub fn render_dashboard_fragment(
     now: OffsetDateTime,
 ) -> Result<Markup, ApiError> {
     let rows = load_rows(conn, org_id, Day::from(now.date()))?;
-    render_fragment(&rows, now)
+    let agreements = Agreements::load(conn, org_id)?;
+    render_fragment(&rows, &agreements, now)
 }
 
-fn render_fragment(rows: &Rows, now: OffsetDateTime) -> Result<Markup, ApiError> {
+fn render_fragment(rows: &Rows, agreements: &Agreements, now: OffsetDateTime) -> Result<Markup, ApiError> {
     let dashboard = progress::dashboard(rows, now);
     let chart = charts::sessions_per_week(&dashboard.weeks)?;
     let skills = skills::section(&skills::practised(&rows.pairings, &rows.skill_counts));
-    Ok(dashboard_fragment(&dashboard, &chart, skills, now))
+    Ok(dashboard_fragment(&dashboard, agreements, &chart, skills, now))
 }
 
 async fn rows(
@@ -63,26 +65,31 @@ async fn rows(
     user: &ConsoleUser,
     now: OffsetDateTime,
     programme: Option<ProgrammeId>,
-) -> Result<Rows, ConsoleError> {
+) -> Result<(Rows, Agreements), ConsoleError> {
     let (org_id, today) = (user.org_id, Day::from(now.date()));
-    let mut rows = state.db.run(move |conn| load_rows(conn, org_id, today)).await?;
+    let (mut rows, agreements) = state
+        .db
+        .run(move |conn| Ok::<_, DbError>((load_rows(conn, org_id, today)?, Agreements::load(conn, org_id)?)))
+        .await?;
     if let Some(id) = programme {
         programmes::only_programme(&mut rows, id);
     }
-    Ok(rows)
+    Ok((rows, agreements))
 }
 
 pub async fn dashboard(state: web::Data<AppState>, user: ConsoleUser, query: web::Query<ProgrammeFilter>) -> Page {
     let now = OffsetDateTime::now_utc();
     let selected = query.into_inner().selected();
-    let rows = rows(&state, &user, now, selected).await?;
-    Ok(html(render(move || Ok(dashboard_page(&user, &rows, selected, render_fragment(&rows, now)?))).await?))
+    let (rows, agreements) = rows(&state, &user, now, selected).await?;
+    Ok(html(
+        render(move || Ok(dashboard_page(&user, &rows, selected, render_fragment(&rows, &agreements, now)?))).await?,
+    ))
 }
 
 pub async fn fragment(state: web::Data<AppState>, user: ConsoleUser, query: web::Query<ProgrammeFilter>) -> Page {
     let now = OffsetDateTime::now_utc();
-    let rows = rows(&state, &user, now, query.into_inner().selected()).await?;
-    Ok(html(render(move || render_fragment(&rows, now)).await?))
+    let (rows, agreements) = rows(&state, &user, now, query.into_inner().selected()).await?;
+    Ok(html(render(move || render_fragment(&rows, &agreements, now)).await?))
 }
 
 pub async fn weekly_chart(state: web::Data<AppState>, user: ConsoleUser) -> Page {
@@ -114,7 +121,13 @@ fn dashboard_page(user: &ConsoleUser, rows: &Rows, selected: Option<ProgrammeId>
 }
 
 /// Headline numbers, the weekly chart and every pairing.
-fn dashboard_fragment(dashboard: &Dashboard, weekly_chart: &str, skills: Markup, now: OffsetDateTime) -> Markup {
+fn dashboard_fragment(
+    dashboard: &Dashboard,
+    agreements: &Agreements,
+    weekly_chart: &str,
+    skills: Markup,
+    now: OffsetDateTime,
+) -> Markup {
     let t = &dashboard.totals;
     html! {
         section aria-labelledby="summary-heading" {
@@ -156,12 +169,13 @@ fn dashboard_fragment(dashboard: &Dashboard, weekly_chart: &str, skills: Markup,
                             th scope="col" { "Goals" }
                             th scope="col" { "Actions" }
                             th scope="col" { "Sign-off" }
+                            th scope="col" { "Agreement" }
                             th scope="col" { "Devices" }
                         }
                     }
                     tbody {
                         @for p in &dashboard.pairings {
-                            (pairing_row(p, dashboard.today, now))
+                            (pairing_row(p, agreements, dashboard.today, now))
                         }
                     }
                 }
@@ -180,7 +194,7 @@ fn weekly_summary(dashboard: &Dashboard) -> String {
     )
 }
 
-fn pairing_row(p: &PairingSummary, today: Date, now: OffsetDateTime) -> Markup {
+fn pairing_row(p: &PairingSummary, agreements: &Agreements, today: Date, now: OffsetDateTime) -> Markup {
     html! {
         tr data-pairing=(p.id) data-sessions-logged=(p.sessions.logged) .needs-attention[!p.attention.is_empty()] {
             th scope="row" data-label="Pairing" {
@@ -233,6 +247,7 @@ fn pairing_row(p: &PairingSummary, today: Date, now: OffsetDateTime) -> Markup {
                     span.sub.warn { (p.sessions.amended_after_sign_off) " amended after sign-off" }
                 }
             }
+            td data-label="Agreement" { (agreements.status(p.id, Day::from(today)).cell()) }
             td data-label="Devices" {
                 @if p.devices.is_empty() { "no devices" } @else {
                     ul.devices { @for d in &p.devices { li { (device_line(d, now)) } } }

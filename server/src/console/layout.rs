@@ -82,6 +82,7 @@ pub enum Section {
     Audit,
     Programmes,
     Training,
+    Groups,
 }
 
 pub fn head(title: &str) -> Markup {
@@ -117,6 +118,7 @@ pub fn layout(user: &ConsoleUser, section: Section, title: &str, main: Markup) -
                             }
                             li { a href="/console/programmes" aria-current=[current(Section::Programmes)] { "Programmes" } }
                             li { a href="/console/training" aria-current=[current(Section::Training)] { "Training" } }
+                            li { a href="/console/groups" aria-current=[current(Section::Groups)] { "Groups" } }
                         }
                     }
                     form.sign-out method="post" action="/console/sign-out" {

@@ -23,7 +23,9 @@ use super::login::ConsoleUser;
 use super::progress::{self, DeviceSyncHealth, PairingSummary, Rows};
 use super::queries::{self, ActionCount, ActionRow, Filter, GoalCount, GoalRow, SessionRow};
 use super::sessions::{planned_text, status_cell};
+use super::scheme::AgreementStatus;
 use crate::db::DbConnection;
+use crate::db::scheme_projections as scheme_db;
 use crate::domain::mentorships::{self as mentorship_ops, Transition};
 use crate::domain::{AuditObject, DomainError, permissions, programme};
 use crate::error::ApiError;
@@ -43,6 +45,7 @@ pub struct PairingDetail {
     pub skills: HashMap<DocumentId, Vec<String>>,
     /// (open, done) agreed actions, by session.
     pub session_actions: HashMap<DocumentId, (u32, u32)>,
+    pub agreement: AgreementStatus,
 }
 
 /// One pairing's detail, or 404 when it is not in the organisation.
@@ -104,6 +107,7 @@ fn load_pairing(
         shared: queries::shared_summaries(conn, org_id, id)?.into_iter().collect(),
         skills,
         session_actions,
+        agreement: AgreementStatus::of(scheme_db::find_agreement(conn, org_id, id)?.as_ref(), today),
     })
 }
 
@@ -258,6 +262,7 @@ fn pairing_fragment(user: &ConsoleUser, detail: &PairingDetail, timeline_chart: 
                 dt { "Status" } dd { span.badge.(format!("status-{}", p.status.as_str())) { (status_label(p.status)) } " " (week_text(p, today)) }
                 dt { "Programme" } dd { (p.rules.name) }
                 dt { "Started" } dd { (date_cell(p.started_on)) }
+                dt { "Agreement" } dd { (detail.agreement.cell()) }
                 @if let (MentorshipStatus::Paused, Some(reason)) = (p.status, &p.pause_reason) {
                     dt { "Paused because" } dd { (reason) }
                 }

@@ -8,7 +8,7 @@
 use diesel::prelude::*;
 
 use super::DbConnection;
-use crate::model::{DeviceId, DocumentId, MentorshipId, OrgId, PersonId, Timestamp};
+use crate::model::{DeviceId, DocumentId, GroupId, MentorshipId, OrgId, PersonId, Timestamp};
 use crate::schema::{document_changes, documents};
 
 /// A new document row.
@@ -20,6 +20,7 @@ pub struct NewDocument<'a> {
     pub kind: &'a str,
     pub mentorship_id: Option<MentorshipId>,
     pub owner_id: Option<PersonId>,
+    pub group_id: Option<GroupId>,
     pub header: &'a str,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -63,16 +64,22 @@ pub fn find_refs_by_ids(conn: &mut DbConnection, ids: &[DocumentId]) -> QueryRes
         .load(conn)
 }
 
-/// Every document of the given pairings, and the owner's journal.
+/// Every document of the given pairings and groups, and the owner's journal.
 pub fn find_refs_readable(
     conn: &mut DbConnection,
     org_id: OrgId,
     mentorship_ids: &[MentorshipId],
+    group_ids: &[GroupId],
     owner_id: PersonId,
 ) -> QueryResult<Vec<DocumentRef>> {
     documents::table
         .filter(documents::org_id.eq(org_id))
-        .filter(documents::mentorship_id.eq_any(mentorship_ids).or(documents::owner_id.eq(owner_id)))
+        .filter(
+            documents::mentorship_id
+                .eq_any(mentorship_ids)
+                .or(documents::owner_id.eq(owner_id))
+                .or(documents::group_id.eq_any(group_ids)),
+        )
         .select((documents::id, documents::header, documents::last_change_id))
         .load(conn)
 }

@@ -8,7 +8,7 @@ use diesel::sql_types::Text;
 
 use super::MultiBackend;
 use crate::model::{
-    Day, DeviceId, DocumentId, MentorshipId, MentorshipStatus, OrgId, PersonId, ProgrammeId, SiteId, SiteKind,
+    Day, DeviceId, DocumentId, GroupId, MentorshipId, MentorshipStatus, OrgId, PersonId, ProgrammeId, SiteId, SiteKind,
     Timestamp,
 };
 
@@ -27,6 +27,7 @@ bind_as_text!(
     PersonId,
     MentorshipId,
     DocumentId,
+    GroupId,
     OrgId,
     DeviceId,
     SiteId,

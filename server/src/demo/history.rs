@@ -28,8 +28,8 @@ use crate::sync::engine::{self, Caller};
 /// A demo person's phone: a registered device and what its syncs are made as.
 #[derive(Clone)]
 pub(super) struct Phone {
-    caller: Caller,
-    user: UserId,
+    pub(super) caller: Caller,
+    pub(super) user: UserId,
 }
 
 #[derive(Default)]
@@ -52,7 +52,7 @@ impl Phones {
 }
 
 /// Sends what `doc` has beyond `since` from `phone`, as the phone's sync would.
-fn sync(
+pub(super) fn sync(
     conn: &mut DbConnection,
     cache: &DocCache,
     phone: &Phone,

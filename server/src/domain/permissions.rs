@@ -4,8 +4,9 @@
 //!
 //! - Coordinators and admins manage their organisation: people, sites, the
 //!   organisation's devices, the console.
-//! - Only coordinators change pairings (create, pause, resume, end) and ask
-//!   for matching suggestions.
+//! - Only coordinators change pairings (create, pause, resume, end), ask for
+//!   matching suggestions, create groups, change their members, and set the
+//!   confidentiality statement.
 //! - Coordinators and admins write programmes, training records and mentor
 //!   profiles; everyone reads programmes, a person their own training.
 //! - Only admins grant the admin role or change an admin.
@@ -142,6 +143,31 @@ pub fn govern(roles: Roles) -> Result<(), DomainError> {
         Err(DomainError::forbidden(
             "only admins read the audit trail, export subject access, erase people or set retention",
         ))
+    }
+}
+
+/// Creating groups and changing their members: coordinators only, as for
+/// pairings (membership is what grants access to a group's documents).
+pub fn change_groups(roles: Roles) -> Result<(), DomainError> {
+    if roles.coordinator {
+        Ok(())
+    } else {
+        Err(DomainError::forbidden("only coordinators create groups or change their members"))
+    }
+}
+
+/// Seeing every group of the organisation (not only one's own): coordinators
+/// and admins.
+pub fn see_all_groups(roles: Roles) -> bool {
+    roles.manages_org()
+}
+
+/// Setting the organisation's confidentiality statement: coordinators only.
+pub fn set_confidentiality(roles: Roles) -> Result<(), DomainError> {
+    if roles.coordinator {
+        Ok(())
+    } else {
+        Err(DomainError::forbidden("only coordinators set the confidentiality statement"))
     }
 }
 

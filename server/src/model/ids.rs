@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::text::text_column;
 
-pub use sync_core::{DocumentId, MentorshipId, UserId as PersonId};
+pub use sync_core::{DocumentId, GroupId, MentorshipId, UserId as PersonId};
 
 macro_rules! server_id {
     ($(#[$doc:meta])* $name:ident) => {

@@ -9,6 +9,7 @@ use sync_core::automerge::ActorId;
 use sync_core::protocol;
 
 use crate::auth::{AuthUser, VerifiedToken};
+use crate::db::groups as groups_db;
 use crate::db::mentorships::{self as mentorships_db, Scope as MentorshipScope};
 use crate::domain::permissions;
 use crate::error::{ApiError, ErrorBody};
@@ -83,6 +84,7 @@ pub async fn post_sync(
                     document_id: doc.id.to_string(),
                     mentorship_id: doc.mentorship_id.map(|m| m.to_string()),
                     owner_id: doc.owner_id.map(|o| o.to_string()),
+                    group_id: doc.group_id.map(|g| g.to_string()),
                 })
                 .collect();
             sync.notifier.publish(conn, &events);
@@ -121,16 +123,19 @@ pub async fn get_live(
     stream: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let (org_id, person_id) = (user.org_id, user.person_id);
-    let pairings: HashSet<String> = state
+    let (pairings, groups): (HashSet<String>, HashSet<String>) = state
         .db
         .run(move |conn| {
-            Ok::<_, ApiError>(
-                mentorships_db::find_by_org_with_names(conn, org_id, MentorshipScope::Involving(person_id))?
-                    .into_iter()
-                    .filter(|m| m.mentorship.status.grants_access())
-                    .map(|m| m.mentorship.id.to_string())
-                    .collect(),
-            )
+            let pairings = mentorships_db::find_by_org_with_names(conn, org_id, MentorshipScope::Involving(person_id))?
+                .into_iter()
+                .filter(|m| m.mentorship.status.grants_access())
+                .map(|m| m.mentorship.id.to_string())
+                .collect();
+            // Groups as they are when the socket opens; a removed member hears of
+            // a few changes more, but syncing then purges (hints carry no content).
+            let groups =
+                groups_db::find_by_person(conn, org_id, person_id)?.into_iter().map(|g| g.id.to_string()).collect();
+            Ok::<_, ApiError>((pairings, groups))
         })
         .await?;
     let watches_programme = permissions::watches_programme(user.roles);
@@ -148,7 +153,7 @@ pub async fn get_live(
                         Ok(event) => event,
                         // Fell behind: tell the device to sync everything.
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => LiveEvent {
-                            org_id: user.org_id.to_string(), document_id: "*".into(), mentorship_id: None, owner_id: None,
+                            org_id: user.org_id.to_string(), document_id: "*".into(), mentorship_id: None, owner_id: None, group_id: None,
                         },
                         Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                     };
@@ -157,6 +162,7 @@ pub async fn get_live(
                     }
                     let mine = event.owner_id.as_deref() == Some(person.as_str())
                         || event.mentorship_id.as_ref().is_some_and(|m| pairings.contains(m))
+                        || event.group_id.as_ref().is_some_and(|g| groups.contains(g))
                         || event.document_id == "*";
                     let text = if mine {
                         serde_json::json!({ "type": "documents_changed", "documents": [event.document_id] })

@@ -26,16 +26,17 @@ use sync_core::rules::ObjectIndex;
 use sync_core::{DocHeader, Document};
 
 use self::checks::{Verdict, check_and_apply};
-pub(crate) use self::checks::{may_hold, readable_pairs};
+pub(crate) use self::checks::{may_hold, readable};
 use super::SyncError;
 use super::cache::{self, CachedDoc, DocCache};
 use super::projection::{self, Projection};
 use crate::db::documents::{self as documents_db, DocumentRef, NewChange, NewDocument};
 use crate::db::projections::{self as projections_db, Owner};
+use crate::db::scheme_projections as scheme_db;
 use crate::db::{self, DbConnection};
 use crate::domain::AuditObject;
 use crate::domain::audit::{self, NewEvent};
-use crate::model::{DeviceId, DocumentId, MentorshipId, OrgId, PersonId, Timestamp};
+use crate::model::{DeviceId, DocumentId, GroupId, MentorshipId, OrgId, PersonId, Timestamp};
 
 /// Stored changes after the snapshot beyond which a document is compacted.
 pub const COMPACT_AFTER: i32 = 256;
@@ -61,6 +62,7 @@ pub struct ChangedDoc {
     pub org_id: OrgId,
     pub mentorship_id: Option<MentorshipId>,
     pub owner_id: Option<PersonId>,
+    pub group_id: Option<GroupId>,
     /// Changes stored after its snapshot: compaction is due when large.
     pub changes_since_snapshot: i32,
 }
@@ -131,7 +133,7 @@ pub fn handle(
     caller: &Caller,
     request: SyncRequest,
 ) -> Result<SyncOutcome, SyncError> {
-    let pairs = readable_pairs(conn, caller)?;
+    let access = readable(conn, caller)?;
     let offered_ids: Vec<DocumentId> = request.documents.iter().map(|o| o.header.id).collect();
     let stored: HashMap<DocumentId, DocumentRef> =
         documents_db::find_refs_by_ids(conn, &offered_ids)?.into_iter().map(|r| (r.id, r)).collect();
@@ -160,7 +162,7 @@ pub fn handle(
             Some(stored) => stored_header(stored)? == offer.header,
             None => true,
         };
-        if !same_header || !may_hold(&offer.header, caller, &pairs) {
+        if !same_header || !may_hold(&offer.header, caller, &access) {
             // Access withdrawn, or never granted: the device deletes it. Nothing about
             // the server's copy (if any) is revealed.
             response.purge.push(id);
@@ -258,11 +260,13 @@ pub fn handle(
     }
 
     if request.complete_inventory {
-        let mentorship_ids: Vec<MentorshipId> = pairs.keys().copied().collect();
-        let readable = documents_db::find_refs_readable(conn, caller.org_id, &mentorship_ids, caller.person)?;
+        let mentorship_ids: Vec<MentorshipId> = access.pairs.keys().copied().collect();
+        let group_ids: Vec<GroupId> = access.groups.iter().copied().collect();
+        let readable =
+            documents_db::find_refs_readable(conn, caller.org_id, &mentorship_ids, &group_ids, caller.person)?;
         for doc_ref in readable {
             let header = stored_header(&doc_ref)?;
-            if seen.contains(&header.id) || !may_hold(&header, caller, &pairs) {
+            if seen.contains(&header.id) || !may_hold(&header, caller, &access) {
                 continue;
             }
             let slot = cache.slot(header.id);
@@ -480,6 +484,7 @@ fn store_changes(
                 kind: header.kind.as_str(),
                 mentorship_id,
                 owner_id,
+                group_id: header.group_id(),
                 header: &header_json,
                 created_at: now,
                 updated_at: now,
@@ -504,16 +509,11 @@ fn store_changes(
     cached.last_change_id = last;
     cached.since_snapshot = cached.since_snapshot.saturating_add(added);
 
-    if let Some(mentorship_id) = mentorship_id {
-        let owner = Owner { document_id: id, org_id: caller.org_id, mentorship_id };
+    if header.kind != sync_core::DocKind::Journal {
         match projection::project(&mut cached.doc) {
             Ok(projection) if cached.projection.as_ref() == Some(&projection) => Ok(()),
             Ok(projection) => {
-                let written = match &projection {
-                    Projection::Session(session) => projections_db::replace_session(conn, owner, session, now),
-                    Projection::Goals(goals) => projections_db::replace_goals(conn, owner, goals),
-                    Projection::None => Ok(()),
-                };
+                let written = write_projection(conn, &header, caller.org_id, &projection, now);
                 // Remembered only once written; the transaction may still fail, in which
                 // case the whole cached entry is evicted.
                 cached.projection = Some(projection);
@@ -521,7 +521,7 @@ fn store_changes(
             }
             Err(error) => {
                 // The write rules govern who writes where, not the shape of values, so a
-                // pair member's malformed value can make a document unreadable as typed
+                // member's malformed value can make a document unreadable as typed
                 // data. The change is kept (nothing is lost); the console shows the last
                 // readable projection.
                 tracing::warn!(document = %id, %error, "document could not be projected");
@@ -534,8 +534,35 @@ fn store_changes(
         org_id: caller.org_id,
         mentorship_id: header.mentorship_id(),
         owner_id,
+        group_id: header.group_id(),
         changes_since_snapshot: cached.since_snapshot,
     })
+}
+
+/// Write a document's projection where the console reads it.
+fn write_projection(
+    conn: &mut DbConnection,
+    header: &DocHeader,
+    org_id: OrgId,
+    projection: &Projection,
+    now: Timestamp,
+) -> diesel::QueryResult<()> {
+    let id = header.id;
+    match (projection, header.mentorship_id(), header.group_id()) {
+        (Projection::Session(session), Some(mentorship_id), _) => {
+            projections_db::replace_session(conn, Owner { document_id: id, org_id, mentorship_id }, session, now)
+        }
+        (Projection::Goals(goals), Some(mentorship_id), _) => {
+            projections_db::replace_goals(conn, Owner { document_id: id, org_id, mentorship_id }, goals)
+        }
+        (Projection::Agreement(agreement), Some(mentorship_id), _) => {
+            scheme_db::replace_agreement(conn, id, org_id, mentorship_id, agreement, now)
+        }
+        (Projection::GroupSession(session), _, Some(group_id)) => {
+            scheme_db::replace_group_session(conn, id, org_id, group_id, session, now)
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Fold a document's stored changes into a snapshot. Runs after the request,

@@ -43,6 +43,9 @@ pub struct LiveEvent {
     pub document_id: String,
     pub mentorship_id: Option<String>,
     pub owner_id: Option<String>,
+    /// The group of a group document (absent in events of older processes).
+    #[serde(default)]
+    pub group_id: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]

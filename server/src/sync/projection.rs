@@ -17,12 +17,15 @@ use crate::db::{DbConnection, DbError};
 use crate::model::Timestamp;
 
 pub use crate::db::projections::{ActionProjection, GoalProjection, SessionProjection};
+pub use crate::db::scheme_projections::{AgreementProjection, GroupSessionProjection};
 
 /// The projection of a document, by kind. Journals have none at all: not even counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Projection {
     Session(Box<SessionProjection>),
     Goals(Vec<GoalProjection>),
+    Agreement(AgreementProjection),
+    GroupSession(GroupSessionProjection),
     None,
 }
 
@@ -63,6 +66,29 @@ pub fn project(doc: &mut Document) -> Result<Projection, DocumentError> {
                 })
                 .collect(),
         )),
+        DocKind::Agreement => {
+            let view = doc.agreement_view()?;
+            // The day the agreement was signed by both: the later signature.
+            let signed_on = match (&view.mentor_signed_at, &view.mentee_signed_at) {
+                (Some(a), Some(b)) => Some(a.max(b).chars().take(10).collect()),
+                _ => None,
+            };
+            Ok(Projection::Agreement(AgreementProjection {
+                mentor_signed: view.mentor_signed_at.is_some(),
+                mentee_signed: view.mentee_signed_at.is_some(),
+                signed_on,
+                amended_after_signing: view.amended_after_signing,
+                review_on: view.terms.review_on,
+            }))
+        }
+        DocKind::GroupSession => {
+            let view = doc.group_session_view()?;
+            let attended = view.attendance.values().filter(|a| **a).count();
+            Ok(Projection::GroupSession(GroupSessionProjection {
+                session_date: view.date,
+                attended: i32::try_from(attended).unwrap_or(i32::MAX),
+            }))
+        }
         DocKind::Journal => Ok(Projection::None),
     }
 }

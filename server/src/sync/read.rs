@@ -31,8 +31,8 @@ pub fn document_view(
 ) -> Result<DocumentJson, SyncError> {
     let stored = documents_db::find_refs_by_ids(conn, &[id])?.into_iter().next().ok_or(SyncError::NotFound)?;
     let header = engine::stored_header(&stored)?;
-    let pairs = engine::readable_pairs(conn, caller)?;
-    if !engine::may_hold(&header, caller, &pairs) {
+    let access = engine::readable(conn, caller)?;
+    if !engine::may_hold(&header, caller, &access) {
         return Err(SyncError::NotFound);
     }
     let slot = cache.slot(id);
@@ -42,6 +42,8 @@ pub fn document_view(
     let view = match header.kind {
         DocKind::Session => cached.doc.session_view().map(serde_json::to_value),
         DocKind::GoalPlan => cached.doc.goals().map(|goals| serde_json::to_value(GoalsJson { goals })),
+        DocKind::Agreement => cached.doc.agreement_view().map(serde_json::to_value),
+        DocKind::GroupSession => cached.doc.group_session_view().map(serde_json::to_value),
         DocKind::Journal => {
             cached.doc.reflections().map(|reflections| serde_json::to_value(ReflectionsJson { reflections }))
         }

@@ -202,6 +202,7 @@ impl Client {
         if let Err(error) = self.fetch_mentorships(serial) {
             tracing::warn!(%error, "could not fetch mentorships after sign-in");
         }
+        self.refresh_scheme(serial);
         Ok(account)
     }
 
@@ -308,6 +309,7 @@ impl Client {
     /// as last seen.
     pub fn mentorships(&self) -> Result<Vec<Mentorship>, ClientError> {
         let serial = self.current_serial()?;
+        self.refresh_scheme(serial);
         match self.fetch_mentorships(serial) {
             Err(ClientError::Offline { .. } | ClientError::Server { .. }) => {
                 self.with_sign_in(serial, |s| Self::cached_mentorships(s))

@@ -121,7 +121,7 @@ impl Client {
         })
     }
 
-    fn edit_doc<R>(
+    pub(super) fn edit_doc<R>(
         &self,
         id: DocumentId,
         edit: impl FnOnce(&mut Document, UserId) -> Result<R, DocumentError>,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::ClientError;
 use super::error::invalid;
-use crate::api::{ErrorBody, LoginRequest, MentorshipItem, RefreshRequest, TokenResponse};
+use crate::api::{Confidentiality, ErrorBody, GroupItem, LoginRequest, MentorshipItem, RefreshRequest, TokenResponse};
 use crate::protocol;
 
 /// The largest sync reply a phone accepts (a whole caseload of documents).
@@ -61,6 +61,21 @@ impl Transport {
     pub(super) fn mentorships(&self, token: &str) -> Result<Vec<MentorshipItem>, ClientError> {
         retry_once_if_offline(|| {
             read_json(check(self.authorized(self.agent.get(&self.url("/v1/mentorships")), token).call())?)
+        })
+    }
+
+    /// `GET /v1/groups`.
+    pub(super) fn groups(&self, token: &str) -> Result<Vec<GroupItem>, ClientError> {
+        retry_once_if_offline(|| {
+            read_json(check(self.authorized(self.agent.get(&self.url("/v1/groups")), token).call())?)
+        })
+    }
+
+    /// `GET /v1/organisation/confidentiality`.
+    pub(super) fn confidentiality(&self, token: &str) -> Result<Confidentiality, ClientError> {
+        retry_once_if_offline(|| {
+            let request = self.authorized(self.agent.get(&self.url("/v1/organisation/confidentiality")), token);
+            read_json(check(request.call())?)
         })
     }
 

@@ -62,6 +62,8 @@ fn members(header: &DocHeader) -> Vec<UserId> {
     match header.scope {
         DocScope::Pair { mentor_id, mentee_id, .. } => vec![mentor_id, mentee_id],
         DocScope::Owner { owner_id } => vec![owner_id],
+        // Membership is checked by the holder, not the header: no one to name here.
+        DocScope::Group { .. } => Vec::new(),
     }
 }
 
@@ -82,6 +84,12 @@ fn read_views(doc: &mut Document, out: &mut Outcome) {
         }
         DocKind::Journal => {
             out.record("reflections", doc.reflections());
+        }
+        DocKind::Agreement => {
+            out.record("agreement", doc.agreement_view());
+        }
+        DocKind::GroupSession => {
+            out.record("group session", doc.group_session_view());
         }
     }
 }

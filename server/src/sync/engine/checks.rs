@@ -5,36 +5,46 @@ use std::collections::{HashMap, HashSet};
 use sync_core::automerge::{Change, ChangeHash};
 use sync_core::protocol::WireRejection;
 use sync_core::rules::{self, Violation};
-use sync_core::{DocHeader, DocRole, DocScope, MentorshipId, Pair};
+use sync_core::{DocHeader, DocRole, DocScope, GroupId, MentorshipId, Pair};
 
 use super::Caller;
 use crate::db::DbConnection;
+use crate::db::groups as groups_db;
 use crate::db::mentorships as mentorships_db;
 use crate::sync::SyncError;
 use crate::sync::cache::CachedDoc;
 
-/// The pairings whose documents `caller` may hold: theirs, unless ended.
-pub(crate) fn readable_pairs(
-    conn: &mut DbConnection,
-    caller: &Caller,
-) -> Result<HashMap<MentorshipId, Pair>, SyncError> {
-    Ok(mentorships_db::find_access_pairs(conn, caller.org_id, caller.person)?
+/// What `caller` may hold: the pairings (theirs, unless ended) and the groups
+/// (theirs now, as member or facilitator) whose documents they read and write.
+pub(crate) struct Access {
+    pub(crate) pairs: HashMap<MentorshipId, Pair>,
+    pub(crate) groups: HashSet<GroupId>,
+}
+
+/// Read from the database on every request, never from the request itself.
+pub(crate) fn readable(conn: &mut DbConnection, caller: &Caller) -> Result<Access, SyncError> {
+    let pairs = mentorships_db::find_access_pairs(conn, caller.org_id, caller.person)?
         .into_iter()
         .map(|pair| (pair.id, Pair { mentorship_id: pair.id, mentor_id: pair.mentor_id, mentee_id: pair.mentee_id }))
-        .collect())
+        .collect();
+    let groups = groups_db::find_by_person(conn, caller.org_id, caller.person)?.into_iter().map(|g| g.id).collect();
+    Ok(Access { pairs, groups })
 }
 
 /// Whether `caller` may hold the document `header` names: a pair document of
-/// one of their pairings (with that pairing's people), or their own journal.
-pub(crate) fn may_hold(header: &DocHeader, caller: &Caller, pairs: &HashMap<MentorshipId, Pair>) -> bool {
+/// one of their pairings (with that pairing's people), their own journal, or a
+/// document of a group they belong to now.
+pub(crate) fn may_hold(header: &DocHeader, caller: &Caller, access: &Access) -> bool {
     if !header.is_consistent() || header.role_of(caller.person) == DocRole::Outsider {
         return false;
     }
     match header.scope {
-        DocScope::Pair { mentorship_id, mentor_id, mentee_id } => {
-            pairs.get(&mentorship_id).is_some_and(|pair| pair.mentor_id == mentor_id && pair.mentee_id == mentee_id)
-        }
+        DocScope::Pair { mentorship_id, mentor_id, mentee_id } => access
+            .pairs
+            .get(&mentorship_id)
+            .is_some_and(|pair| pair.mentor_id == mentor_id && pair.mentee_id == mentee_id),
         DocScope::Owner { owner_id } => owner_id == caller.person,
+        DocScope::Group { group_id } => access.groups.contains(&group_id),
     }
 }
 

@@ -1,0 +1,11 @@
+DROP TABLE group_session_projections;
+DROP TABLE agreement_projections;
+DELETE FROM document_changes WHERE document_id IN (SELECT id FROM documents WHERE kind IN ('agreement', 'group_session'));
+DELETE FROM documents WHERE kind IN ('agreement', 'group_session');
+DROP INDEX documents_group;
+ALTER TABLE documents DROP COLUMN group_id;
+ALTER TABLE documents DROP CONSTRAINT documents_kind_check;
+ALTER TABLE documents ADD CONSTRAINT documents_kind_check CHECK (kind IN ('session', 'goal_plan', 'journal'));
+DROP TABLE peer_group_members;
+DROP TABLE peer_groups;
+ALTER TABLE organisations DROP COLUMN confidentiality_statement;
