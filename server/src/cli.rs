@@ -95,6 +95,12 @@ pub enum OrgCommand {
 pub enum UserCommand {
     /// Add a person to an organisation; prints their id.
     Add(UserAddArgs),
+    /// Issue a one-time password reset code for a person (valid 24 hours,
+    /// usable once, redeemed with `POST /v1/auth/password/reset`); prints the code.
+    ResetPassword {
+        #[arg(long, env = "ALONGSIDE_USER_EMAIL")]
+        email: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -110,7 +116,7 @@ pub struct UserAddArgs {
     /// One or more of mentee, mentor, coordinator, admin, comma-separated.
     #[arg(long = "role", env = "ALONGSIDE_USER_ROLES", value_delimiter = ',', required = true)]
     pub roles: Vec<Role>,
-    /// Initial password (at least 8 characters). Prefer the environment variable
+    /// Initial password (at least 12 characters, not easy to guess). Prefer the environment variable
     /// to keep it out of shell history.
     #[arg(long, env = "ALONGSIDE_USER_PASSWORD", hide_env_values = true)]
     pub password: String,
@@ -238,6 +244,12 @@ fn run_offline(conn: &mut db::DbConnection, command: Command) -> Result<(), CliE
                 },
             )?;
             print_line(&mut out, &person.id.to_string());
+        }
+        Command::User { command: UserCommand::ResetPassword { email } } => {
+            let email = Email::parse(&email)?;
+            let person = people::find_by_email(conn, email.as_str())?.ok_or(DomainError::not_found("person"))?;
+            let issued = domain::passwords::issue_reset(conn, person.org_id, &Actor::system(), person.id)?;
+            print_line(&mut out, &issued.code);
         }
         Command::Pair(args) => {
             let org: OrgId = id_arg(&args.org, "organisation")?;

@@ -38,19 +38,36 @@ pub struct Settings {
     pub login_limits: LoginLimits,
     /// The document cache's budget in MiB of estimated memory (see `sync::cache`).
     pub doc_cache_mb: u64,
+    /// How often an open live WebSocket re-checks its token against the
+    /// database, so a sign-out, revocation or deactivation closes it.
+    pub live_recheck: Duration,
 }
 
-/// How many failed logins are tolerated within `window` before answering 429.
+/// How many failed password attempts are tolerated within `window` before
+/// answering 429 (see `auth::rate_limit`).
 #[derive(Debug, Clone, Copy)]
 pub struct LoginLimits {
+    /// Failures for one account from one address: then refused.
     pub per_account: usize,
+    /// Failures from one address across accounts: then refused.
     pub per_address: usize,
     pub window: Duration,
+    /// Failures for one account from anywhere before each further attempt is
+    /// delayed (doubling from one second)...
+    pub account_delay_after: usize,
+    /// ...up to this long.
+    pub max_account_delay: Duration,
 }
 
 impl Default for LoginLimits {
     fn default() -> Self {
-        Self { per_account: 5, per_address: 20, window: Duration::from_secs(15 * 60) }
+        Self {
+            per_account: 5,
+            per_address: 20,
+            window: Duration::from_secs(15 * 60),
+            account_delay_after: 10,
+            max_account_delay: Duration::from_secs(60),
+        }
     }
 }
 
@@ -68,6 +85,7 @@ impl Default for Settings {
             refresh_token_ttl: Duration::from_secs(30 * 24 * 60 * 60),
             login_limits: LoginLimits::default(),
             doc_cache_mb: crate::sync::DEFAULT_CACHE_MB,
+            live_recheck: Duration::from_secs(5),
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod devices;
 pub mod documents;
 pub mod mentorships;
 pub mod organisations;
+pub mod password_resets;
 pub mod people;
 pub mod programmes;
 pub mod projections;

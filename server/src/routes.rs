@@ -8,6 +8,7 @@ pub mod health;
 pub mod me;
 pub mod mentorships;
 pub mod openapi;
+pub mod passwords;
 pub mod people;
 pub mod sites;
 pub mod sync;
@@ -19,6 +20,7 @@ pub fn config(cfg: &mut ServiceConfig) {
     health::config(cfg);
     openapi::config(cfg);
     auth::config(cfg);
+    passwords::config(cfg);
     me::config(cfg);
     mentorships::config(cfg);
     people::config(cfg);

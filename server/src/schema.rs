@@ -224,3 +224,16 @@ diesel::table! {
         revoked_at -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    password_resets (id) {
+        id -> Text,
+        org_id -> Text,
+        person_id -> Text,
+        code_hash -> Text,
+        issued_by -> Nullable<Text>,
+        created_at -> Text,
+        expires_at -> Text,
+        used_at -> Nullable<Text>,
+    }
+}
