@@ -158,8 +158,7 @@ pub fn login(
             }
             None => device_ops::register(conn, &person, &device_name)?,
         };
-        let tokens =
-            issue_pair(conn, keys, lifetimes, &person, &device, &db::new_id(), tokens::new_refresh_token())?;
+        let tokens = issue_pair(conn, keys, lifetimes, &person, &device, &db::new_id(), tokens::new_refresh_token())?;
         record_audit(
             conn,
             person.org_id,

@@ -95,7 +95,11 @@ impl JwtKeys {
             decoding: DecodingKey::from_secret(secret),
             validation,
             access_ttl,
-            successor_key: Sha256::new().chain_update(b"alongside refresh successor\0").chain_update(secret).finalize().into(),
+            successor_key: Sha256::new()
+                .chain_update(b"alongside refresh successor\0")
+                .chain_update(secret)
+                .finalize()
+                .into(),
         })
     }
 

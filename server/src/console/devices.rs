@@ -48,7 +48,13 @@ mod tests {
     #[test]
     fn only_printable_console_paths_are_returned_to() {
         assert_eq!(return_location("/console/pairings/abc"), "/console/pairings/abc");
-        for bad in ["/console/x\r\nSet-Cookie: a=b", "/console/\u{7f}", "https://evil.example/", "/console//evil", "/console/ a"] {
+        for bad in [
+            "/console/x\r\nSet-Cookie: a=b",
+            "/console/\u{7f}",
+            "https://evil.example/",
+            "/console//evil",
+            "/console/ a",
+        ] {
             assert_eq!(return_location(bad), "/console", "{bad:?}");
         }
     }

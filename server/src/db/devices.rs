@@ -85,7 +85,11 @@ pub fn update_next_epoch(conn: &mut DbConnection, id: DeviceId) -> QueryResult<u
 }
 
 /// Ends the access tokens of every device of a person except `keep`.
-pub fn update_next_epoch_by_person(conn: &mut DbConnection, person_id: PersonId, keep: Option<DeviceId>) -> QueryResult<usize> {
+pub fn update_next_epoch_by_person(
+    conn: &mut DbConnection,
+    person_id: PersonId,
+    keep: Option<DeviceId>,
+) -> QueryResult<usize> {
     let all = devices::table.filter(devices::person_id.eq(person_id));
     let next = devices::session_epoch.eq(devices::session_epoch + 1);
     match keep {

@@ -27,7 +27,11 @@ pub fn insert(conn: &mut DbConnection, reset: &PasswordReset) -> QueryResult<()>
 
 /// The person's unused code with this hash, if any (expired ones included: the
 /// caller decides).
-pub fn find_unused(conn: &mut DbConnection, person_id: PersonId, code_hash: &str) -> QueryResult<Option<PasswordReset>> {
+pub fn find_unused(
+    conn: &mut DbConnection,
+    person_id: PersonId,
+    code_hash: &str,
+) -> QueryResult<Option<PasswordReset>> {
     password_resets::table
         .filter(password_resets::person_id.eq(person_id))
         .filter(password_resets::code_hash.eq(code_hash))

@@ -70,8 +70,9 @@ pub fn update_revoked_by_person(
     keep: Option<DeviceId>,
     at: Timestamp,
 ) -> QueryResult<usize> {
-    let open =
-        refresh_tokens::table.filter(refresh_tokens::person_id.eq(person_id)).filter(refresh_tokens::revoked_at.is_null());
+    let open = refresh_tokens::table
+        .filter(refresh_tokens::person_id.eq(person_id))
+        .filter(refresh_tokens::revoked_at.is_null());
     match keep {
         Some(device) => diesel::update(open.filter(refresh_tokens::device_id.ne(device)))
             .set(refresh_tokens::revoked_at.eq(at))

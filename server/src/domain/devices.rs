@@ -100,8 +100,8 @@ pub fn revoke(conn: &mut DbConnection, device: &Device, actor: &Actor) -> Result
     if !permissions::see_device(actor, device) {
         return Err(DomainError::not_found("device"));
     }
-    let owner = people::find_by_id(conn, device.org_id, device.person_id)?
-        .ok_or_else(|| DomainError::not_found("device"))?;
+    let owner =
+        people::find_by_id(conn, device.org_id, device.person_id)?.ok_or_else(|| DomainError::not_found("device"))?;
     permissions::revoke_device(actor, &owner)?;
     db::write_transaction(conn, |conn| {
         let now = Timestamp::now();

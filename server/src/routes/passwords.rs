@@ -6,8 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use crate::auth::AuthUser;
 use crate::auth::credentials::{self, Changer, CredentialError};
-use crate::domain::passwords::{self, IssuedReset, Keep};
 use crate::domain::Email;
+use crate::domain::passwords::{self, IssuedReset, Keep};
 use crate::error::{ApiError, ErrorBody};
 use crate::model::PersonId;
 use crate::state::AppState;
