@@ -80,6 +80,11 @@ pub struct ServeArgs {
     /// Seed the demo organisation if it is missing and print its logins first.
     #[arg(long, env = "ALONGSIDE_WITH_DEMO")]
     pub with_demo: bool,
+    /// Who may read `/metrics`: `off` (404), `public`, `token:SECRET` (a bearer
+    /// token of at least 16 characters), or `listen:ADDR` (only on that separate
+    /// address, e.g. `listen:127.0.0.1:9091`).
+    #[arg(long, env = "ALONGSIDE_METRICS", default_value = "off", hide_env_values = true)]
+    pub metrics: crate::config::MetricsAccess,
 }
 
 #[derive(Debug, Subcommand)]
@@ -314,6 +319,7 @@ async fn serve(database_url: String, data_dir: PathBuf, args: ServeArgs) -> Resu
         workers: args.workers,
         db_pool_size: args.db_pool_size,
         doc_cache_mb: args.doc_cache_mb,
+        metrics: args.metrics,
         ..Settings::default()
     };
     let app = Application::build(settings).await?;

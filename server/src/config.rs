@@ -41,6 +41,42 @@ pub struct Settings {
     /// How often an open live WebSocket re-checks its token against the
     /// database, so a sign-out, revocation or deactivation closes it.
     pub live_recheck: Duration,
+    /// Who may read `/metrics`.
+    pub metrics: MetricsAccess,
+}
+
+/// Who may read the Prometheus metrics (`ALONGSIDE_METRICS`). They name routes,
+/// rates and error counts: operational detail that is nobody else's business,
+/// so they are off unless configured.
+#[derive(Debug, Clone, Default)]
+pub enum MetricsAccess {
+    /// `off` (the default): `/metrics` answers 404.
+    #[default]
+    Off,
+    /// `public`: anyone who can reach the server.
+    Public,
+    /// `token:SECRET`: requests with `Authorization: Bearer SECRET` (what a
+    /// Prometheus `bearer_token` sends); others get 401.
+    Token(SecretString),
+    /// `listen:ADDR`: served only on a separate address (e.g. `127.0.0.1:9091`,
+    /// reachable from the host or a private network), never on the main one.
+    Listen(String),
+}
+
+impl std::str::FromStr for MetricsAccess {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        match text.split_once(':') {
+            _ if text == "off" => Ok(Self::Off),
+            _ if text == "public" => Ok(Self::Public),
+            Some(("token", secret)) if secret.len() >= 16 => Ok(Self::Token(SecretString::from(secret.to_owned()))),
+            Some(("token", _)) => Err("a metrics token must be at least 16 characters long".to_owned()),
+            Some(("listen", address)) if !address.is_empty() => Ok(Self::Listen(address.to_owned())),
+            _ => Err(format!("`{text}` is not one of off, public, token:SECRET, listen:ADDR")),
+        }
+    }
 }
 
 /// How many failed password attempts are tolerated within `window` before
@@ -86,6 +122,7 @@ impl Default for Settings {
             login_limits: LoginLimits::default(),
             doc_cache_mb: crate::sync::DEFAULT_CACHE_MB,
             live_recheck: Duration::from_secs(5),
+            metrics: MetricsAccess::Off,
         }
     }
 }

@@ -83,6 +83,8 @@ pub enum StartError {
 pub struct Application {
     port: u16,
     server: Server,
+    /// `ALONGSIDE_METRICS=listen:ADDR`: the metrics listener and its port.
+    metrics_server: Option<(Server, u16)>,
     state: AppState,
 }
 
@@ -170,7 +172,35 @@ impl Application {
         if let Some(workers) = state.settings.workers {
             server = server.workers(workers);
         }
-        Ok(Self { port, server: server.run(), state })
+        let metrics_server = match &state.settings.metrics {
+            config::MetricsAccess::Listen(address) => Some(Self::metrics_server(&state, address)?),
+            _ => None,
+        };
+        Ok(Self { port, server: server.run(), metrics_server, state })
+    }
+
+    /// The separate listener of `ALONGSIDE_METRICS=listen:ADDR`: `/metrics` and
+    /// nothing else, one worker.
+    fn metrics_server(state: &AppState, address: &str) -> Result<(Server, u16), StartError> {
+        let listener =
+            TcpListener::bind(address).map_err(|source| StartError::Bind { address: address.to_owned(), source })?;
+        let port = listener.local_addr()?.port();
+        let data = web::Data::new(state.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .route("/metrics", web::get().to(routes::health::metrics_on_own_address))
+                .default_service(web::to(not_found))
+        })
+        .workers(1)
+        .listen(listener)?
+        .run();
+        Ok((server, port))
+    }
+
+    /// The port of the separate metrics listener, if one is configured.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_server.as_ref().map(|(_, port)| *port)
     }
 
     /// The port actually bound (useful with port 0).
@@ -190,7 +220,18 @@ impl Application {
 
     /// Serves until the process is asked to stop (SIGINT/SIGTERM).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Some((metrics, _)) = self.metrics_server else { return self.server.await };
+        let metrics_handle = metrics.handle();
+        let (served, _) = tokio::join!(
+            async {
+                let served = self.server.await;
+                // The metrics listener goes when the server does.
+                metrics_handle.stop(true).await;
+                served
+            },
+            metrics
+        );
+        served
     }
 }
 

@@ -406,3 +406,37 @@ backend_test! {
         assert_eq!(response.headers()["location"], "/console");
     }
 }
+
+backend_test! {
+    #[tokio::test]
+    async fn metrics_are_off_unless_configured_and_a_token_or_own_address_guards_them(backend) {
+        use alongside_server::config::MetricsAccess;
+        let off = spawn_app_with(backend, |s| s.metrics = MetricsAccess::Off).await;
+        assert_eq!(off.get("/metrics", None).await.status(), 404, "{backend}");
+
+        let secret = "a-metrics-token-1234";
+        let guarded = spawn_app_with(backend, |s| s.metrics = MetricsAccess::Token(secret.to_owned().into())).await;
+        assert_eq!(guarded.get("/metrics", None).await.status(), 401, "{backend}");
+        assert_eq!(guarded.get("/metrics", Some("a-metrics-token-9999")).await.status(), 401, "{backend}");
+        let shown = guarded.get("/metrics", Some(secret)).await;
+        assert_eq!(shown.status(), 200, "{backend}");
+        assert!(shown.text().await.unwrap().contains("alongside_"));
+
+        let port = alongside_tests::process::free_port();
+        let apart = spawn_app_with(backend, |s| s.metrics = MetricsAccess::Listen(format!("127.0.0.1:{port}"))).await;
+        assert_eq!(apart.get("/metrics", None).await.status(), 404, "{backend}: not on the main address");
+        let own = apart.client.get(format!("http://127.0.0.1:{port}/metrics")).send().await.unwrap();
+        assert_eq!(own.status(), 200, "{backend}");
+        let other = apart.client.get(format!("http://127.0.0.1:{port}/v1/me")).send().await.unwrap();
+        assert_eq!(other.status(), 404, "{backend}: nothing else there");
+    }
+}
+
+#[tokio::test]
+async fn a_new_sqlite_database_file_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = spawn_app(Backend::Sqlite).await;
+    let path = app.db_url.strip_prefix("sqlite://").unwrap();
+    let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{path}");
+}
