@@ -40,6 +40,7 @@ pub mod events;
 pub mod layout;
 pub mod login;
 pub mod pairing;
+pub mod passwords;
 pub mod people;
 pub mod progress;
 pub mod queries;
@@ -85,6 +86,9 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/people", web::get().to(people::page))
         .route("/people", post(people::add_person))
         .route("/people/{id}/access", post(people::set_access))
+        .route("/people/{id}/password-reset", post(passwords::reset))
+        .route("/password", web::get().to(passwords::page))
+        .route("/password", post(passwords::change))
         .route("/devices/{id}/revoke", post(devices::revoke))
         .route("/assets/console.css", web::get().to(layout::stylesheet))
         .route("/assets/console.js", web::get().to(layout::script));

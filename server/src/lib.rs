@@ -190,7 +190,7 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .route("/metrics", web::get().to(routes::health::metrics_on_own_address))
-                .default_service(web::to(not_found))
+                .default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::not_found("resource")) }))
         })
         .workers(1)
         .listen(listener)?
@@ -235,8 +235,21 @@ impl Application {
     }
 }
 
-async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::not_found("resource"))
+/// Nothing matched: 405 with `Allow` when the path is one of the API's and only
+/// the method is wrong, 404 otherwise.
+async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    match routes::openapi::allowed_methods(req.path()) {
+        Some(methods) => {
+            let allow = methods.join(", ");
+            Ok(HttpResponse::MethodNotAllowed().insert_header((actix_web::http::header::ALLOW, allow.clone())).json(
+                ErrorBody {
+                    error: "method_not_allowed".to_owned(),
+                    message: format!("{} is not served here; this path takes {allow}.", req.method()),
+                },
+            ))
+        }
+        None => Err(ApiError::not_found("resource")),
+    }
 }
 
 /// Error responses produced by actix itself (e.g. 405) get the JSON shape too.

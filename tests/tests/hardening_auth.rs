@@ -440,3 +440,37 @@ async fn a_new_sqlite_database_file_is_readable_by_its_owner_only() {
     let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "{path}");
 }
+
+backend_test! {
+    #[tokio::test]
+    async fn the_console_changes_your_password_and_shows_a_reset_code_once(backend) {
+        let app = spawn_app(backend).await;
+        let org = app.seed_org("console-pw").await;
+        let console = Console::sign_in(&app, &org.coordinator.email).await;
+        let (status, form) = console.page("/console/password").await;
+        assert_eq!(status, 200, "{backend}");
+        assert!(form.contains("name=\"new_password\""));
+
+        let weak = console.post("/console/password", &[("current_password", PASSWORD), ("new_password", "password1234")]).await;
+        assert_eq!(weak.status(), 400, "{backend}");
+        assert!(weak.text().await.unwrap().contains("too easy to guess"));
+        let new = "kettle lantern orchard drizzle";
+        let changed = console.post("/console/password", &[("current_password", PASSWORD), ("new_password", new)]).await;
+        assert_eq!(changed.status(), 200, "{backend}");
+        assert_eq!(console.page("/console").await.0, 200, "{backend}: this console login stays");
+        assert_eq!(app.get("/v1/me", Some(org.coordinator.token())).await.status(), 401, "{backend}: the phone is out");
+        app.login(&org.coordinator.email, new, "phone").await;
+
+        // A reset code for the mentee, from the people page.
+        let (_, people) = console.page("/console/people").await;
+        let action = format!("/console/people/{}/password-reset", org.mentee.id);
+        assert!(people.contains(&action), "{backend}");
+        assert!(!people.contains(&format!("/console/people/{}/password-reset", org.admin.id)), "{backend}: not an admin's");
+        let shown = console.post(&action, &[]).await;
+        assert_eq!(shown.status(), 200, "{backend}");
+        let html = shown.text().await.unwrap();
+        let code = html.split("id=\"reset-code\">").nth(1).and_then(|rest| rest.split('<').next()).unwrap().to_owned();
+        let body = json!({ "email": org.mentee.email, "code": code, "new_password": new });
+        assert_eq!(app.post("/v1/auth/password/reset", None, &body).await.status(), 204, "{backend}");
+    }
+}

@@ -44,5 +44,6 @@ fun main(args: Array<String>) {
     mentor.sync()
     check(mentor.session(sessionId).notes == "Written from Kotlin 🚀 Agreed!", "mentor reads ${mentor.session(sessionId).notes}")
     wholeSession(mentor, mentee, mentorship)
+    changePassword(url, dir)
     println("kotlin bindings: ok")
 }
