@@ -65,7 +65,8 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Every operation that takes a token can answer 401 (no, invalid or expired
+/// Every operation that takes a body or a query string can answer 400, and
+/// every operation that takes a token can answer 401 (no, invalid or expired
 /// token, signed-out or revoked device): said once here rather than on each
 /// handler, so no route (whoever adds it) leaves it out.
 struct UnauthorizedDocumented;
@@ -74,23 +75,40 @@ impl Modify for UnauthorizedDocumented {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for item in openapi.paths.paths.values_mut() {
             for operation in operations_mut(item) {
+                let takes_input = operation.request_body.is_some()
+                    || operation.parameters.as_ref().is_some_and(|parameters| {
+                        parameters.iter().any(|p| matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query))
+                    });
+                if takes_input {
+                    operation.responses.responses.entry("400".to_owned()).or_insert_with(|| {
+                        error_response(
+                            "Malformed input: a body or query string that cannot be read (the `error` code says what)",
+                        )
+                    });
+                }
                 if operation.security.as_ref().is_some_and(|security| !security.is_empty()) {
                     operation.responses.responses.entry("401".to_owned()).or_insert_with(|| {
-                        utoipa::openapi::ResponseBuilder::new()
-                            .description("No valid access token (missing, invalid or expired; device signed out or revoked)")
-                            .content(
-                                "application/json",
-                                utoipa::openapi::content::ContentBuilder::new()
-                                    .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
-                                    .build(),
-                            )
-                            .build()
-                            .into()
+                        error_response(
+                            "No valid access token (missing, invalid or expired; device signed out or revoked)",
+                        )
                     });
                 }
             }
         }
     }
+}
+
+fn error_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    utoipa::openapi::ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            utoipa::openapi::content::ContentBuilder::new()
+                .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build()
+        .into()
 }
 
 fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {

@@ -116,7 +116,11 @@ pub async fn post_sync(
     path = "/v1/sync/live",
     tag = "sync",
     security(("bearer" = [])),
-    responses((status = 101, description = "switching to WebSocket"), (status = 401, body = ErrorBody))
+    responses(
+        (status = 101, description = "switching to WebSocket"),
+        (status = 400, description = "Not a WebSocket upgrade request (`not_websocket`)", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    )
 )]
 #[get("/live")]
 pub async fn get_live(
