@@ -413,6 +413,13 @@ impl Client {
         Ok(self.inner.logout(if wipe { SignOut::WipeData } else { SignOut::KeepData })?)
     }
 
+    /// Change the signed-in person's password (online only). This phone stays
+    /// signed in; their other devices are signed out. A wrong old password or a
+    /// new one the policy refuses (the message says why) is `Invalid`.
+    pub fn change_password(&self, old_password: String, new_password: String) -> Answer<()> {
+        Ok(self.inner.change_password(&old_password, &new_password)?)
+    }
+
     /// The signed-in account, if any.
     pub fn account(&self) -> Option<Account> {
         self.inner.account().map(Account::from)

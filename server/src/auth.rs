@@ -10,6 +10,7 @@
 //! is not revoked and its person is active. Roles and organisation come from the
 //! database, not the token, so a role change takes effect at once.
 
+pub mod credentials;
 pub mod password;
 pub mod rate_limit;
 pub mod sign_in;
@@ -86,6 +87,17 @@ impl VerifiedToken {
     /// Checks the token's device and person against the database.
     pub fn confirm(self, conn: &mut DbConnection) -> Result<AuthUser, ApiError> {
         confirm(conn, self.0)
+    }
+
+    /// [`VerifiedToken::confirm`] again, keeping the token: for a connection that
+    /// outlives its request (the live WebSocket re-checks its token while open).
+    pub fn recheck(&self, conn: &mut DbConnection) -> Result<AuthUser, ApiError> {
+        confirm(conn, self.0.clone())
+    }
+
+    /// When the token expires, in seconds since the Unix epoch.
+    pub fn expires_at(&self) -> u64 {
+        self.0.exp
     }
 }
 

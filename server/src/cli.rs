@@ -130,6 +130,11 @@ pub struct ServeArgs {
     /// Seed the demo organisation if it is missing and print its logins first.
     #[arg(long, env = "ALONGSIDE_WITH_DEMO")]
     pub with_demo: bool,
+    /// Who may read `/metrics`: `off` (404), `public`, `token:SECRET` (a bearer
+    /// token of at least 16 characters), or `listen:ADDR` (only on that separate
+    /// address, e.g. `listen:127.0.0.1:9091`).
+    #[arg(long, env = "ALONGSIDE_METRICS", default_value = "off", hide_env_values = true)]
+    pub metrics: crate::config::MetricsAccess,
 }
 
 #[derive(Debug, Subcommand)]
@@ -145,6 +150,12 @@ pub enum OrgCommand {
 pub enum UserCommand {
     /// Add a person to an organisation; prints their id.
     Add(UserAddArgs),
+    /// Issue a one-time password reset code for a person (valid 24 hours,
+    /// usable once, redeemed with `POST /v1/auth/password/reset`); prints the code.
+    ResetPassword {
+        #[arg(long, env = "ALONGSIDE_USER_EMAIL")]
+        email: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -160,7 +171,7 @@ pub struct UserAddArgs {
     /// One or more of mentee, mentor, coordinator, admin, comma-separated.
     #[arg(long = "role", env = "ALONGSIDE_USER_ROLES", value_delimiter = ',', required = true)]
     pub roles: Vec<Role>,
-    /// Initial password (at least 8 characters). Prefer the environment variable
+    /// Initial password (at least 12 characters, not easy to guess). Prefer the environment variable
     /// to keep it out of shell history.
     #[arg(long, env = "ALONGSIDE_USER_PASSWORD", hide_env_values = true)]
     pub password: String,
@@ -306,6 +317,12 @@ fn run_offline(conn: &mut db::DbConnection, command: Command) -> Result<(), CliE
             )?;
             print_line(&mut out, &person.id.to_string());
         }
+        Command::User { command: UserCommand::ResetPassword { email } } => {
+            let email = Email::parse(&email)?;
+            let person = people::find_by_email(conn, email.as_str())?.ok_or(DomainError::not_found("person"))?;
+            let issued = domain::passwords::issue_reset(conn, person.org_id, &Actor::system(), person.id)?;
+            print_line(&mut out, &issued.code);
+        }
         Command::Pair(args) => {
             let org: OrgId = id_arg(&args.org, "organisation")?;
             let mentor = find_person(conn, org, &args.mentor, "mentor")?;
@@ -377,6 +394,7 @@ async fn serve(database_url: String, data_dir: PathBuf, args: ServeArgs) -> Resu
         workers: args.workers,
         db_pool_size: args.db_pool_size,
         doc_cache_mb: args.doc_cache_mb,
+        metrics: args.metrics,
         ..Settings::default()
     };
     let app = Application::build(settings).await?;

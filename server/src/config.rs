@@ -38,19 +38,72 @@ pub struct Settings {
     pub login_limits: LoginLimits,
     /// The document cache's budget in MiB of estimated memory (see `sync::cache`).
     pub doc_cache_mb: u64,
+    /// How often an open live WebSocket re-checks its token against the
+    /// database, so a sign-out, revocation or deactivation closes it.
+    pub live_recheck: Duration,
+    /// Who may read `/metrics`.
+    pub metrics: MetricsAccess,
 }
 
-/// How many failed logins are tolerated within `window` before answering 429.
+/// Who may read the Prometheus metrics (`ALONGSIDE_METRICS`). They name routes,
+/// rates and error counts: operational detail that is nobody else's business,
+/// so they are off unless configured.
+#[derive(Debug, Clone, Default)]
+pub enum MetricsAccess {
+    /// `off` (the default): `/metrics` answers 404.
+    #[default]
+    Off,
+    /// `public`: anyone who can reach the server.
+    Public,
+    /// `token:SECRET`: requests with `Authorization: Bearer SECRET` (what a
+    /// Prometheus `bearer_token` sends); others get 401.
+    Token(SecretString),
+    /// `listen:ADDR`: served only on a separate address (e.g. `127.0.0.1:9091`,
+    /// reachable from the host or a private network), never on the main one.
+    Listen(String),
+}
+
+impl std::str::FromStr for MetricsAccess {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        match text.split_once(':') {
+            _ if text == "off" => Ok(Self::Off),
+            _ if text == "public" => Ok(Self::Public),
+            Some(("token", secret)) if secret.len() >= 16 => Ok(Self::Token(SecretString::from(secret.to_owned()))),
+            Some(("token", _)) => Err("a metrics token must be at least 16 characters long".to_owned()),
+            Some(("listen", address)) if !address.is_empty() => Ok(Self::Listen(address.to_owned())),
+            _ => Err(format!("`{text}` is not one of off, public, token:SECRET, listen:ADDR")),
+        }
+    }
+}
+
+/// How many failed password attempts are tolerated within `window` before
+/// answering 429 (see `auth::rate_limit`).
 #[derive(Debug, Clone, Copy)]
 pub struct LoginLimits {
+    /// Failures for one account from one address: then refused.
     pub per_account: usize,
+    /// Failures from one address across accounts: then refused.
     pub per_address: usize,
     pub window: Duration,
+    /// Failures for one account from anywhere before each further attempt is
+    /// delayed (doubling from one second)...
+    pub account_delay_after: usize,
+    /// ...up to this long.
+    pub max_account_delay: Duration,
 }
 
 impl Default for LoginLimits {
     fn default() -> Self {
-        Self { per_account: 5, per_address: 20, window: Duration::from_secs(15 * 60) }
+        Self {
+            per_account: 5,
+            per_address: 20,
+            window: Duration::from_secs(15 * 60),
+            account_delay_after: 10,
+            max_account_delay: Duration::from_secs(60),
+        }
     }
 }
 
@@ -68,6 +121,8 @@ impl Default for Settings {
             refresh_token_ttl: Duration::from_secs(30 * 24 * 60 * 60),
             login_limits: LoginLimits::default(),
             doc_cache_mb: crate::sync::DEFAULT_CACHE_MB,
+            live_recheck: Duration::from_secs(5),
+            metrics: MetricsAccess::Off,
         }
     }
 }

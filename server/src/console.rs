@@ -48,6 +48,7 @@ pub mod layout;
 pub mod login;
 pub mod matching;
 pub mod pairing;
+pub mod passwords;
 pub mod people;
 pub mod programmes;
 pub mod progress;
@@ -108,6 +109,9 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/programmes/{id}", web::get().to(programmes::edit_page))
         .route("/programmes/{id}", post(programmes::update))
         .route("/training", web::get().to(training::matrix))
+        .route("/people/{id}/password-reset", post(passwords::reset))
+        .route("/password", web::get().to(passwords::page))
+        .route("/password", post(passwords::change))
         .route("/devices/{id}/revoke", post(devices::revoke))
         .route("/audit", web::get().to(audit::page))
         .route("/assets/console.css", web::get().to(layout::stylesheet))

@@ -19,6 +19,7 @@ pub mod governance;
 pub mod groups;
 pub mod mentorships;
 pub mod organisations;
+pub mod password_resets;
 pub mod people;
 pub mod programmes;
 pub mod projections;
@@ -76,6 +77,12 @@ pub enum DbError {
     UnsupportedUrl,
     #[error("cannot create the database directory {path}")]
     CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot create the database file {path}")]
+    CreateFile {
         path: PathBuf,
         #[source]
         source: std::io::Error,
@@ -280,12 +287,28 @@ pub fn connect_one(url: &str) -> Result<DbConnection, DbError> {
 fn connect_target(target: &DatabaseTarget) -> Result<DbConnection, DbError> {
     if let DatabaseTarget::Sqlite(path) = target {
         create_parent_dir(path)?;
+        create_private_file(path)?;
     }
     let mut conn = target.establish()?;
     if let DbConnection::Sqlite(sqlite) = &mut conn {
         prepare_sqlite(sqlite).map_err(DbError::Prepare)?;
     }
     Ok(conn)
+}
+
+/// Creates a missing SQLite file readable and writable by its owner only (0600):
+/// it holds everyone's notes. SQLite gives its `-wal` and `-shm` files the main
+/// file's permissions. An existing file keeps the permissions it has.
+fn create_private_file(path: &Path) -> Result<(), DbError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if path.as_os_str() == ":memory:" {
+        return Ok(());
+    }
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(DbError::CreateFile { path: path.to_owned(), source }),
+    }
 }
 
 fn create_parent_dir(path: &Path) -> Result<(), DbError> {

@@ -15,6 +15,7 @@ pub mod matching;
 pub mod groups;
 pub mod mentorships;
 pub mod organisations;
+pub mod passwords;
 pub mod people;
 pub mod permissions;
 pub mod programme;
@@ -109,19 +110,17 @@ impl Email {
     }
 }
 
-/// A new password, checked for a minimum length.
+/// A new password that meets the policy of [`passwords`] (NIST SP 800-63B:
+/// long enough, not guessable, no composition rules).
 pub struct NewPassword<'a>(&'a str);
 
 impl<'a> NewPassword<'a> {
-    pub const MIN_LEN: usize = 8;
+    pub const MIN_LEN: usize = passwords::MIN_LEN;
 
-    pub fn parse(raw: &'a str) -> Result<Self, DomainError> {
-        if raw.chars().count() < Self::MIN_LEN {
-            return Err(DomainError::invalid(
-                "weak_password",
-                format!("passwords must be at least {} characters long", Self::MIN_LEN),
-            ));
-        }
+    /// `about` names the person (email, display name): a password made of those
+    /// is refused as guessable.
+    pub fn parse(raw: &'a str, about: &[&str]) -> Result<Self, DomainError> {
+        passwords::check_policy(raw, about)?;
         Ok(Self(raw))
     }
 

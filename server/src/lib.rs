@@ -85,6 +85,8 @@ pub enum StartError {
 pub struct Application {
     port: u16,
     server: Server,
+    /// `ALONGSIDE_METRICS=listen:ADDR`: the metrics listener and its port.
+    metrics_server: Option<(Server, u16)>,
     state: AppState,
 }
 
@@ -177,7 +179,35 @@ impl Application {
             server = server.workers(workers);
         }
         retention_task::spawn(state.db.clone());
-        Ok(Self { port, server: server.run(), state })
+        let metrics_server = match &state.settings.metrics {
+            config::MetricsAccess::Listen(address) => Some(Self::metrics_server(&state, address)?),
+            _ => None,
+        };
+        Ok(Self { port, server: server.run(), metrics_server, state })
+    }
+
+    /// The separate listener of `ALONGSIDE_METRICS=listen:ADDR`: `/metrics` and
+    /// nothing else, one worker.
+    fn metrics_server(state: &AppState, address: &str) -> Result<(Server, u16), StartError> {
+        let listener =
+            TcpListener::bind(address).map_err(|source| StartError::Bind { address: address.to_owned(), source })?;
+        let port = listener.local_addr()?.port();
+        let data = web::Data::new(state.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .route("/metrics", web::get().to(routes::health::metrics_on_own_address))
+                .default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::not_found("resource")) }))
+        })
+        .workers(1)
+        .listen(listener)?
+        .run();
+        Ok((server, port))
+    }
+
+    /// The port of the separate metrics listener, if one is configured.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_server.as_ref().map(|(_, port)| *port)
     }
 
     /// The port actually bound (useful with port 0).
@@ -197,12 +227,36 @@ impl Application {
 
     /// Serves until the process is asked to stop (SIGINT/SIGTERM).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Some((metrics, _)) = self.metrics_server else { return self.server.await };
+        let metrics_handle = metrics.handle();
+        let (served, _) = tokio::join!(
+            async {
+                let served = self.server.await;
+                // The metrics listener goes when the server does.
+                metrics_handle.stop(true).await;
+                served
+            },
+            metrics
+        );
+        served
     }
 }
 
-async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::not_found("resource"))
+/// Nothing matched: 405 with `Allow` when the path is one of the API's and only
+/// the method is wrong, 404 otherwise.
+async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    match routes::openapi::allowed_methods(req.path()) {
+        Some(methods) => {
+            let allow = methods.join(", ");
+            Ok(HttpResponse::MethodNotAllowed().insert_header((actix_web::http::header::ALLOW, allow.clone())).json(
+                ErrorBody {
+                    error: "method_not_allowed".to_owned(),
+                    message: format!("{} is not served here; this path takes {allow}.", req.method()),
+                },
+            ))
+        }
+        None => Err(ApiError::not_found("resource")),
+    }
 }
 
 /// Error responses produced by actix itself (e.g. 405) get the JSON shape too.

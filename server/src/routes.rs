@@ -11,6 +11,7 @@ pub mod matching;
 pub mod me;
 pub mod mentorships;
 pub mod openapi;
+pub mod passwords;
 pub mod people;
 pub mod programmes;
 pub mod sites;
@@ -24,6 +25,7 @@ pub fn config(cfg: &mut ServiceConfig) {
     health::config(cfg);
     openapi::config(cfg);
     auth::config(cfg);
+    passwords::config(cfg);
     me::config(cfg);
     matching::config(cfg);
     mentorships::config(cfg);

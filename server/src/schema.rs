@@ -356,3 +356,16 @@ diesel::table! {
         reason -> Text,
     }
 }
+
+diesel::table! {
+    password_resets (id) {
+        id -> Text,
+        org_id -> Text,
+        person_id -> Text,
+        code_hash -> Text,
+        issued_by -> Nullable<Text>,
+        created_at -> Text,
+        expires_at -> Text,
+        used_at -> Nullable<Text>,
+    }
+}

@@ -206,7 +206,7 @@ backend_test! {
             "--role",
             "mentor,coordinator",
             "--password",
-            "mentor password",
+            "mentor kettle lantern orchard",
         ]);
         assert!(is_uuid(&mentor), "{mentor:?}");
         let mentee = env
@@ -222,7 +222,7 @@ backend_test! {
                 "--role",
                 "mentee",
             ])
-            .env("ALONGSIDE_USER_PASSWORD", "mentee password")
+            .env("ALONGSIDE_USER_PASSWORD", "mentee drizzle harbour lamp")
             .output()
             .unwrap();
         assert!(mentee.status.success(), "{}", String::from_utf8_lossy(&mentee.stderr));
@@ -240,14 +240,14 @@ backend_test! {
         assert!(is_uuid(&pairing), "{pairing:?}");
 
         let (_server, base, _) = env.serve(&[]);
-        let session = login(&base, "lucy@harbour.example", "mentee password").await;
+        let session = login(&base, "lucy@harbour.example", "mentee drizzle harbour lamp").await;
         assert_eq!(session["user"]["roles"], json!(["mentee"]));
         let token = session["access_token"].as_str().unwrap();
         let list: Value = get(&base, "/v1/mentorships", token).await.json().await.unwrap();
         assert_eq!(list[0]["id"], pairing.trim());
         assert_eq!(list[0]["mentor_name"], "Kofi Mensah");
         assert_eq!(list[0]["started_on"], "2025-02-03");
-        let coordinator = login(&base, "kofi@harbour.example", "mentor password").await;
+        let coordinator = login(&base, "kofi@harbour.example", "mentor kettle lantern orchard").await;
         assert_eq!(coordinator["user"]["roles"], json!(["mentor", "coordinator"]));
 
         let device = session["device"]["id"].as_str().unwrap();
@@ -333,7 +333,7 @@ fn bad_options_fail_with_a_clear_message_and_nonzero_status() {
             "--role",
             "wizard",
             "--password",
-            "long enough",
+            "kettle lantern orchard drizzle",
         ]),
         2,
         "wizard",
@@ -367,7 +367,7 @@ fn bad_options_fail_with_a_clear_message_and_nonzero_status() {
             "--role",
             "mentee",
             "--password",
-            "long enough",
+            "kettle lantern orchard drizzle",
         ]),
         1,
         "organisation not found",
@@ -389,7 +389,7 @@ fn bad_options_fail_with_a_clear_message_and_nonzero_status() {
             "short",
         ]),
         1,
-        "at least 8 characters",
+        "at least 12 characters",
     );
     assert_fails(&env.run(&["device", "revoke", "--device", "nope"]), 1, "device not found");
     assert_fails(&env.run(&["org", "create", "--name", "  "]), 1, "must not be empty");

@@ -116,6 +116,8 @@ impl Server {
             jwt_secret: Some(SECRET.to_owned().into()),
             workers: Some(2),
             db_pool_size: 4,
+            // These tests read the counters; production's default is off.
+            metrics: alongside_server::config::MetricsAccess::Public,
             ..Settings::default()
         };
         let (ready, started) = tokio::sync::oneshot::channel();

@@ -44,6 +44,27 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
+/// `POST /v1/auth/password`: change your own password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangePasswordRequest {
+    pub old_password: String,
+    /// At least 12 characters and not easy to guess (400 `weak_password` says why).
+    pub new_password: String,
+}
+
+/// `POST /v1/auth/password/reset`: set a new password with a one-time code a
+/// coordinator issued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResetPasswordRequest {
+    pub email: String,
+    /// The code as given, e.g. `K7QM-2XPA-9WNC-4H0R` (case, spaces and dashes do not matter).
+    pub code: String,
+    /// At least 12 characters and not easy to guess (400 `weak_password` says why).
+    pub new_password: String,
+}
+
 /// The signed-in person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

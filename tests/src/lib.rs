@@ -37,7 +37,7 @@ use std::sync::Once;
 
 use alongside_server::Application;
 use alongside_server::auth::tokens::fill_random;
-use alongside_server::config::{LoginLimits, Settings};
+use alongside_server::config::{LoginLimits, MetricsAccess, Settings};
 use alongside_server::db::audit_events;
 use alongside_server::db::{Db, DbConnection};
 use alongside_server::domain::mentorships::{self as mentorship_ops, NewMentorship};
@@ -268,6 +268,8 @@ pub async fn spawn_app_with(backend: Backend, customise: impl FnOnce(&mut Settin
         workers: Some(2),
         db_pool_size: 4,
         login_limits: LoginLimits::default(),
+        // Tests read the counters; production's default is off (see `MetricsAccess`).
+        metrics: MetricsAccess::Public,
         ..Settings::default()
     };
     customise(&mut settings);

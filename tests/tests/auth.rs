@@ -120,11 +120,14 @@ backend_test! {
         assert_eq!(rotated.actor_id, session.actor_id);
         assert_eq!(app.get("/v1/me", Some(&rotated.access_token)).await.status(), 200);
 
-        // The first token again: someone else has a copy.
+        let newest = app.post("/v1/auth/refresh", None, &json!({ "refresh_token": rotated.refresh_token })).await;
+        let newest = session_from(&json_body(newest).await);
+
+        // The first token again, after its successor was used: someone else has a copy.
         let replay = app.post("/v1/auth/refresh", None, &json!({ "refresh_token": session.refresh_token })).await;
         assert_error(replay, 401, "refresh_token_reused").await;
         // ... so the legitimate holder's newer token is dead too.
-        let after = app.post("/v1/auth/refresh", None, &json!({ "refresh_token": rotated.refresh_token })).await;
+        let after = app.post("/v1/auth/refresh", None, &json!({ "refresh_token": newest.refresh_token })).await;
         assert_error(after, 401, "invalid_refresh_token").await;
         assert!(app.audit_events(&org).await.iter().any(|e| e.action == "refresh_token.reused"));
 

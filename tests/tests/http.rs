@@ -58,7 +58,13 @@ backend_test! {
         let app = spawn_app(backend).await;
         let org = app.seed_org("q").await;
         assert_error(app.get("/v1/nothing-here", None).await, 404, "not_found").await;
-        assert_error(app.get("/v1/auth/login", None).await, 404, "not_found").await;
+        // A path of the API with a method it does not take: 405, saying which it does.
+        let wrong_method = app.get("/v1/auth/login", None).await;
+        assert_eq!(wrong_method.headers()["allow"], "POST", "{backend}");
+        assert_error(wrong_method, 405, "method_not_allowed").await;
+        let wrong_method = app.request(reqwest::Method::DELETE, &format!("/v1/people/{}", org.mentee.id), Some(org.admin.token()), None).await;
+        assert_eq!(wrong_method.headers()["allow"], "GET, PATCH", "{backend}");
+        assert_error(wrong_method, 405, "method_not_allowed").await;
         assert_error(app.get("/v1/devices?scope=everyone", Some(org.admin.token())).await, 400, "invalid_query").await;
         assert_error(app.get("/v1/people/12345", Some(org.admin.token())).await, 404, "not_found").await;
         let unknown = app.get(&format!("/v1/people/{}", uuid::Uuid::new_v4()), Some(org.admin.token())).await;

@@ -45,5 +45,6 @@ fun main(args: Array<String>) {
     check(mentor.session(sessionId).notes == "Written from Kotlin 🚀 Agreed!", "mentor reads ${mentor.session(sessionId).notes}")
     wholeSession(mentor, mentee, mentorship)
     encryptedPhone(url, mentorship, dir)
+    changePassword(url, dir)
     println("kotlin bindings: ok")
 }

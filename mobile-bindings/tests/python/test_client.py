@@ -2,6 +2,8 @@
 
 import pytest
 
+from conftest import PASSWORD
+
 
 def utf16_len(text):
     """Text positions are UTF-16 code units; Python counts code points."""
@@ -132,3 +134,19 @@ def test_reflections_are_private_and_sync_reports_progress(server, phone, alongs
     mentor = phone("mentor")
     mentor.sync()
     assert mentor.reflections() == []
+
+
+def test_change_password_keeps_this_phone_and_needs_the_new_password_after(server, phone, alongside, tmp_path):
+    mentee = phone("mentee", name="password")
+    new = "kettle lantern orchard drizzle"
+    with pytest.raises(alongside.AlongsideError.Invalid):
+        mentee.change_password("not the password", new)
+    with pytest.raises(alongside.AlongsideError.Invalid) as weak:
+        mentee.change_password(PASSWORD, "password1234")
+    assert "too easy to guess" in str(weak.value)
+    mentee.change_password(PASSWORD, new)
+    mentee.sync()  # this phone stays signed in
+    other = alongside.Client(str(tmp_path / "password-other"), server.url)
+    with pytest.raises(alongside.AlongsideError.Unauthorized):
+        other.login("mentee@bindings.example", PASSWORD, "other phone")
+    other.login("mentee@bindings.example", new, "other phone")

@@ -83,6 +83,12 @@ pub fn hash(password: &str) -> Result<String, PasswordError> {
     HASHING.run(move || hash_now(&password)).unwrap_or(Err(PasswordError::Unavailable))
 }
 
+/// [`hash`] for async callers: waits for a hashing thread without holding one
+/// of its own.
+pub async fn hash_async(password: String) -> Result<String, PasswordError> {
+    HASHING.run_async(move || hash_now(&password)).await.unwrap_or(Err(PasswordError::Unavailable))
+}
+
 fn hash_now(password: &str) -> Result<String, PasswordError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()

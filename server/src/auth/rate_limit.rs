@@ -1,10 +1,31 @@
-//! In-memory throttling of failed logins, per account and per client address.
+//! In-memory throttling of password attempts (logins, console sign-ins,
+//! password changes and reset codes), per account, per client address, and per
+//! account from one address.
 //!
-//! Each key keeps the instants of its recent failures; once a key has `limit`
-//! failures inside the window, further attempts are refused until the oldest one
-//! leaves the window. Memory is bounded by pruning idle keys as the map grows.
-//! With several replicas each keeps its own counts, which only loosens the limit
-//! by the number of replicas.
+//! An attempt is *reserved* before the password is hashed: it counts as a
+//! failure from the moment it is let through, and only a success takes it back.
+//! So 40 simultaneous wrong passwords are not all checked: only as many as the
+//! limits leave room for, the rest are refused at once (429 with `Retry-After`).
+//!
+//! Three keys, three rules, inside a sliding `window`:
+//!
+//! - **account from one address** (`per_account`, default 5): a hard limit, so
+//!   one address guessing at one account is stopped quickly;
+//! - **address** (`per_address`, default 20) across accounts: a hard limit on
+//!   one address spraying many accounts;
+//! - **account** from anywhere: no hard lock (that let 5 wrong attempts from
+//!   anywhere lock the real user out everywhere), but once it has
+//!   `account_delay_after` (default 10) failures, each further attempt must wait a
+//!   delay that doubles from one second up to `max_account_delay` (default a
+//!   minute) after the previous one. Guessing from many addresses is slowed to
+//!   about one try a minute while the real user, elsewhere, waits a minute at most.
+//!
+//! A success clears the account's failures (both the per-address and the
+//! account-wide ones) and takes back its own reservation from the address, but
+//! not the address's other failures, so one known password cannot be used to
+//! reset guessing at other accounts. Memory is bounded by pruning idle keys as the
+//! map grows and by capping each key's list. With several replicas each keeps its
+//! own counts, which only loosens the limits by the number of replicas.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -15,6 +36,9 @@ use crate::config::LoginLimits;
 
 /// Prune idle keys whenever the map grows past this many entries.
 const PRUNE_AT: usize = 10_000;
+/// Account-wide failures kept beyond the delay threshold (the delay has reached
+/// its cap long before).
+const ACCOUNT_EXTRA: usize = 32;
 
 #[derive(Debug)]
 pub struct LoginLimiter {
@@ -25,7 +49,18 @@ pub struct LoginLimiter {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
     Account(String),
+    AccountFrom(String, Option<IpAddr>),
     Address(IpAddr),
+}
+
+/// One attempt let through by [`LoginLimiter::reserve`]: counted as a failure
+/// until [`LoginLimiter::succeeded`] takes it back.
+#[derive(Debug)]
+#[must_use = "a reserved attempt counts as a failure unless it is reported as a success"]
+pub struct Attempt {
+    account: String,
+    address: Option<IpAddr>,
+    at: Instant,
 }
 
 impl LoginLimiter {
@@ -33,61 +68,70 @@ impl LoginLimiter {
         Self { limits, failures: Mutex::new(HashMap::new()) }
     }
 
-    /// `Err(wait)` when either the account or the address has used up its
-    /// failures; `wait` is how long until the next attempt may be made.
-    pub fn check(&self, account: &str, address: Option<IpAddr>) -> Result<(), Duration> {
+    /// Lets one attempt through and counts it, or `Err(wait)`: how long until
+    /// the next attempt may be made.
+    pub fn reserve(&self, account: &str, address: Option<IpAddr>) -> Result<Attempt, Duration> {
         let now = Instant::now();
+        let limits = self.limits;
         let mut failures = self.lock();
+        if failures.len() >= PRUNE_AT {
+            let keep = limits.window;
+            failures.retain(|_, times| times.back().is_some_and(|last| now - *last < keep));
+        }
+        let mut hard = vec![(Key::AccountFrom(account.to_owned(), address), limits.per_account)];
+        if let Some(address) = address {
+            hard.push((Key::Address(address), limits.per_address));
+        }
         let mut wait = Duration::ZERO;
-        for (key, limit) in self.keys(account, address) {
-            if let Some(times) = failures.get_mut(&key) {
-                self.forget_old(times, now);
-                if times.len() >= limit
+        for (key, limit) in &hard {
+            if let Some(times) = failures.get_mut(key) {
+                forget_old(times, now, limits.window);
+                if times.len() >= *limit
                     && let Some(oldest) = times.front()
                 {
-                    wait = wait.max(self.limits.window.saturating_sub(now - *oldest));
+                    wait = wait.max(limits.window.saturating_sub(now - *oldest));
                 }
             }
         }
-        if wait.is_zero() { Ok(()) } else { Err(wait) }
-    }
-
-    /// Records one failed attempt against both the account and the address.
-    pub fn record_failure(&self, account: &str, address: Option<IpAddr>) {
-        let now = Instant::now();
-        let mut failures = self.lock();
-        if failures.len() >= PRUNE_AT {
-            let window = self.limits.window;
-            failures.retain(|_, times| times.back().is_some_and(|last| now - *last < window));
+        let account_key = Key::Account(account.to_owned());
+        if let Some(times) = failures.get_mut(&account_key) {
+            forget_old(times, now, limits.window);
+            if let (Some(delay), Some(last)) = (self.account_delay(times.len()), times.back()) {
+                wait = wait.max(delay.saturating_sub(now - *last));
+            }
         }
-        for (key, limit) in self.keys(account, address) {
+        if !wait.is_zero() {
+            return Err(wait);
+        }
+        for (key, limit) in hard.into_iter().chain([(account_key, limits.account_delay_after + ACCOUNT_EXTRA)]) {
             let times = failures.entry(key).or_default();
-            self.forget_old(times, now);
             times.push_back(now);
             while times.len() > limit {
                 times.pop_front();
             }
         }
+        Ok(Attempt { account: account.to_owned(), address, at: now })
     }
 
-    /// A successful login clears the account's failures (not the address's, so
-    /// one known password cannot be used to reset guessing at other accounts).
-    pub fn record_success(&self, account: &str) {
-        self.lock().remove(&Key::Account(account.to_owned()));
-    }
-
-    fn keys(&self, account: &str, address: Option<IpAddr>) -> Vec<(Key, usize)> {
-        let mut keys = vec![(Key::Account(account.to_owned()), self.limits.per_account)];
-        if let Some(address) = address {
-            keys.push((Key::Address(address), self.limits.per_address));
+    /// The attempt was right: clears the account's failures and takes the
+    /// attempt back from its address.
+    pub fn succeeded(&self, attempt: Attempt) {
+        let mut failures = self.lock();
+        failures.remove(&Key::Account(attempt.account.clone()));
+        failures.remove(&Key::AccountFrom(attempt.account, attempt.address));
+        if let Some(address) = attempt.address
+            && let Some(times) = failures.get_mut(&Key::Address(address))
+            && let Some(position) = times.iter().position(|at| *at == attempt.at)
+        {
+            times.remove(position);
         }
-        keys
     }
 
-    fn forget_old(&self, times: &mut VecDeque<Instant>, now: Instant) {
-        while times.front().is_some_and(|first| now - *first >= self.limits.window) {
-            times.pop_front();
-        }
+    /// How long an account with `failures` recent failures waits after the last.
+    fn account_delay(&self, failures: usize) -> Option<Duration> {
+        let beyond = failures.checked_sub(self.limits.account_delay_after)?;
+        let doubled = Duration::from_secs(1).saturating_mul(1u32 << beyond.min(20));
+        Some(doubled.min(self.limits.max_account_delay))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, VecDeque<Instant>>> {
@@ -96,46 +140,86 @@ impl LoginLimiter {
     }
 }
 
+fn forget_old(times: &mut VecDeque<Instant>, now: Instant, window: Duration) {
+    while times.front().is_some_and(|first| now - *first >= window) {
+        times.pop_front();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn limiter() -> LoginLimiter {
-        LoginLimiter::new(LoginLimits { per_account: 2, per_address: 3, window: Duration::from_secs(60) })
+        LoginLimiter::new(LoginLimits {
+            per_account: 2,
+            per_address: 3,
+            window: Duration::from_secs(60),
+            account_delay_after: 4,
+            max_account_delay: Duration::from_secs(8),
+        })
+    }
+
+    const HOME: Option<IpAddr> = Some(IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1)));
+
+    fn from(n: u8) -> Option<IpAddr> {
+        Some(IpAddr::from([192, 168, 0, n]))
     }
 
     #[test]
-    fn account_is_refused_after_its_limit_and_others_are_not() {
+    fn an_account_from_one_address_is_refused_after_its_limit_and_others_are_not() {
         let limiter = limiter();
-        let address = Some(IpAddr::from([127, 0, 0, 1]));
-        limiter.record_failure("a@x.org", address);
-        assert!(limiter.check("a@x.org", address).is_ok());
-        limiter.record_failure("a@x.org", address);
-        let wait = limiter.check("a@x.org", address).unwrap_err();
+        let _ = limiter.reserve("a@x.org", HOME).unwrap();
+        let _ = limiter.reserve("a@x.org", HOME).unwrap();
+        let wait = limiter.reserve("a@x.org", HOME).unwrap_err();
         assert!(wait > Duration::ZERO && wait <= Duration::from_secs(60));
-        assert!(limiter.check("b@x.org", address).is_ok());
+        assert!(limiter.reserve("b@x.org", HOME).is_ok());
+        // The same account from elsewhere is let in.
+        assert!(limiter.reserve("a@x.org", from(1)).is_ok());
     }
 
     #[test]
-    fn address_is_refused_after_failures_across_accounts() {
+    fn reservations_count_before_their_outcome_is_known() {
         let limiter = limiter();
-        let address = Some(IpAddr::from([10, 0, 0, 1]));
+        let first = limiter.reserve("a@x.org", HOME).unwrap();
+        let _second = limiter.reserve("a@x.org", HOME).unwrap();
+        assert!(limiter.reserve("a@x.org", HOME).is_err(), "two in flight use up the limit");
+        limiter.succeeded(first);
+        assert!(limiter.reserve("a@x.org", HOME).is_ok());
+    }
+
+    #[test]
+    fn an_address_is_refused_after_failures_across_accounts() {
+        let limiter = limiter();
         for account in ["a@x.org", "b@x.org", "c@x.org"] {
-            limiter.record_failure(account, address);
+            let _ = limiter.reserve(account, HOME).unwrap();
         }
-        assert!(limiter.check("d@x.org", address).is_err());
-        assert!(limiter.check("d@x.org", Some(IpAddr::from([10, 0, 0, 2]))).is_ok());
+        assert!(limiter.reserve("d@x.org", HOME).is_err());
+        assert!(limiter.reserve("d@x.org", from(2)).is_ok());
+    }
+
+    #[test]
+    fn failures_from_many_addresses_delay_the_account_progressively_without_locking_it() {
+        let limiter = limiter();
+        for n in 0..4 {
+            let _ = limiter.reserve("a@x.org", from(n)).unwrap();
+        }
+        let wait = limiter.reserve("a@x.org", from(9)).unwrap_err();
+        assert!(wait <= Duration::from_secs(1), "{wait:?}");
+        assert_eq!(limiter.account_delay(5), Some(Duration::from_secs(2)));
+        assert_eq!(limiter.account_delay(30), Some(Duration::from_secs(8)), "capped");
+        assert_eq!(limiter.account_delay(3), None);
     }
 
     #[test]
     fn success_clears_the_account_but_not_the_address() {
         let limiter = limiter();
-        let address = Some(IpAddr::from([10, 0, 0, 3]));
-        limiter.record_failure("a@x.org", address);
-        limiter.record_failure("a@x.org", address);
-        limiter.record_success("a@x.org");
-        assert!(limiter.check("a@x.org", None).is_ok());
-        limiter.record_failure("b@x.org", address);
-        assert!(limiter.check("c@x.org", address).is_err());
+        let _ = limiter.reserve("a@x.org", HOME).unwrap();
+        let right = limiter.reserve("a@x.org", HOME).unwrap();
+        limiter.succeeded(right);
+        assert!(limiter.reserve("a@x.org", None).is_ok());
+        let _ = limiter.reserve("b@x.org", HOME).unwrap();
+        let _ = limiter.reserve("c@x.org", HOME).unwrap();
+        assert!(limiter.reserve("d@x.org", HOME).is_err());
     }
 }

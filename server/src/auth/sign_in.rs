@@ -4,8 +4,12 @@
 //! A login registers a new device (or keeps the phone's previous one) and starts
 //! a refresh-token *family*. Each refresh marks the presented token used and
 //! issues a new one in the same family. Presenting a used token means a copy is
-//! in someone else's hands, so the whole family is revoked and the device must
-//! sign in again.
+//! in someone else's hands, so the whole family is revoked, the device's access
+//! tokens end at once (its sign-in epoch moves on, as at sign-out) and the device
+//! must sign in again. One exception: the same token presented again within
+//! [`REFRESH_GRACE`] of its rotation, while the token it was rotated to is still
+//! unused, is the phone retrying after a lost response (or two racing
+//! refreshes); it gets that same successor back.
 
 use std::time::Duration;
 
@@ -154,7 +158,7 @@ pub fn login(
             }
             None => device_ops::register(conn, &person, &device_name)?,
         };
-        let tokens = issue_pair(conn, keys, lifetimes, &person, &device, &db::new_id())?;
+        let tokens = issue_pair(conn, keys, lifetimes, &person, &device, &db::new_id(), tokens::new_refresh_token())?;
         record_audit(
             conn,
             person.org_id,
@@ -167,7 +171,15 @@ pub fn login(
     })
 }
 
-/// Rotates a refresh token. See the module doc for reuse detection.
+/// How long after a refresh token was rotated the same token is still answered
+/// with its successor instead of counting as reuse: long enough for a phone whose
+/// refresh response was cut to retry, short enough that a stolen copy is of
+/// little use (and only until the successor is used).
+pub const REFRESH_GRACE: Duration = Duration::from_secs(30);
+
+/// Rotates a refresh token. See the module doc for reuse detection; a token
+/// presented again within [`REFRESH_GRACE`] of its rotation, while its
+/// successor is still unused, is answered with that same successor.
 pub fn refresh(
     conn: &mut DbConnection,
     keys: &JwtKeys,
@@ -184,27 +196,64 @@ pub fn refresh(
         return Err(invalid());
     }
     if token.used_at.is_some() {
-        return Err(revoke_family_for_reuse(conn, &token, &device));
+        return replayed(conn, keys, &token, &device, presented);
     }
     if token.expires_at < Timestamp::now() {
         return Err(SignInError::RefreshTokenExpired);
     }
-    let person = people::find_by_id(conn, device.org_id, token.person_id)?
-        .filter(Person::is_active)
-        .ok_or(SignInError::AccountDeactivated)?;
+    let person = active_person(conn, &device, &token)?;
 
+    let successor = keys.successor_refresh_token(presented);
     let rotated = db::write_transaction(conn, |conn| {
         // The conditional update comes first: it takes the write lock at once and
         // only one of two racing refreshes can win it.
         if refresh_tokens::update_used(conn, &token.id, Timestamp::now())? == 0 {
             return Ok(None);
         }
-        issue_pair(conn, keys, lifetimes, &person, &device, &token.family_id).map(Some)
+        issue_pair(conn, keys, lifetimes, &person, &device, &token.family_id, successor.clone()).map(Some)
     })?;
     match rotated {
         Some(tokens) => Ok(DeviceLogin { person, device, tokens }),
-        None => Err(revoke_family_for_reuse(conn, &token, &device)),
+        // A racing refresh of the same token won: answered like a quick replay.
+        None => replayed(conn, keys, &token, &device, presented),
     }
+}
+
+fn active_person(conn: &mut DbConnection, device: &Device, token: &RefreshToken) -> Result<Person, SignInError> {
+    people::find_by_id(conn, device.org_id, token.person_id)?
+        .filter(Person::is_active)
+        .ok_or(SignInError::AccountDeactivated)
+}
+
+/// A used refresh token presented again: within the grace window, with its
+/// successor unused, the same successor (and a fresh access token); otherwise
+/// reuse, which ends the family.
+fn replayed(
+    conn: &mut DbConnection,
+    keys: &JwtKeys,
+    token: &RefreshToken,
+    device: &Device,
+    presented: &str,
+) -> Result<DeviceLogin, SignInError> {
+    // Read again: a racing refresh may have used it a moment ago.
+    let used_at = refresh_tokens::find_by_hash(conn, &token.token_hash)?
+        .filter(|current| current.revoked_at.is_none())
+        .and_then(|current| current.used_at);
+    let in_grace = used_at.is_some_and(|used_at| used_at + REFRESH_GRACE >= Timestamp::now());
+    if in_grace {
+        let successor = keys.successor_refresh_token(presented);
+        let next = refresh_tokens::find_by_hash(conn, &tokens::hash_refresh_token(&successor))?;
+        let unused = next.is_some_and(|next| {
+            next.family_id == token.family_id && next.used_at.is_none() && next.revoked_at.is_none()
+        });
+        if unused {
+            let person = active_person(conn, device, token)?;
+            let access_token = issue_access(keys, &person, device)?;
+            let tokens = TokenPair { access_token, refresh_token: successor, expires_in: keys.access_ttl().as_secs() };
+            return Ok(DeviceLogin { person, device: device.clone(), tokens });
+        }
+    }
+    Err(revoke_family_for_reuse(conn, token, device))
 }
 
 /// Revokes every refresh token of the device and ends its access tokens.
@@ -216,11 +265,13 @@ pub fn logout(conn: &mut DbConnection, device: &Device, actor: &Actor) -> Result
     })
 }
 
-/// Revokes the family (committed, whatever the caller then answers) and returns
-/// the error to answer with.
+/// Revokes the family and ends the device's access tokens at once (a copy of a
+/// refresh token may have minted one), committed whatever the caller then
+/// answers; returns the error to answer with.
 fn revoke_family_for_reuse(conn: &mut DbConnection, token: &RefreshToken, device: &Device) -> SignInError {
     let result = db::write_transaction(conn, |conn| {
         refresh_tokens::update_revoked_by_family(conn, &token.family_id, Timestamp::now())?;
+        devices::update_next_epoch(conn, device.id)?;
         record_audit(
             conn,
             device.org_id,
@@ -243,8 +294,8 @@ fn issue_pair(
     person: &Person,
     device: &Device,
     family_id: &str,
+    refresh_token: String,
 ) -> Result<TokenPair, SignInError> {
-    let refresh_token = tokens::new_refresh_token();
     let issued = Timestamp::now();
     refresh_tokens::insert(
         conn,
@@ -260,13 +311,17 @@ fn issue_pair(
             revoked_at: None,
         },
     )?;
-    let access_token = keys.issue(AccessSubject {
+    let access_token = issue_access(keys, person, device)?;
+    Ok(TokenPair { access_token, refresh_token, expires_in: keys.access_ttl().as_secs() })
+}
+
+fn issue_access(keys: &JwtKeys, person: &Person, device: &Device) -> Result<String, TokenError> {
+    keys.issue(AccessSubject {
         person_id: person.id,
         org_id: person.org_id,
         roles: person.roles().to_list(),
         device_id: device.id,
         actor_id: &device.actor_id,
         sign_in_epoch: device.sign_in_epoch,
-    })?;
-    Ok(TokenPair { access_token, refresh_token, expires_in: keys.access_ttl().as_secs() })
+    })
 }

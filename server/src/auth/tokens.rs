@@ -50,6 +50,8 @@ pub struct JwtKeys {
     decoding: DecodingKey,
     validation: Validation,
     access_ttl: Duration,
+    /// Derives a refresh token's successor (see [`JwtKeys::successor_refresh_token`]).
+    successor_key: [u8; 32],
 }
 
 /// Why an access token could not be issued or was not accepted.
@@ -93,6 +95,11 @@ impl JwtKeys {
             decoding: DecodingKey::from_secret(secret),
             validation,
             access_ttl,
+            successor_key: Sha256::new()
+                .chain_update(b"alongside refresh successor\0")
+                .chain_update(secret)
+                .finalize()
+                .into(),
         })
     }
 
@@ -110,6 +117,15 @@ impl JwtKeys {
 
     pub fn access_ttl(&self) -> Duration {
         self.access_ttl
+    }
+
+    /// The refresh token that rotating `presented` issues. It is derived, not
+    /// random, so a client whose refresh response was lost can be given the same
+    /// token again within the grace window without the server keeping any token
+    /// in the clear (the database holds only hashes). Nobody without the server's
+    /// secret can compute it from the presented token.
+    pub fn successor_refresh_token(&self, presented: &str) -> String {
+        hex::encode(Sha256::new().chain_update(self.successor_key).chain_update(presented.as_bytes()).finalize())
     }
 
     /// Signs an access token for this person on this device.

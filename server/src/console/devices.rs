@@ -19,13 +19,7 @@ pub struct RevokeForm {
 pub async fn revoke(state: web::Data<AppState>, id: web::Path<String>, form: CsrfForm<RevokeForm>) -> Page {
     let CsrfForm { user, form } = form;
     let id: DeviceId = path_id("device", &id)?;
-    // Only back into the console: never an address a form could point elsewhere.
-    let back = form.return_to.clone();
-    let location = if back.starts_with("/console/") && !back.contains("//") && !back.contains('\\') {
-        back
-    } else {
-        "/console".to_owned()
-    };
+    let location = return_location(&form.return_to);
     state
         .db
         .run(move |conn| {
@@ -35,4 +29,33 @@ pub async fn revoke(state: web::Data<AppState>, id: web::Path<String>, form: Csr
         })
         .await?;
     Ok(see_other(&location))
+}
+
+/// Where to go back to: only a path inside the console, and only one that can be
+/// written into a `Location` header (no control characters such as CR/LF, which
+/// made the header invalid and the answer a 500); anything else goes to the
+/// dashboard.
+fn return_location(back: &str) -> String {
+    let inside = back.starts_with("/console/") && !back.contains("//") && !back.contains('\\');
+    let printable = back.chars().all(|c| c.is_ascii_graphic());
+    if inside && printable { back.to_owned() } else { "/console".to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::return_location;
+
+    #[test]
+    fn only_printable_console_paths_are_returned_to() {
+        assert_eq!(return_location("/console/pairings/abc"), "/console/pairings/abc");
+        for bad in [
+            "/console/x\r\nSet-Cookie: a=b",
+            "/console/\u{7f}",
+            "https://evil.example/",
+            "/console//evil",
+            "/console/ a",
+        ] {
+            assert_eq!(return_location(bad), "/console", "{bad:?}");
+        }
+    }
 }

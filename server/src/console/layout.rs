@@ -124,6 +124,7 @@ pub fn layout(user: &ConsoleUser, section: Section, title: &str, main: Markup) -
                     form.sign-out method="post" action="/console/sign-out" {
                         (csrf_field(&user.csrf_token))
                         span.who { (user.display_name) }
+                        a href="/console/password" { "Change password" }
                         button type="submit" { "Sign out" }
                     }
                 }

@@ -370,6 +370,12 @@ fn people_page(
                                             button type="submit" aria-label={ "Reactivate " (p.display_name) } { "Reactivate" }
                                         }
                                     }
+                                    @if p.is_active() {
+                                        form.inline method="post" action={ "/console/people/" (p.id) "/password-reset" } {
+                                            (csrf_field(&user.csrf_token))
+                                            button type="submit" aria-label={ "Issue a password reset code for " (p.display_name) } { "Reset password" }
+                                        }
+                                    }
                                 }
                             }
                         }

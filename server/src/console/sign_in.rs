@@ -47,14 +47,17 @@ pub async fn sign_in(state: web::Data<AppState>, req: HttpRequest, form: SignInF
         }
     };
     let address = req.peer_addr().map(|addr| addr.ip());
-    if let Err(retry_after) = state.limiter.check(parsed.as_str(), address) {
-        state.metrics.record_login_throttled();
-        return Err(ApiError::TooManyRequests { retry_after }.into());
-    }
+    let attempt = match state.limiter.reserve(parsed.as_str(), address) {
+        Ok(attempt) => attempt,
+        Err(retry_after) => {
+            state.metrics.record_login_throttled();
+            return Err(ApiError::TooManyRequests { retry_after }.into());
+        }
+    };
     let outcome = login::sign_in(&state.db, &parsed, password).await?;
     match outcome {
         SignIn::Signed { token, person_id } => {
-            state.limiter.record_success(parsed.as_str());
+            state.limiter.succeeded(attempt);
             state.metrics.record_login();
             tracing::info!(%person_id, "console sign-in");
             let secure = login::is_secure(&req);
@@ -67,13 +70,12 @@ pub async fn sign_in(state: web::Data<AppState>, req: HttpRequest, form: SignInF
                 .finish())
         }
         SignIn::WrongCredentials => {
-            state.limiter.record_failure(parsed.as_str(), address);
             state.metrics.record_login_failure();
             Ok(sign_in_response(&req, StatusCode::UNAUTHORIZED, &email, Some("The email or password is not correct.")))
         }
         SignIn::NotAllowed => {
             // The password was right: not a guessing attempt, so not a failure to count.
-            state.limiter.record_success(parsed.as_str());
+            state.limiter.succeeded(attempt);
             Err(login::not_allowed())
         }
     }

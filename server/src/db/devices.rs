@@ -83,3 +83,17 @@ pub fn update_last_seen(conn: &mut DbConnection, id: DeviceId, now: Timestamp, s
 pub fn update_next_epoch(conn: &mut DbConnection, id: DeviceId) -> QueryResult<usize> {
     diesel::update(devices::table.find(id)).set(devices::session_epoch.eq(devices::session_epoch + 1)).execute(conn)
 }
+
+/// Ends the access tokens of every device of a person except `keep`.
+pub fn update_next_epoch_by_person(
+    conn: &mut DbConnection,
+    person_id: PersonId,
+    keep: Option<DeviceId>,
+) -> QueryResult<usize> {
+    let all = devices::table.filter(devices::person_id.eq(person_id));
+    let next = devices::session_epoch.eq(devices::session_epoch + 1);
+    match keep {
+        Some(device) => diesel::update(all.filter(devices::id.ne(device))).set(next).execute(conn),
+        None => diesel::update(all).set(next).execute(conn),
+    }
+}

@@ -83,3 +83,25 @@ pub struct PersonChanges {
 pub fn update(conn: &mut DbConnection, org_id: OrgId, id: PersonId, changes: &PersonChanges) -> QueryResult<usize> {
     diesel::update(people::table.filter(people::org_id.eq(org_id)).filter(people::id.eq(id))).set(changes).execute(conn)
 }
+
+/// Ends every console login of a person, except `keep` (the login making the
+/// change, if any): on deactivation, so they do not work again on reactivation,
+/// and when the password changes. Returns rows changed.
+pub fn update_console_logins_revoked(
+    conn: &mut DbConnection,
+    person_id: PersonId,
+    keep: Option<&str>,
+    at: Timestamp,
+) -> QueryResult<usize> {
+    use crate::schema::console_sessions;
+    let open = console_sessions::table
+        .filter(console_sessions::person_id.eq(person_id))
+        .filter(console_sessions::revoked_at.is_null())
+        .filter(console_sessions::id.ne(keep.unwrap_or("")));
+    diesel::update(open).set(console_sessions::revoked_at.eq(at)).execute(conn)
+}
+
+/// Replaces a person's password hash. Returns rows changed.
+pub fn update_password_hash(conn: &mut DbConnection, id: PersonId, password_hash: &str) -> QueryResult<usize> {
+    diesel::update(people::table.filter(people::id.eq(id))).set(people::password_hash.eq(password_hash)).execute(conn)
+}

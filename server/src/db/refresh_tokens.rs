@@ -61,3 +61,22 @@ pub fn update_revoked_by_device(conn: &mut DbConnection, device_id: DeviceId, at
     .set(refresh_tokens::revoked_at.eq(at))
     .execute(conn)
 }
+
+/// Revokes every refresh token of a person's devices except `keep`'s (the
+/// device making the change, if any). Returns rows changed.
+pub fn update_revoked_by_person(
+    conn: &mut DbConnection,
+    person_id: PersonId,
+    keep: Option<DeviceId>,
+    at: Timestamp,
+) -> QueryResult<usize> {
+    let open = refresh_tokens::table
+        .filter(refresh_tokens::person_id.eq(person_id))
+        .filter(refresh_tokens::revoked_at.is_null());
+    match keep {
+        Some(device) => diesel::update(open.filter(refresh_tokens::device_id.ne(device)))
+            .set(refresh_tokens::revoked_at.eq(at))
+            .execute(conn),
+        None => diesel::update(open).set(refresh_tokens::revoked_at.eq(at)).execute(conn),
+    }
+}

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 use super::{Actor, AuditObject, DomainError, permissions, record_audit, required_text};
 use crate::auth::tokens;
 use crate::db::devices::{self, Device};
-use crate::db::people::Person;
+use crate::db::people::{self, Person};
 use crate::db::{self, DbConnection, refresh_tokens};
 use crate::model::{DeviceId, OrgId, PersonId, Timestamp};
 
@@ -100,6 +100,9 @@ pub fn revoke(conn: &mut DbConnection, device: &Device, actor: &Actor) -> Result
     if !permissions::see_device(actor, device) {
         return Err(DomainError::not_found("device"));
     }
+    let owner =
+        people::find_by_id(conn, device.org_id, device.person_id)?.ok_or_else(|| DomainError::not_found("device"))?;
+    permissions::revoke_device(actor, &owner)?;
     db::write_transaction(conn, |conn| {
         let now = Timestamp::now();
         if devices::update_revoked(conn, device.id, now)? > 0 {

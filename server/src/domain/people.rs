@@ -79,7 +79,7 @@ pub fn create(conn: &mut DbConnection, org_id: OrgId, actor: &Actor, new: &NewPe
     permissions::add_person(actor.roles, roles)?;
     let email = Email::parse(&new.email)?;
     let display_name = required_text("display_name", &new.display_name, 200)?;
-    let password = NewPassword::parse(&new.password)?;
+    let password = NewPassword::parse(&new.password, &[email.as_str(), &display_name])?;
     if new.roles.is_empty() {
         return Err(missing_roles());
     }
@@ -239,10 +239,12 @@ pub fn update(
         };
         people::update(conn, org_id, id, &changes)?;
         if matches!(deactivated_at, Some(Some(_))) {
-            // A leaver's phones wipe on their next sync.
+            // A leaver's phones wipe on their next sync; their console logins end
+            // (for good: reactivation means signing in again).
             for device in devices::find_by_person(conn, org_id, id)? {
                 super::devices::revoke(conn, &device, actor)?;
             }
+            people::update_console_logins_revoked(conn, id, None, Timestamp::now())?;
         }
         let action = match deactivated_at {
             Some(Some(_)) => "person.deactivated",

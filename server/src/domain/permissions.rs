@@ -13,7 +13,9 @@
 //! - Nobody deactivates themselves or withdraws their own coordinator or admin
 //!   role, so an organisation cannot lock itself out by accident.
 //! - Anyone reads their own record and revokes their own devices; managers
-//!   those of anyone in the organisation. Other devices are "not found".
+//!   those of anyone in the organisation, except that only admins revoke an
+//!   admin's devices (as only admins change admins). Other devices are "not
+//!   found".
 //! - Managers see the organisation's pairings, everyone else their own; why a
 //!   pairing was paused or ended is for managers only.
 //!
@@ -100,6 +102,19 @@ pub fn read_person(actor: &Actor, person: PersonId) -> Result<(), DomainError> {
 /// told it does not exist.
 pub fn see_device(actor: &Actor, device: &Device) -> bool {
     actor.is(device.person_id) || actor.roles.manages_org()
+}
+
+/// Revoking a device `actor` can see ([`see_device`]) whose owner is `owner`:
+/// the owner themselves, or a manager; an admin's devices only an admin.
+pub fn revoke_device(actor: &Actor, owner: &Person) -> Result<(), DomainError> {
+    if actor.is(owner.id) {
+        return Ok(());
+    }
+    manage_organisation(actor.roles)?;
+    if owner.is_admin && !actor.roles.admin {
+        return Err(only_admins());
+    }
+    Ok(())
 }
 
 /// Whether `GET /v1/mentorships` lists the organisation's pairings rather than
@@ -257,6 +272,17 @@ mod tests {
         assert!(!may_change_access(&coordinator, &person(&[Role::Admin])));
         assert!(may_change_access(&acting(&person(&[Role::Admin])), &person(&[Role::Admin])));
         assert!(!may_change_access(&acting(&person(&[Role::Mentor])), &person(&[Role::Mentee])));
+    }
+
+    #[test]
+    fn only_admins_revoke_an_admins_devices() {
+        let admin = person(&[Role::Admin]);
+        let coordinator = person(&[Role::Coordinator]);
+        assert_eq!(code(revoke_device(&acting(&coordinator), &admin)), "forbidden");
+        assert_eq!(code(revoke_device(&acting(&coordinator), &person(&[Role::Mentor]))), "ok");
+        assert_eq!(code(revoke_device(&acting(&admin), &person(&[Role::Admin]))), "ok");
+        assert_eq!(code(revoke_device(&acting(&admin), &admin)), "ok");
+        assert_eq!(code(revoke_device(&acting(&person(&[Role::Mentee])), &admin)), "forbidden");
     }
 
     #[test]

@@ -63,11 +63,11 @@ pub async fn login(
     let LoginRequest { email, password, device_name, device_id } = body.into_inner();
     let email = Email::parse(&email)?;
     let address = req.peer_addr().map(|addr| addr.ip());
-    if let Err(retry_after) = state.limiter.check(email.as_str(), address) {
-        state.metrics.record_login_throttled();
-        return Err(ApiError::TooManyRequests { retry_after });
-    }
     required_text("device_name", &device_name, 100)?;
+    let attempt = state.limiter.reserve(email.as_str(), address).map_err(|retry_after| {
+        state.metrics.record_login_throttled();
+        ApiError::TooManyRequests { retry_after }
+    })?;
     match sign_in::verify(&state.db, &email, password).await? {
         sign_in::Verified::Right(person) => {
             let keys = state.keys.clone();
@@ -76,7 +76,7 @@ pub async fn login(
                 .db
                 .run(move |conn| sign_in::login(conn, &keys, lifetimes, person, &device_name, device_id.map(DeviceId)))
                 .await?;
-            state.limiter.record_success(email.as_str());
+            state.limiter.succeeded(attempt);
             state.metrics.record_login();
             tracing::info!(person_id = %signed.person.id, device_id = %signed.device.id, "login");
             Ok(HttpResponse::Ok().json(token_response(signed)))
@@ -85,7 +85,6 @@ pub async fn login(
             if let sign_in::Verified::Wrong(person) = verdict {
                 state.db.run(move |conn| sign_in::record_failed_login(conn, &person)).await?;
             }
-            state.limiter.record_failure(email.as_str(), address);
             state.metrics.record_login_failure();
             Err(ApiError::unauthorized("invalid_credentials", "the email or password is not correct"))
         }

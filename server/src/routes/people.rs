@@ -21,7 +21,7 @@ pub struct CreatePersonRequest {
     pub email: String,
     pub display_name: String,
     pub roles: Vec<Role>,
-    /// Initial password, at least 8 characters.
+    /// Initial password: at least 12 characters and not easy to guess (400 `weak_password` says why).
     pub password: String,
     #[schema(value_type = Option<Uuid>)]
     pub line_manager_id: Option<PersonId>,

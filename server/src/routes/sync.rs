@@ -108,20 +108,32 @@ pub async fn post_sync(
 /// document the caller may read changes, so the device syncs at once.
 /// Coordinators and admins receive `{"type":"programme_changed","mentorship_id":..}`
 /// for their organisation (no content, only which pairing moved).
+///
+/// The connection lives no longer than its token: it is re-checked against the
+/// database every few seconds (`Settings::live_recheck`) and closed (close code
+/// 1008, policy) once the device signs out or is revoked, the person is
+/// deactivated, or the token expires; the device reconnects with a fresh token.
 #[utoipa::path(
     get,
     path = "/v1/sync/live",
     tag = "sync",
     security(("bearer" = [])),
-    responses((status = 101, description = "switching to WebSocket"), (status = 401, body = ErrorBody))
+    responses(
+        (status = 101, description = "switching to WebSocket"),
+        (status = 400, description = "Not a WebSocket upgrade request (`not_websocket`)", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    )
 )]
 #[get("/live")]
 pub async fn get_live(
     state: web::Data<AppState>,
-    user: AuthUser,
+    token: VerifiedToken,
     req: HttpRequest,
     stream: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let token = std::sync::Arc::new(token);
+    let checked = token.clone();
+    let user = state.db.run(move |conn| checked.recheck(conn)).await?;
     let (org_id, person_id) = (user.org_id, user.person_id);
     let (pairings, groups): (HashSet<String>, HashSet<String>) = state
         .db
@@ -144,9 +156,13 @@ pub async fn get_live(
     let mut events = state.sync.notifier.subscribe();
     // Live events carry ids as text (they also cross processes through pg_notify).
     let (org, person) = (user.org_id.to_string(), user.person_id.to_string());
+    let (db, every) = (state.db.clone(), state.settings.live_recheck);
     actix_web::rt::spawn(async move {
         let mut ping = tokio::time::interval(LIVE_PING);
-        loop {
+        let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        let expired = tokio::time::sleep(until_expiry(token.expires_at()));
+        tokio::pin!(expired);
+        let reason = loop {
             tokio::select! {
                 event = events.recv() => {
                     let event = match event {
@@ -155,7 +171,7 @@ pub async fn get_live(
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => LiveEvent {
                             org_id: user.org_id.to_string(), document_id: "*".into(), mentorship_id: None, owner_id: None, group_id: None,
                         },
-                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break None,
                     };
                     if event.org_id != org {
                         continue;
@@ -172,22 +188,41 @@ pub async fn get_live(
                         continue;
                     };
                     if socket.text(text.to_string()).await.is_err() {
-                        break;
+                        break None;
                     }
                 }
                 message = messages.recv() => match message {
                     Some(Ok(actix_ws::Message::Ping(bytes))) => {
-                        if socket.pong(&bytes).await.is_err() { break; }
+                        if socket.pong(&bytes).await.is_err() { break None; }
                     }
-                    Some(Ok(actix_ws::Message::Close(_))) | None | Some(Err(_)) => break,
+                    Some(Ok(actix_ws::Message::Close(_))) | None | Some(Err(_)) => break None,
                     Some(Ok(_)) => {}
                 },
                 _ = ping.tick() => {
-                    if socket.ping(b"").await.is_err() { break; }
+                    if socket.ping(b"").await.is_err() { break None; }
                 }
+                _ = recheck.tick() => {
+                    let token = token.clone();
+                    match db.run(move |conn| token.recheck(conn)).await {
+                        Ok(_) => {}
+                        Err(ApiError::Unauthorized { code, .. }) => break Some(code),
+                        // The database is briefly unreachable: keep the connection, check again later.
+                        Err(error) => tracing::warn!(%error, "could not re-check a live connection's token"),
+                    }
+                }
+                () = &mut expired => break Some("token_expired"),
             }
-        }
-        let _ = socket.close(None).await;
+        };
+        let close = reason.map(|code| actix_ws::CloseReason {
+            code: actix_ws::CloseCode::Policy,
+            description: Some(code.to_owned()),
+        });
+        let _ = socket.close(close).await;
     });
     Ok(response)
+}
+
+/// How long until a token expiring at `exp` (Unix seconds) has expired.
+fn until_expiry(exp: u64) -> Duration {
+    Duration::from_secs(exp.saturating_sub(jsonwebtoken::get_current_timestamp()))
 }

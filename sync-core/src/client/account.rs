@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::error::invalid;
 use super::files::{ACCOUNTS_FILE, CURRENT_ACCOUNT_FILE, STORE_SUFFIX};
 use super::{Client, ClientError, SignedIn};
-use crate::api::{LoginRequest, MentorshipItem};
+use crate::api::{ChangePasswordRequest, LoginRequest, MentorshipItem};
 use crate::ids::{Pair, UserId};
 use crate::replica::Replica;
 use crate::store::Store;
@@ -230,6 +230,17 @@ impl Client {
             SignOut::WipeData => wipe(&mut signed_in)?,
         }
         Ok(())
+    }
+
+    /// Change the signed-in person's password (online only). This phone stays
+    /// signed in; the person's other devices and console logins are signed out.
+    /// A wrong `old_password` or a `new_password` the server's policy refuses
+    /// (too short, too easy to guess: the message says why) is `Invalid`.
+    pub fn change_password(&self, old_password: &str, new_password: &str) -> Result<(), ClientError> {
+        let serial = self.current_serial()?;
+        let request =
+            ChangePasswordRequest { old_password: old_password.to_owned(), new_password: new_password.to_owned() };
+        self.authed(serial, |token| self.transport.change_password(token, &request))
     }
 
     /// Run an authenticated request for sign-in `serial` without holding the

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use super::ClientError;
 use super::error::invalid;
-use crate::api::{Confidentiality, ErrorBody, GroupItem, LoginRequest, MentorshipItem, RefreshRequest, TokenResponse};
+use crate::api::{
+    ChangePasswordRequest, Confidentiality, ErrorBody, GroupItem, LoginRequest, MentorshipItem, RefreshRequest, TokenResponse,
+};
 use crate::protocol;
 
 /// The largest sync reply a phone accepts (a whole caseload of documents).
@@ -54,6 +56,12 @@ impl Transport {
     /// `POST /v1/auth/logout`.
     pub(super) fn logout(&self, token: &str) -> Result<(), ClientError> {
         check(self.authorized(self.agent.post(&self.url("/v1/auth/logout")), token).call())?;
+        Ok(())
+    }
+
+    /// `POST /v1/auth/password`.
+    pub(super) fn change_password(&self, token: &str, request: &ChangePasswordRequest) -> Result<(), ClientError> {
+        check(self.authorized(self.agent.post(&self.url("/v1/auth/password")), token).send_json(request))?;
         Ok(())
     }
 
