@@ -21,6 +21,7 @@ pub mod people;
 pub mod programmes;
 pub mod projections;
 pub mod refresh_tokens;
+pub mod retired_actors;
 pub mod sites;
 mod sql;
 

@@ -224,3 +224,11 @@ diesel::table! {
         revoked_at -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    retired_actors (actor_id) {
+        actor_id -> Text,
+        device_id -> Text,
+        retired_at -> Text,
+    }
+}
