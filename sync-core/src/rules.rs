@@ -11,8 +11,8 @@
 //! and resolves every operation's object to its path from the root.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::legacy::{self, ObjectId, OpId, OpType};
@@ -466,8 +466,8 @@ fn seg_of(key: &legacy::Key) -> Seg {
 /// Decode a change into its operations. Decoding is not expected to fail for a
 /// change that parsed, but a crafted change must never take the caller down.
 fn decode(change: &Change) -> Result<legacy::Change, Violation> {
-    let mut expanded =
-        catch_unwind(AssertUnwindSafe(|| change.decode())).map_err(|_| Violation::at(&Path::default(), Rule::Malformed))?;
+    let mut expanded = catch_unwind(AssertUnwindSafe(|| change.decode()))
+        .map_err(|_| Violation::at(&Path::default(), Rule::Malformed))?;
     expanded.hash = Some(change.hash());
     Ok(expanded)
 }

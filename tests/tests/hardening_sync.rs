@@ -141,3 +141,73 @@ backend_test! {
         assert_eq!(ages, vec![Some(max)], "{backend}");
     }
 }
+
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_request_offering_too_many_documents_is_refused_with_a_clear_code(backend) {
+        let app = spawn_app(backend).await;
+        let org = app.seed_org("mere").await;
+        let owner: sync_core::UserId = org.mentor.id.parse().unwrap();
+        let offer = |_| sync_core::protocol::DocOffer {
+            header: sync_core::DocHeader::session(sync_core::DocumentId::new_random(), sync_core::Pair {
+                mentorship_id: org.mentorship_id.parse().unwrap(),
+                mentor_id: owner,
+                mentee_id: org.mentee.id.parse().unwrap(),
+            }),
+            heads: Vec::new(),
+            changes: Vec::new(),
+            sync_message: None,
+        };
+        let request = SyncRequest {
+            protocol: protocol::PROTOCOL_VERSION,
+            documents: (0..=protocol::MAX_DOCUMENTS_PER_REQUEST).map(offer).collect(),
+            ..SyncRequest::default()
+        };
+        let response = app
+            .client
+            .post(app.url("/v1/sync"))
+            .bearer_auth(org.mentor.token())
+            .header("content-type", protocol::CONTENT_TYPE)
+            .body(protocol::encode(&request).unwrap())
+            .send()
+            .await
+            .unwrap();
+        let body = alongside_tests::assert_error(response, 413, "too_many_documents").await;
+        assert!(body["message"].as_str().unwrap().contains("1000"), "{backend}: {body}");
+    }
+}
+
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_phone_holding_more_documents_than_one_request_may_offer_splits_its_sync(backend) {
+        let app = spawn_app(backend).await;
+        let org = app.seed_org("carr").await;
+        let m = &org.mentorship_id;
+        let phone = Phone::login(&app, &org.mentor.email);
+        let count = protocol::MAX_DOCUMENTS_PER_REQUEST + 5;
+        let mut ids = Vec::new();
+        for n in 0..count {
+            let sid = phone.client.create_session(m, SessionKind::CheckIn, "2026-12-02").unwrap();
+            if n % 250 == 0 {
+                phone.client.edit_notes(&sid, 0, 0, &format!("Session {n}.")).unwrap();
+            }
+            ids.push(sid);
+        }
+        let report = phone.client.sync().expect("the split sync succeeds");
+        assert_eq!(report.round_trips, 2, "{backend}: {count} documents in two requests");
+        assert!(report.rejected.is_empty() && report.purged.is_empty(), "{backend}: {report:?}");
+        assert_eq!(phone.client.pending().unwrap(), 0, "{backend}");
+        // The next sync offers the whole inventory again, in parts, and nothing
+        // comes back as missing.
+        let again = phone.client.sync().unwrap();
+        assert_eq!((again.round_trips, again.docs_received), (2, 0), "{backend}: {again:?}");
+
+        let partner = Phone::login(&app, &org.mentee.email);
+        let first = partner.client.sync().unwrap();
+        assert_eq!(first.docs_received as usize, count, "{backend}");
+        assert_eq!(partner.client.sessions(m).unwrap().len(), count, "{backend}");
+        assert_eq!(partner.client.session(&ids[1000]).unwrap().notes, "Session 1000.", "{backend}");
+        let second = partner.client.sync().unwrap();
+        assert_eq!((second.round_trips, second.docs_received), (2, 0), "{backend}: {second:?}");
+    }
+}

@@ -36,9 +36,10 @@ pub fn rotate(
     fresh: &str,
     at: Timestamp,
 ) -> QueryResult<bool> {
-    let updated = diesel::update(devices::table.filter(devices::id.eq(device_id)).filter(devices::actor_id.eq(current)))
-        .set(devices::actor_id.eq(fresh))
-        .execute(conn)?;
+    let updated =
+        diesel::update(devices::table.filter(devices::id.eq(device_id)).filter(devices::actor_id.eq(current)))
+            .set(devices::actor_id.eq(fresh))
+            .execute(conn)?;
     if updated == 0 {
         return Ok(false);
     }

@@ -32,8 +32,8 @@ use super::cache::{self, CachedDoc, DocCache};
 use super::projection::{self, Projection};
 use crate::db::devices as devices_db;
 use crate::db::documents::{self as documents_db, DocumentRef, NewChange, NewDocument};
-use crate::db::retired_actors as retired_actors_db;
 use crate::db::projections::{self as projections_db, Owner};
+use crate::db::retired_actors as retired_actors_db;
 use crate::db::{self, DbConnection};
 use crate::model::{DeviceId, DocumentId, MentorshipId, OrgId, PersonId, Timestamp};
 
@@ -131,6 +131,15 @@ pub fn handle(
     caller: &Caller,
     request: SyncRequest,
 ) -> Result<SyncOutcome, SyncError> {
+    if request.documents.len() > protocol::MAX_DOCUMENTS_PER_REQUEST
+        || request.offered_before.len() > protocol::MAX_OFFERED_BEFORE
+    {
+        return Err(SyncError::TooManyDocuments {
+            offered: request.documents.len(),
+            limit: protocol::MAX_DOCUMENTS_PER_REQUEST,
+            inventory_limit: protocol::MAX_OFFERED_BEFORE,
+        });
+    }
     let pairs = readable_pairs(conn, caller)?;
     let offered_ids: Vec<DocumentId> = request.documents.iter().map(|o| o.header.id).collect();
     let stored: HashMap<DocumentId, DocumentRef> =
@@ -253,9 +262,10 @@ pub fn handle(
     if request.complete_inventory {
         let mentorship_ids: Vec<MentorshipId> = pairs.keys().copied().collect();
         let readable = documents_db::find_refs_readable(conn, caller.org_id, &mentorship_ids, caller.person)?;
+        let offered_before: HashSet<DocumentId> = request.offered_before.iter().copied().collect();
         for doc_ref in readable {
             let header = stored_header(&doc_ref)?;
-            if seen.contains(&header.id) || !may_hold(&header, caller, &pairs) {
+            if seen.contains(&header.id) || offered_before.contains(&header.id) || !may_hold(&header, caller, &pairs) {
                 continue;
             }
             let slot = cache.slot(header.id);
@@ -311,8 +321,8 @@ fn issue_fresh_actor(conn: &mut DbConnection, caller: &Caller) -> Result<String,
         return Ok(fresh);
     }
     // A concurrent request rotated it first: that one is the device's now.
-    let device = devices_db::find_by_id(conn, caller.device_id)?
-        .ok_or(SyncError::Invariant("a syncing device has no row"))?;
+    let device =
+        devices_db::find_by_id(conn, caller.device_id)?.ok_or(SyncError::Invariant("a syncing device has no row"))?;
     Ok(device.actor_id)
 }
 
@@ -465,8 +475,13 @@ fn reply_for(
             sorted_server.sort();
             if in_step && doc.message.is_none() {
                 if known != server_heads {
-                    reply.changes =
-                        cached.doc.automerge().get_changes(&known).iter().map(|c| c.raw_bytes().to_vec().into()).collect();
+                    reply.changes = cached
+                        .doc
+                        .automerge()
+                        .get_changes(&known)
+                        .iter()
+                        .map(|c| c.raw_bytes().to_vec().into())
+                        .collect();
                 }
                 None
             } else if sorted_client != sorted_server {

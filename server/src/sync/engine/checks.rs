@@ -74,7 +74,12 @@ pub(crate) fn refused_by_automerge(id: sync_core::DocumentId, error: &DocumentEr
 /// Check the changes the document does not have yet and, if they all pass, apply
 /// them. `actors` are the caller's device's actors: its current one first, then
 /// any it wrote under before the server issued it a fresh one.
-pub(crate) fn check_and_apply(cached: &mut CachedDoc, caller: &Caller, actors: &[ActorId], offered: Vec<Change>) -> Verdict {
+pub(crate) fn check_and_apply(
+    cached: &mut CachedDoc,
+    caller: &Caller,
+    actors: &[ActorId],
+    offered: Vec<Change>,
+) -> Verdict {
     let mut new = Vec::new();
     let mut batch = HashSet::new();
     for change in offered {
