@@ -38,6 +38,8 @@ pub struct Settings {
     pub login_limits: LoginLimits,
     /// The document cache's budget in MiB of estimated memory (see `sync::cache`).
     pub doc_cache_mb: u64,
+    /// How fast request bodies must arrive (see `body_deadline`).
+    pub body_deadline: crate::body_deadline::BodyDeadline,
 }
 
 /// How many failed logins are tolerated within `window` before answering 429.
@@ -68,6 +70,7 @@ impl Default for Settings {
             refresh_token_ttl: Duration::from_secs(30 * 24 * 60 * 60),
             login_limits: LoginLimits::default(),
             doc_cache_mb: crate::sync::DEFAULT_CACHE_MB,
+            body_deadline: crate::body_deadline::BodyDeadline::default(),
         }
     }
 }

@@ -211,3 +211,74 @@ backend_test! {
         assert_eq!((second.round_trips, second.docs_received), (2, 0), "{backend}: {second:?}");
     }
 }
+
+/// Send `head` then trickle `body` a byte every 200 ms; return what the server
+/// answered and whether it closed the connection.
+fn trickle(address: &str, head: &str, body: &[u8]) -> (String, bool) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address.trim_start_matches("http://")).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_millis(200))).unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    let started = std::time::Instant::now();
+    for byte in body {
+        if stream.write_all(std::slice::from_ref(byte)).is_err() {
+            break;
+        }
+        let mut buf = [0u8; 4096];
+        match stream.read(&mut buf) {
+            Ok(0) => return (String::from_utf8_lossy(&answer).into_owned(), true),
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "the server kept reading a trickle");
+    }
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+    let mut rest = Vec::new();
+    let closed = stream.read_to_end(&mut rest).is_ok();
+    answer.extend_from_slice(&rest);
+    (String::from_utf8_lossy(&answer).into_owned(), closed)
+}
+
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_trickled_body_times_out_with_408_and_the_connection_is_closed(backend) {
+        let app = alongside_tests::spawn_app_with(backend, |settings| {
+            settings.body_deadline = alongside_server::body_deadline::BodyDeadline {
+                grace: std::time::Duration::from_secs(1),
+                min_rate: 1024,
+            };
+        })
+        .await;
+        let org = app.seed_org("ford").await;
+        let login = format!(
+            r#"{{"email":"{}","password":"{}","device_name":"a slow phone","padding":"{}"}}"#,
+            org.mentor.email,
+            alongside_tests::PASSWORD,
+            "x".repeat(60)
+        );
+        let host = app.address.trim_start_matches("http://").to_owned();
+        let head = format!(
+            "POST /v1/auth/login HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            login.len()
+        );
+        let address = app.address.clone();
+        let body = login.clone().into_bytes();
+        let (answer, closed) = tokio::task::spawn_blocking(move || trickle(&address, &head, &body)).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 408"), "{backend}: {answer}");
+        assert!(answer.contains("request_timeout"), "{backend}: {answer}");
+        assert!(closed, "{backend}: the connection is closed");
+
+        let sync_head = format!(
+            "POST /v1/sync HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\nContent-Type: application/cbor\r\nContent-Length: 500\r\n\r\n",
+            org.mentor.token()
+        );
+        let address = app.address.clone();
+        let (answer, _) = tokio::task::spawn_blocking(move || trickle(&address, &sync_head, &[0xa0; 500])).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 408"), "{backend}: {answer}");
+
+        // A body that arrives at once is unaffected.
+        let response = app.try_login(&org.mentor.email, alongside_tests::PASSWORD, "a quick phone").await;
+        assert_eq!(response.status(), 200, "{backend}");
+    }
+}
