@@ -115,7 +115,7 @@ async fn accept(listener: TcpListener, shared: Arc<Shared>) {
             counter.fetch_add(1, Ordering::SeqCst);
             // Under faults a connection carries one exchange: it ends once the
             // answer has paused, so every request meets a fault of its own.
-            let idle = faulty.then_some(Duration::from_millis(300));
+            let idle = faulty.then_some(Duration::from_millis(20));
             tokio::select! {
                 _ = relay(client, &shared.upstream, fault, idle) => {}
                 _ = shared.reset.notified() => {}

@@ -13,7 +13,7 @@ use alongside_tests::phones::Phone;
 use alongside_tests::{backend_test, spawn_app};
 use sync_core::{ClientError, SessionKind};
 
-const ROUNDS: usize = 12;
+const ROUNDS: usize = 16;
 
 struct Writer {
     tag: &'static str,
