@@ -11,8 +11,8 @@
 //!
 //! With `--soak SECONDS` the rounds go on until that much time has passed (not
 //! `--rounds`), failed syncs are counted instead of stopping the run, and the
-//! report adds `soak`: per round the time, the server's current RSS, the errors
-//! and the round's p99, to check that memory levels off once the document cache
+//! report adds `soak`: every ten seconds the server's current RSS, and the errors
+//! and p99 of the syncs since the previous sample, to check that memory levels off once the document cache
 //! is full (BENCHMARKS.md).
 //!
 //! Alongside the server figures it measures the same per-document work done
@@ -261,7 +261,9 @@ fn main() {
     let cpu_before = server.pid().and_then(cpu_seconds);
     let soak_started = Instant::now();
     let mut soak_samples = Vec::new();
+    let mut rounds_run = 0usize;
     let mut errors = 0u64;
+    let (mut window_errors, mut window_ms, mut next_sample) = (0u64, Vec::new(), Duration::ZERO);
     for round in 0.. {
         let more = match options.soak {
             Some(soak) => soak_started.elapsed() < soak,
@@ -270,6 +272,7 @@ fn main() {
         if !more {
             break;
         }
+        rounds_run += 1;
         // Offline edits, then everyone syncs at once.
         for (phone, ids) in &devices {
             for id in ids.iter().skip(round % options.docs).take(options.changed) {
@@ -300,16 +303,23 @@ fn main() {
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
         busy += started.elapsed();
-        let mut round_ms: Vec<f64> = reports.iter().map(|(_, took)| millis(*took)).collect();
-        round_ms.sort_by(f64::total_cmp);
+        window_ms.extend(reports.iter().map(|(_, took)| millis(*took)));
         let round_errors = reports.iter().filter(|(report, _)| report.is_none()).count() as u64;
         errors += round_errors;
-        soak_samples.push(json!({
-            "t_s": soak_started.elapsed().as_secs(),
-            "rss_mib": server.pid().and_then(rss_mib),
-            "errors": round_errors,
-            "p99_ms": percentile(&round_ms, 99.0),
-        }));
+        window_errors += round_errors;
+        // One sample every ten seconds of the run: its RSS, and the errors and p99
+        // of the syncs since the previous sample.
+        if soak_started.elapsed() >= next_sample {
+            window_ms.sort_by(f64::total_cmp);
+            soak_samples.push(json!({
+                "t_s": soak_started.elapsed().as_secs(),
+                "rss_mib": server.pid().and_then(rss_mib),
+                "errors": window_errors,
+                "p99_ms": percentile(&window_ms, 99.0),
+            }));
+            (window_errors, next_sample) = (0, next_sample + Duration::from_secs(10));
+            window_ms.clear();
+        }
         for (report, took) in reports {
             let Some(report) = report else { continue };
             latencies.push(millis(took));
@@ -334,7 +344,7 @@ fn main() {
         "devices": devices.len(),
         "documents_per_device": options.docs,
         "changed_per_device_per_round": options.changed,
-        "rounds": soak_samples.len(),
+        "rounds": rounds_run,
         "sync_errors": errors,
         "login_burst_ms": { "p50": percentile(&login_ms, 50.0), "p99": percentile(&login_ms, 99.0) },
         "login_alone_ms_p50": login_alone_ms,
