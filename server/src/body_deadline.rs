@@ -55,7 +55,7 @@ impl BodyDeadline {
 }
 
 /// The middleware (for `middleware::from_fn`): wraps the request's payload in a
-/// [`Deadlined`] stream and turns a body that came too slowly into a 408 with
+/// deadlined stream and turns a body that came too slowly into a 408 with
 /// the connection closed.
 pub async fn enforce(
     limits: BodyDeadline,
