@@ -43,6 +43,8 @@ pub struct Settings {
     pub live_recheck: Duration,
     /// Who may read `/metrics`.
     pub metrics: MetricsAccess,
+    /// How fast request bodies must arrive (see `body_deadline`).
+    pub body_deadline: crate::body_deadline::BodyDeadline,
 }
 
 /// Who may read the Prometheus metrics (`ALONGSIDE_METRICS`). They name routes,
@@ -123,6 +125,7 @@ impl Default for Settings {
             doc_cache_mb: crate::sync::DEFAULT_CACHE_MB,
             live_recheck: Duration::from_secs(5),
             metrics: MetricsAccess::Off,
+            body_deadline: crate::body_deadline::BodyDeadline::default(),
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod programmes;
 pub mod projections;
 pub mod refresh_tokens;
 pub mod scheme_projections;
+pub mod retired_actors;
 pub mod sites;
 mod sql;
 pub mod training;

@@ -58,6 +58,13 @@ pub enum ApiError {
     Conflict { code: &'static str, message: String },
     #[error("{message}")]
     PayloadTooLarge { message: String },
+    /// 413 with its own code: a request within the size limit that asks too much
+    /// (`too_many_documents`).
+    #[error("{message}")]
+    TooMuchAtOnce { code: &'static str, message: String },
+    /// 408: the body did not arrive in time.
+    #[error("{message}")]
+    RequestTimeout { message: String },
     #[error("too many attempts; try again in {} seconds", retry_after.as_secs())]
     TooManyRequests { retry_after: Duration },
     #[error("{message}")]
@@ -101,7 +108,11 @@ impl ApiError {
     /// The stable code sent as `error`.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::BadRequest { code, .. } | Self::Unauthorized { code, .. } | Self::Conflict { code, .. } => code,
+            Self::BadRequest { code, .. }
+            | Self::Unauthorized { code, .. }
+            | Self::Conflict { code, .. }
+            | Self::TooMuchAtOnce { code, .. } => code,
+            Self::RequestTimeout { .. } => "request_timeout",
             Self::Forbidden { .. } => "forbidden",
             Self::NotFound { .. } => "not_found",
             Self::PayloadTooLarge { .. } => "payload_too_large",
@@ -132,7 +143,8 @@ impl ResponseError for ApiError {
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
-            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::PayloadTooLarge { .. } | Self::TooMuchAtOnce { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -224,6 +236,9 @@ impl From<SyncError> for ApiError {
     fn from(error: SyncError) -> Self {
         match error {
             SyncError::Malformed { code, message } => Self::BadRequest { code, message },
+            error @ SyncError::TooManyDocuments { .. } => {
+                Self::TooMuchAtOnce { code: "too_many_documents", message: error.to_string() }
+            }
             SyncError::NotFound => Self::not_found("document"),
             SyncError::Unreadable { message } => Self::conflict("unreadable_document", message),
             SyncError::Db(error) => error.into(),

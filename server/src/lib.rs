@@ -22,6 +22,7 @@
 //! ```
 
 pub mod auth;
+pub mod body_deadline;
 pub mod cli;
 pub mod config;
 pub mod console;
@@ -128,6 +129,7 @@ impl Application {
         };
         let data = web::Data::new(state.clone());
         let json_limit = state.settings.json_limit;
+        let body_deadline = state.settings.body_deadline;
         let mut server = HttpServer::new(move || {
             let metrics = data.metrics.clone();
             App::new()
@@ -144,6 +146,7 @@ impl Application {
                     ApiError::bad_request("invalid_query", format!("the query string is not valid: {error}")).into()
                 }))
                 .wrap(ErrorHandlers::new().default_handler(ensure_json_error))
+                .wrap(actix_web::middleware::from_fn(move |req, next| body_deadline::enforce(body_deadline, req, next)))
                 .wrap_fn(move |req, srv| {
                     // Metrics and the request id header, for every answer. Handlers' errors
                     // arrive here as responses; only a middleware's own `Err` (none of

@@ -369,3 +369,11 @@ diesel::table! {
         used_at -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    retired_actors (actor_id) {
+        actor_id -> Text,
+        device_id -> Text,
+        retired_at -> Text,
+    }
+}

@@ -57,6 +57,12 @@ pub enum SyncError {
     /// a document offered twice).
     #[error("{message}")]
     Malformed { code: &'static str, message: String },
+    /// The request offers more documents than one request may (see
+    /// `sync_core::protocol::MAX_DOCUMENTS_PER_REQUEST`); the client splits.
+    #[error(
+        "a sync request may offer at most {limit} documents ({offered} offered) and list at most {inventory_limit} offered before; split it into several requests"
+    )]
+    TooManyDocuments { offered: usize, limit: usize, inventory_limit: usize },
     /// Not there, or not the caller's to read: the two are not told apart.
     #[error("document not found")]
     NotFound,

@@ -149,6 +149,7 @@ impl Server {
             complete_inventory: false,
             documents,
             oldest_unsynced_secs: None,
+            offered_before: Vec::new(),
         };
         let mut body = Vec::new();
         ciborium::into_writer(&request, &mut body).unwrap();

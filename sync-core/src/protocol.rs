@@ -19,6 +19,17 @@ use crate::ids::{DocHeader, DocumentId};
 /// The protocol version this build speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
 
+/// The most documents one sync request may offer. A device holding more splits
+/// its sync into several requests (the last one carrying the ids offered before
+/// in [`SyncRequest::offered_before`]); the server refuses a larger request with
+/// 413 `too_many_documents`. Bounds the work and memory of one request (30,000
+/// offers cost 12 s of CPU and 80 MB) and keeps every query's parameters well
+/// under SQLite's limit.
+pub const MAX_DOCUMENTS_PER_REQUEST: usize = 1_000;
+
+/// The most ids [`SyncRequest::offered_before`] may list (16 bytes each).
+pub const MAX_OFFERED_BEFORE: usize = 100_000;
+
 /// The content type of sync bodies.
 pub const CONTENT_TYPE: &str = "application/cbor";
 
@@ -35,6 +46,12 @@ pub struct SyncRequest {
     /// Age in seconds of the oldest local change not yet on the server, for the
     /// console's device health.
     pub oldest_unsynced_secs: Option<u64>,
+    /// With `complete_inventory`, when the device holds more than
+    /// [`MAX_DOCUMENTS_PER_REQUEST`] documents: the ids it offered in the earlier
+    /// requests of this sync, which belong to the inventory but are not offered
+    /// again (so the server does not send them as documents the device lacks).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offered_before: Vec<DocumentId>,
 }
 
 /// What a device has of one document, and what it offers.

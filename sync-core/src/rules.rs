@@ -12,10 +12,11 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::legacy::{self, ObjectId, OpId, OpType};
-use automerge::{AutoCommit, Change, ObjType};
+use automerge::{ActorId, AutoCommit, Change, ChangeHash, ObjType};
 
 use crate::ids::{DocHeader, DocKind, DocRole, UserId};
 
@@ -86,8 +87,13 @@ pub enum Rule {
     FixedStructure,
     /// The change touches an object the document never had, or nests too deep.
     UnknownObject,
-    /// The change could not be decoded, or is not encoded as Automerge writes it.
+    /// The change could not be decoded, or is not encoded as Automerge writes it,
+    /// or does not fit the document's history (its first operation, sequence
+    /// number or predecessors are not what Automerge would have written).
     Malformed,
+    /// The change reuses a sequence number its actor already has in this document:
+    /// the device's store was restored from an older copy.
+    ActorRolledBack,
 }
 
 impl Rule {
@@ -104,6 +110,7 @@ impl Rule {
             Rule::FixedStructure => "fixed_structure",
             Rule::UnknownObject => "unknown_object",
             Rule::Malformed => "malformed",
+            Rule::ActorRolledBack => "actor_rolled_back",
         }
     }
 }
@@ -121,6 +128,9 @@ impl fmt::Display for Rule {
             Rule::FixedStructure => "the document's top-level layout cannot be changed",
             Rule::UnknownObject => "the change writes into an object this document does not have",
             Rule::Malformed => "the change could not be decoded, or its checksum or encoding is wrong",
+            Rule::ActorRolledBack => {
+                "this device's writer reuses sequence numbers the document already holds: its store was restored from an older copy"
+            }
         })
     }
 }
@@ -228,12 +238,199 @@ fn op_key(id: &OpId) -> OpKey {
 
 type Parents = HashMap<OpKey, (ObjectId, legacy::Key)>;
 
-/// Where every object of a document was created: its parent object and key.
+/// An operation id with its actor interned: (counter, actor's position).
+type CompactId = (u64, u32);
+
+/// A [`CompactId`] packed into one word (counter below 2^40, actor position
+/// below 2^24), so the per-operation map costs about 17 bytes a slot.
+fn pack(id: CompactId) -> Option<u64> {
+    (id.0 < 1 << 40 && id.1 < 1 << 24).then(|| id.0 | (u64::from(id.1) << 40))
+}
+
+/// Where every object of a document was created (its parent object and key), and
+/// enough of its history to refuse a change Automerge would choke on.
 ///
 /// Built from history, so objects hidden by a concurrent delete stay resolvable.
+/// Besides the objects it keeps, per operation, a fingerprint of the slot it
+/// wrote (its object and map key or list element), per change the counter of its
+/// last operation, and per actor its highest sequence number: Automerge asserts,
+/// rather than returning an error, on a change whose first operation does not
+/// follow its dependencies, whose sequence number skips, or whose predecessors
+/// name operations elsewhere in the document (found by fuzzing). The slot is a
+/// 64-bit SipHash fingerprint, so the map costs 17 bytes per slot (about 20 to
+/// 40 per operation, as the table grows by doubling).
 #[derive(Debug, Clone, Default)]
 pub struct ObjectIndex {
     parents: Parents,
+    actors: HashMap<ActorId, u32>,
+    slots: HashMap<u64, u64>,
+    max_ops: HashMap<ChangeHash, u64>,
+    seqs: HashMap<u32, u64>,
+}
+
+/// What a batch of changes under check adds to an [`ObjectIndex`], kept apart
+/// so that a refused batch leaves the index as it was.
+#[derive(Default)]
+struct Additions {
+    parents: Parents,
+    actors: HashMap<ActorId, u32>,
+    slots: HashMap<u64, u64>,
+    max_ops: HashMap<ChangeHash, u64>,
+    seqs: HashMap<u32, u64>,
+}
+
+/// An index with the additions of a batch on top.
+struct Staged<'a> {
+    base: &'a ObjectIndex,
+    added: Additions,
+}
+
+impl Staged<'_> {
+    fn actor(&self, actor: &ActorId) -> Option<u32> {
+        self.base.actors.get(actor).or_else(|| self.added.actors.get(actor)).copied()
+    }
+
+    fn intern(&mut self, actor: &ActorId) -> u32 {
+        if let Some(known) = self.actor(actor) {
+            return known;
+        }
+        let next = u32::try_from(self.base.actors.len() + self.added.actors.len()).unwrap_or(u32::MAX);
+        self.added.actors.insert(actor.clone(), next);
+        next
+    }
+
+    fn compact(&self, id: &OpId) -> Option<CompactId> {
+        Some((id.0, self.actor(&id.1)?))
+    }
+
+    fn slot(&self, id: &CompactId) -> Option<u64> {
+        let key = pack(*id)?;
+        self.base.slots.get(&key).or_else(|| self.added.slots.get(&key)).copied()
+    }
+
+    fn max_op(&self, hash: &ChangeHash) -> Option<u64> {
+        self.base.max_ops.get(hash).or_else(|| self.added.max_ops.get(hash)).copied()
+    }
+
+    fn seq(&self, actor: u32) -> u64 {
+        self.added.seqs.get(&actor).or_else(|| self.base.seqs.get(&actor)).copied().unwrap_or(0)
+    }
+
+    fn parent(&self, id: &OpKey) -> Option<&(ObjectId, legacy::Key)> {
+        self.added.parents.get(id).or_else(|| self.base.parents.get(id))
+    }
+
+    fn object(&self, obj: &ObjectId) -> Option<Option<CompactId>> {
+        match obj {
+            ObjectId::Root => Some(None),
+            ObjectId::Id(id) => Some(Some(self.compact(id)?)),
+        }
+    }
+
+    /// The fingerprint of the slot `op` (whose own id is `own`) writes: its
+    /// object and map key, or its object and list element (for an insertion, the
+    /// element it creates). `None` names something not in the document, or a
+    /// list position used as a map key or the reverse.
+    fn slot_of(&self, op: &legacy::Op, own: CompactId) -> Option<u64> {
+        let obj = self.object(&op.obj)?;
+        match (&op.key, op.insert) {
+            (legacy::Key::Map(key), false) => Some(fingerprint(obj, SlotKey::Key(key.as_str()))),
+            (legacy::Key::Seq(legacy::ElementId::Head), true) => Some(fingerprint(obj, SlotKey::Element(own))),
+            (legacy::Key::Seq(legacy::ElementId::Id(element)), insert) => {
+                let element = self.compact(element)?;
+                Some(fingerprint(obj, SlotKey::Element(if insert { own } else { element })))
+            }
+            _ => None,
+        }
+    }
+
+    /// Record what `change` adds, checking nothing.
+    fn record(&mut self, change: &legacy::Change) {
+        let actor = self.intern(&change.actor_id);
+        for (offset, op) in change.operations.iter().enumerate() {
+            let own = (change.start_op.get() + offset as u64, actor);
+            if let (Some(key), Some(slot)) = (pack(own), self.slot_of(op, own)) {
+                self.added.slots.insert(key, slot);
+            }
+            if let OpType::Make(_) = op.action {
+                self.added.parents.insert(created_id(change, offset), (op.obj.clone(), op.key.clone()));
+            }
+        }
+        self.added.max_ops.insert(hash_of(change), last_op(change));
+        self.added.seqs.insert(actor, change.seq);
+    }
+
+    /// Whether `change` fits the history Automerge would have written it on: the
+    /// next sequence number of its actor, its first operation one past the last of
+    /// its dependencies, and every predecessor an operation on the same slot. Runs
+    /// before [`Staged::record`] for the same change.
+    fn check_history(&mut self, change: &legacy::Change) -> Result<(), Violation> {
+        let malformed = || Violation::at(&Path::default(), Rule::Malformed);
+        if change.author.is_some() {
+            // Never written by this product; Automerge asserts on one past the first change.
+            return Err(malformed());
+        }
+        let actor = self.intern(&change.actor_id);
+        let last_seq = self.seq(actor);
+        if change.seq <= last_seq {
+            return Err(Violation::at(&Path::default(), Rule::ActorRolledBack));
+        }
+        if change.seq != last_seq + 1 {
+            return Err(malformed());
+        }
+        let mut after = 0;
+        for dep in &change.deps {
+            after = after.max(self.max_op(dep).ok_or_else(malformed)?);
+        }
+        if change.start_op.get() != after + 1 {
+            return Err(malformed());
+        }
+        for (offset, op) in change.operations.iter().enumerate() {
+            let own = (change.start_op.get() + offset as u64, actor);
+            let slot = self.slot_of(op, own).ok_or_else(malformed)?;
+            if let legacy::Key::Seq(legacy::ElementId::Id(element)) = &op.key {
+                // The element must be one of this very list or text.
+                let element = self.compact(element).ok_or_else(malformed)?;
+                let obj = self.object(&op.obj).ok_or_else(malformed)?;
+                if self.slot(&element) != Some(fingerprint(obj, SlotKey::Element(element))) {
+                    return Err(malformed());
+                }
+            }
+            for pred in op.pred.iter() {
+                let pred = self.compact(pred).ok_or_else(malformed)?;
+                if pred.0 >= own.0 || self.slot(&pred) != Some(slot) {
+                    return Err(malformed());
+                }
+            }
+            // Later operations of the change may name this one.
+            self.added.slots.insert(pack(own).ok_or_else(malformed)?, slot);
+        }
+        Ok(())
+    }
+}
+
+/// What a slot is keyed by inside its object.
+#[derive(Hash)]
+enum SlotKey<'a> {
+    Key(&'a str),
+    Element(CompactId),
+}
+
+/// A 64-bit fingerprint of a slot: SipHash with fixed keys, so the same in every
+/// process (the index is rebuilt per process anyway).
+fn fingerprint(obj: Option<CompactId>, key: SlotKey<'_>) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    (obj, key).hash(&mut hasher);
+    hasher.finish()
+}
+
+fn hash_of(change: &legacy::Change) -> ChangeHash {
+    change.hash.unwrap_or(ChangeHash([0; 32]))
+}
+
+/// The counter of the change's last operation (one before its first for an empty change).
+fn last_op(change: &legacy::Change) -> u64 {
+    (change.start_op.get() + change.operations.len() as u64).saturating_sub(1)
 }
 
 impl ObjectIndex {
@@ -246,10 +443,21 @@ impl ObjectIndex {
 
     /// Record the objects created by changes that have been accepted.
     pub fn extend(&mut self, changes: &[Change]) -> Result<(), Violation> {
+        let mut staged = Staged { base: self, added: Additions::default() };
         for change in changes {
-            record(&decode(change)?, &mut self.parents);
+            staged.record(&decode(change)?);
         }
+        let added = staged.added;
+        self.absorb(added);
         Ok(())
+    }
+
+    fn absorb(&mut self, added: Additions) {
+        self.parents.extend(added.parents);
+        self.actors.extend(added.actors);
+        self.slots.extend(added.slots);
+        self.max_ops.extend(added.max_ops);
+        self.seqs.extend(added.seqs);
     }
 
     /// The number of objects indexed.
@@ -262,15 +470,21 @@ impl ObjectIndex {
         self.parents.is_empty()
     }
 
-    fn path_of(&self, overlay: &Parents, obj: &ObjectId) -> Result<Path, Violation> {
+    /// The highest sequence number `actor` has in the indexed document (0: none).
+    pub fn last_seq(&self, actor: &ActorId) -> u64 {
+        self.actors.get(actor).and_then(|a| self.seqs.get(a)).copied().unwrap_or(0)
+    }
+}
+
+impl Staged<'_> {
+    fn path_of(&self, obj: &ObjectId) -> Result<Path, Violation> {
         let mut segs = Vec::new();
         let mut current = obj;
         while let ObjectId::Id(id) = current {
             if segs.len() >= MAX_DEPTH {
                 return Err(Violation::at(&Path::default(), Rule::UnknownObject));
             }
-            let id = op_key(id);
-            let Some((parent, key)) = overlay.get(&id).or_else(|| self.parents.get(&id)) else {
+            let Some((parent, key)) = self.parent(&op_key(id)) else {
                 segs.reverse();
                 return Err(Violation::at(&Path(segs), Rule::UnknownObject));
             };
@@ -279,16 +493,6 @@ impl ObjectIndex {
         }
         segs.reverse();
         Ok(Path(segs))
-    }
-}
-
-/// Note where each object created by `change` lives. An operation's id is the
-/// change's start op plus its position in the change.
-fn record(change: &legacy::Change, parents: &mut Parents) {
-    for (offset, op) in change.operations.iter().enumerate() {
-        if let OpType::Make(_) = op.action {
-            parents.insert(created_id(change, offset), (op.obj.clone(), op.key.clone()));
-        }
     }
 }
 
@@ -306,7 +510,10 @@ fn seg_of(key: &legacy::Key) -> Seg {
 /// Decode a change into its operations. Decoding is not expected to fail for a
 /// change that parsed, but a crafted change must never take the caller down.
 fn decode(change: &Change) -> Result<legacy::Change, Violation> {
-    catch_unwind(AssertUnwindSafe(|| change.decode())).map_err(|_| Violation::at(&Path::default(), Rule::Malformed))
+    let mut expanded = catch_unwind(AssertUnwindSafe(|| change.decode()))
+        .map_err(|_| Violation::at(&Path::default(), Rule::Malformed))?;
+    expanded.hash = Some(change.hash());
+    Ok(expanded)
 }
 
 /// Refuse a change that is not exactly what Automerge writes for its operations.
@@ -340,33 +547,37 @@ fn verify_decoded(change: &Change, expanded: &legacy::Change) -> Result<(), Viol
 const CHECKSUM: std::ops::Range<usize> = 4..8;
 
 /// Check every operation of `changes` (in causal order) against the write rules for
-/// `user`, after [`verify_change`] on each. Objects created earlier in the same
-/// batch are resolvable by later operations. On success the caller applies the
-/// changes and then calls [`ObjectIndex::extend`]; on failure nothing in `index`
-/// has changed.
+/// `user`, after [`verify_change`] on each, and check that each change fits the
+/// document's history (see [`ObjectIndex`]); a change reusing a sequence number of
+/// its actor is refused as [`Rule::ActorRolledBack`]. Objects created earlier in
+/// the same batch are resolvable by later operations. On success the caller
+/// applies the changes and then calls [`ObjectIndex::extend`]; on failure nothing
+/// in `index` has changed.
 pub fn check_changes(
     index: &ObjectIndex,
     header: &DocHeader,
     user: UserId,
     changes: &[Change],
 ) -> Result<(), Violation> {
-    let mut overlay = Parents::new();
+    let mut staged = Staged { base: index, added: Additions::default() };
     for change in changes {
         let expanded = decode(change)?;
         verify_decoded(change, &expanded)?;
         for (offset, op) in expanded.operations.iter().enumerate() {
-            let mut path = index.path_of(&overlay, &op.obj)?;
+            let mut path = staged.path_of(&op.obj)?;
             path.0.push(seg_of(&op.key));
             check_path(header, user, &path)?;
             match &op.action {
                 OpType::Make(ObjType::Table) => return Err(Violation::at(&path, Rule::FixedStructure)),
                 // Later operations of this very change may write into the new object.
                 OpType::Make(_) => {
-                    overlay.insert(created_id(&expanded, offset), (op.obj.clone(), op.key.clone()));
+                    staged.added.parents.insert(created_id(&expanded, offset), (op.obj.clone(), op.key.clone()));
                 }
                 _ => {}
             }
         }
+        staged.check_history(&expanded)?;
+        staged.record(&expanded);
     }
     Ok(())
 }

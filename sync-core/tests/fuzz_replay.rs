@@ -182,3 +182,88 @@ fn a_change_whose_checksum_is_wrong_is_refused_as_malformed() {
     let refused = rules::check_changes(&index, &header, pair.mentor_id, &[bad]).map_err(|v| v.rule);
     assert_eq!(refused, Err(Rule::Malformed));
 }
+
+#[test]
+fn a_change_that_does_not_fit_its_history_is_refused_before_automerge_sees_it() {
+    // crash-69e89c17f2ee: a change whose first operation does not follow its
+    // dependencies, or whose predecessors name operations under another key, made
+    // Automerge assert inside `apply_changes`. The rules refuse it now, so
+    // nothing is left for `catch_unwind` to contain.
+    let data = std::fs::read(corpus_dir("changes").join("crash-69e89c17f2ee")).expect("the kept crasher");
+    let outcome = targets::changes(&data);
+    assert!(!outcome.contained_a_panic(), "{:?}", outcome.refused);
+    assert!(outcome.refused.iter().any(|r| r.contains("checksum or encoding")), "{:?}", outcome.refused);
+}
+
+#[test]
+fn a_change_whose_first_operation_skips_ahead_or_whose_seq_repeats_is_refused() {
+    use sync_core::automerge::{ActorId, Change, ExpandedChange};
+    use sync_core::rules::{self, ObjectIndex, Rule};
+    use sync_core::{DocHeader, Document, DocumentId, MentorshipId, Pair, UserId};
+
+    let pair = Pair {
+        mentorship_id: MentorshipId::new_random(),
+        mentor_id: UserId::new_random(),
+        mentee_id: UserId::new_random(),
+    };
+    let header = DocHeader::session(DocumentId::new_random(), pair);
+    let actor = ActorId::random();
+    let mut phone = Document::create(header, actor.clone()).expect("genesis");
+    phone.edit_notes(pair.mentor_id, 0, 0, "Hoist").expect("notes");
+    let genesis = Document::genesis_hash(&header).expect("genesis hash");
+    let first = phone.automerge().get_changes(&[genesis]).into_iter().next().expect("one change");
+    let mut server = Document::create(header, ActorId::random()).expect("genesis");
+    let check = |server: &mut Document, change: Change| {
+        let index = ObjectIndex::build(server.automerge()).expect("index");
+        rules::check_changes(&index, &header, pair.mentor_id, &[change]).map_err(|v| v.rule)
+    };
+    assert_eq!(check(&mut server, first.clone()), Ok(()));
+
+    let mut skipped: ExpandedChange = first.decode();
+    skipped.start_op = std::num::NonZeroU64::new(skipped.start_op.get() + 7).expect("non-zero");
+    assert_eq!(check(&mut server, Change::from(skipped)), Err(Rule::Malformed));
+
+    let mut gap: ExpandedChange = first.decode();
+    gap.seq += 1;
+    assert_eq!(check(&mut server, Change::from(gap)), Err(Rule::Malformed));
+
+    // The same actor and sequence number with other content: a restored store.
+    server.apply_changes(vec![first.clone()]).expect("applied");
+    let mut restored = Document::create(header, actor).expect("the restored copy");
+    restored.edit_notes(pair.mentor_id, 0, 0, "Other words").expect("notes");
+    let reused = restored.automerge().get_changes(&[genesis]).into_iter().next().expect("one change");
+    assert_eq!(reused.seq(), first.seq());
+    assert_eq!(check(&mut server, reused), Err(Rule::ActorRolledBack));
+}
+
+#[test]
+fn a_predecessor_under_another_key_is_refused() {
+    use sync_core::automerge::{ActorId, Change, ExpandedChange};
+    use sync_core::rules::{self, ObjectIndex, Rule};
+    use sync_core::{DocHeader, Document, DocumentId, MentorshipId, Pair, UserId};
+
+    let pair = Pair {
+        mentorship_id: MentorshipId::new_random(),
+        mentor_id: UserId::new_random(),
+        mentee_id: UserId::new_random(),
+    };
+    let header = DocHeader::session(DocumentId::new_random(), pair);
+    let mut phone = Document::create(header, ActorId::random()).expect("genesis");
+    phone.set_feedback(pair.mentor_id, "Calm", "Pace").expect("feedback");
+    let before = phone.heads();
+    phone.set_feedback(pair.mentor_id, "Kind", "Notes").expect("feedback again");
+    let second = phone.automerge().get_changes(&before).into_iter().next().expect("one change");
+    let mut server = Document::from_automerge(header, phone.automerge().fork_at(&before).expect("fork")).expect("copy");
+    let index = ObjectIndex::build(server.automerge()).expect("index");
+    assert_eq!(rules::check_changes(&index, &header, pair.mentor_id, std::slice::from_ref(&second)), Ok(()));
+
+    let mut crossed: ExpandedChange = second.decode();
+    let preds: Vec<_> = crossed.operations.iter().map(|op| op.pred.clone()).collect();
+    assert!(preds.len() >= 2 && preds.iter().all(|p| p.len() == 1), "{preds:?}");
+    crossed.operations[0].pred = preds[1].clone();
+    crossed.operations[1].pred = preds[0].clone();
+    let crossed = Change::from(crossed);
+    assert_eq!(rules::verify_change(&crossed), Ok(()), "well encoded, so only the history check can refuse it");
+    let refused = rules::check_changes(&index, &header, pair.mentor_id, &[crossed]).map_err(|v| v.rule);
+    assert_eq!(refused, Err(Rule::Malformed));
+}

@@ -29,6 +29,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 pub mod console;
+pub mod fault_proxy;
 pub mod phones;
 pub mod process;
 

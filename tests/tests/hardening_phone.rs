@@ -130,6 +130,7 @@ backend_test! {
             complete_inventory: true,
             documents: vec![craft_offer(&mut doc)],
             oldest_unsynced_secs: None,
+            offered_before: Vec::new(),
         };
         post_sync(&app, attacker.mentee.token(), &request).await;
 

@@ -80,6 +80,7 @@ backend_test! {
             complete_inventory: false,
             documents: vec![craft_offer(&mut forged), craft_offer(&mut plan)],
             oldest_unsynced_secs: None,
+            offered_before: Vec::new(),
         };
         let reply = post_sync(&app, org.mentee.token(), &request).await;
         let session_reply = reply.documents.iter().find(|d| d.header.id == session_header.id).unwrap();
@@ -119,6 +120,7 @@ backend_test! {
             complete_inventory: false,
             documents: vec![craft_offer(&mut doc)],
             oldest_unsynced_secs: None,
+            offered_before: Vec::new(),
         };
         let reply = post_sync(&app, org.mentee.token(), &request).await;
         assert_eq!(reply.documents[0].rejection.as_ref().map(|r| r.code.as_str()), Some("wrong_actor"), "{backend}");
@@ -253,6 +255,7 @@ backend_test! {
             complete_inventory: false,
             documents: vec![craft_offer(&mut doc)],
             oldest_unsynced_secs: None,
+            offered_before: Vec::new(),
         })
         .unwrap();
         let truncated = send(valid[..valid.len() / 2].to_vec(), "application/cbor").await.unwrap();
@@ -380,6 +383,7 @@ backend_test! {
             complete_inventory: true,
             documents: vec![craft_offer(&mut doc)],
             oldest_unsynced_secs: None,
+            offered_before: Vec::new(),
         };
         let reply = post_sync(&app, attacker.mentee.token(), &request).await;
         assert_eq!(reply.purge, vec![header.id], "{backend}");

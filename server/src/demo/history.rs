@@ -67,6 +67,7 @@ pub(super) fn sync(
         complete_inventory: false,
         documents: vec![offer],
         oldest_unsynced_secs: None,
+        offered_before: Vec::new(),
     };
     let outcome = engine::handle(conn, cache, &phone.caller, request)?;
     match outcome.response.documents.iter().find_map(|reply| reply.rejection.as_ref()) {
@@ -293,6 +294,7 @@ impl PairHistory<'_> {
             complete_inventory: false,
             documents: Vec::new(),
             oldest_unsynced_secs: behind.and_then(|age| u64::try_from(age.whole_seconds()).ok()),
+            offered_before: Vec::new(),
         };
         engine::handle(conn, cache, &self.mentee.caller, request)?;
         Ok(())

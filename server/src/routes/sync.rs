@@ -29,6 +29,13 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     );
 }
 
+/// Whether a `Content-Type` names exactly CBOR (parameters allowed, case not
+/// significant): `application/cborXYZ` is another type.
+fn is_cbor(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case(protocol::CONTENT_TYPE)
+}
+
 pub(crate) fn caller(user: &AuthUser) -> Result<Caller, ApiError> {
     let actor = hex::decode(&user.actor_id)
         .map(ActorId::from)
@@ -62,7 +69,7 @@ pub async fn post_sync(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if !content_type.starts_with(protocol::CONTENT_TYPE) {
+    if !is_cbor(content_type) {
         return Err(ApiError::unsupported_media_type(format!(
             "sync bodies are {}, not {content_type:?}",
             protocol::CONTENT_TYPE

@@ -63,6 +63,10 @@ pub const BYTES_PER_APPLIED_OP: u64 = 320;
 /// Heap bytes per operation loaded from a snapshot, which Automerge keeps in its
 /// compressed columns: measured at 1-2 bytes.
 pub const BYTES_PER_LOADED_OP: u64 = 16;
+/// Heap bytes per operation of the write rules' index (`rules::ObjectIndex`
+/// keeps a slot fingerprint per operation in a hash table): 17 bytes a table
+/// slot, up to 2.3 slots per operation just after the table doubled.
+pub const BYTES_PER_INDEXED_OP: u64 = 40;
 /// Heap bytes per change in the change graph (hash, actor, clock, dependencies)
 /// with the objects it creates in the object index: measured at about 160 for
 /// text edits and up to 900 for goal-plan changes that create objects, in
@@ -82,6 +86,7 @@ pub fn estimate(cached: Option<&CachedDoc>) -> u64 {
         .saturating_add(loaded.saturating_mul(BYTES_PER_LOADED_OP))
         .saturating_add(applied.saturating_mul(BYTES_PER_APPLIED_OP))
         .saturating_add(stats.num_changes.saturating_mul(BYTES_PER_CHANGE))
+        .saturating_add(stats.num_ops.saturating_mul(BYTES_PER_INDEXED_OP))
 }
 
 /// One cache slot; `None` until loaded. Clones share the slot.

@@ -19,20 +19,22 @@ mod checks;
 
 use std::collections::{HashMap, HashSet};
 
-use sync_core::automerge::sync::{self, SyncDoc};
+use sync_core::automerge::sync;
 use sync_core::automerge::{ActorId, Change, ChangeHash};
 use sync_core::protocol::{self, DocOffer, DocReply, SyncRequest, SyncResponse, WireRejection};
-use sync_core::rules::ObjectIndex;
-use sync_core::{DocHeader, Document};
+use sync_core::rules::{ObjectIndex, Rule};
+use sync_core::{DocHeader, Document, DocumentError};
 
 use self::checks::{Verdict, check_and_apply};
 pub(crate) use self::checks::{may_hold, readable};
 use super::SyncError;
 use super::cache::{self, CachedDoc, DocCache};
 use super::projection::{self, Projection};
+use crate::db::devices as devices_db;
 use crate::db::documents::{self as documents_db, DocumentRef, NewChange, NewDocument};
 use crate::db::projections::{self as projections_db, Owner};
 use crate::db::scheme_projections as scheme_db;
+use crate::db::retired_actors as retired_actors_db;
 use crate::db::{self, DbConnection};
 use crate::domain::AuditObject;
 use crate::domain::audit::{self, NewEvent};
@@ -133,6 +135,15 @@ pub fn handle(
     caller: &Caller,
     request: SyncRequest,
 ) -> Result<SyncOutcome, SyncError> {
+    if request.documents.len() > protocol::MAX_DOCUMENTS_PER_REQUEST
+        || request.offered_before.len() > protocol::MAX_OFFERED_BEFORE
+    {
+        return Err(SyncError::TooManyDocuments {
+            offered: request.documents.len(),
+            limit: protocol::MAX_DOCUMENTS_PER_REQUEST,
+            inventory_limit: protocol::MAX_OFFERED_BEFORE,
+        });
+    }
     let access = readable(conn, caller)?;
     let offered_ids: Vec<DocumentId> = request.documents.iter().map(|o| o.header.id).collect();
     let stored: HashMap<DocumentId, DocumentRef> =
@@ -179,7 +190,9 @@ pub fn handle(
     let mut written: HashMap<DocumentId, Written> = HashMap::new();
     let mut changed = Vec::new();
     let mut received = Vec::new();
-    let oldest = request.oldest_unsynced_secs.map(|s| i64::try_from(s).unwrap_or(i64::MAX));
+    let oldest = request.oldest_unsynced_secs.map(clamp_oldest_unsynced);
+    let actors = device_actors(conn, caller)?;
+    let mut rolled_back = false;
     let result = db::write_transaction(conn, |conn| -> Result<(), SyncError> {
         for doc in &writers {
             let (id, header) = (doc.id(), doc.offer.header);
@@ -188,16 +201,22 @@ pub fn handle(
             let cached = load(conn, slot, header, version)?;
             let mut state = sync::State::new();
             let candidates = match &doc.message {
-                Some(message) => {
-                    let mut fork = cached.doc.automerge().fork();
-                    fork.sync()
-                        .receive_sync_message(&mut state, message.clone())
-                        .map_err(|e| SyncError::malformed("malformed_sync_message", format!("document {id}: {e}")))?;
-                    cached.doc.automerge().get_changes_added(&mut fork)
-                }
+                Some(message) => match received_changes(cached, &mut state, message.clone())? {
+                    Ok(candidates) => candidates,
+                    Err(refusal) => {
+                        // The fork took the input in, not the cached copy, but drop it anyway.
+                        **slot = None;
+                        written.insert(id, Written { verdict: Verdict::Rejected(refusal), state });
+                        continue;
+                    }
+                },
                 None => doc.offered.clone(),
             };
-            let verdict = match check_and_apply(cached, caller, candidates) {
+            let verdict = match check_and_apply(cached, caller, &actors, candidates) {
+                Verdict::Rejected(refusal) if refusal.code == Rule::ActorRolledBack.code() => {
+                    rolled_back = true;
+                    Verdict::Rejected(refusal)
+                }
                 Verdict::Accepted(new) => {
                     if !new.is_empty() {
                         changed.push(store_changes(conn, cached, caller, version.is_none(), &new)?);
@@ -215,6 +234,9 @@ pub fn handle(
             written.insert(id, Written { verdict, state });
         }
         projections_db::record_device_sync(conn, caller.device_id, caller.org_id, Timestamp::now(), oldest)?;
+        if rolled_back {
+            response.actor_id = Some(issue_fresh_actor(conn, caller)?);
+        }
         // Last, so the organisation's audit chain is held only until the commit.
         audit::record_many(conn, caller.org_id, std::mem::take(&mut received)).map_err(|error| match error {
             crate::domain::DomainError::Db(error) => SyncError::Db(error),
@@ -264,19 +286,21 @@ pub fn handle(
         let group_ids: Vec<GroupId> = access.groups.iter().copied().collect();
         let readable =
             documents_db::find_refs_readable(conn, caller.org_id, &mentorship_ids, &group_ids, caller.person)?;
+        let offered_before: HashSet<DocumentId> = request.offered_before.iter().copied().collect();
         for doc_ref in readable {
             let header = stored_header(&doc_ref)?;
-            if seen.contains(&header.id) || !may_hold(&header, caller, &access) {
+            if seen.contains(&header.id) || offered_before.contains(&header.id) || !may_hold(&header, caller, &access) {
                 continue;
             }
             let slot = cache.slot(header.id);
             let mut guard = cache::lock(&slot);
-            let cached = load(conn, &mut guard, header, Some(doc_ref.last_change_id))?;
+            let heads = load(conn, &mut guard, header, Some(doc_ref.last_change_id))?.doc.heads();
+            let snapshot = snapshot_of(&mut guard)?;
             response.documents.push(DocReply {
                 header,
-                heads: protocol::heads_to_wire(&cached.doc.heads()),
+                heads: protocol::heads_to_wire(&heads),
                 changes: Vec::new(),
-                snapshot: Some(cached.doc.save().into()),
+                snapshot: Some(snapshot.into()),
                 accepted: 0,
                 rejection: None,
                 sync_message: None,
@@ -331,6 +355,80 @@ fn change_event(caller: &Caller, header: DocHeader, new: &[Change]) -> NewEvent 
             "first_change_at": first.map(|t| t.to_string()),
             "last_change_at": last.map(|t| t.to_string()),
         }),
+    }
+}
+
+/// The longest a device may say its oldest unsynced change has waited: a
+/// phone's clock or a crafted request must not put absurd ages on the console.
+pub const MAX_OLDEST_UNSYNCED_SECS: u64 = 366 * 24 * 3600;
+
+/// The device's reported age of its oldest unsynced change, clamped to
+/// [`MAX_OLDEST_UNSYNCED_SECS`].
+fn clamp_oldest_unsynced(secs: u64) -> i64 {
+    i64::try_from(secs.min(MAX_OLDEST_UNSYNCED_SECS)).unwrap_or(i64::MAX)
+}
+
+/// The actors the caller's device may send changes under: its current one,
+/// then those it wrote under before the server issued it a fresh one.
+fn device_actors(conn: &mut DbConnection, caller: &Caller) -> Result<Vec<ActorId>, SyncError> {
+    let mut actors = vec![caller.actor.clone()];
+    for hex_actor in retired_actors_db::find_by_device(conn, caller.device_id)? {
+        match hex::decode(&hex_actor) {
+            Ok(bytes) => actors.push(ActorId::from(bytes)),
+            Err(_) => return Err(SyncError::Invariant("a retired actor id is not hex")),
+        }
+    }
+    Ok(actors)
+}
+
+/// A device's changes reused sequence numbers its actor already has (its store
+/// was restored from an older copy): give the device a fresh actor, bound to it
+/// from now on, and return it (hex) for the reply. Tokens naming the old one
+/// stay valid, and its changes are still the device's.
+fn issue_fresh_actor(conn: &mut DbConnection, caller: &Caller) -> Result<String, SyncError> {
+    let current = hex::encode(caller.actor.to_bytes());
+    let fresh = crate::auth::tokens::new_actor_id();
+    if retired_actors_db::rotate(conn, caller.device_id, &current, &fresh, Timestamp::now())? {
+        tracing::info!(device = %caller.device_id, "a device reused its actor's sequence numbers; issued a fresh actor");
+        return Ok(fresh);
+    }
+    // A concurrent request rotated it first: that one is the device's now.
+    let device =
+        devices_db::find_by_id(conn, caller.device_id)?.ok_or(SyncError::Invariant("a syncing device has no row"))?;
+    Ok(device.actor_id)
+}
+
+/// Receive a device's sync message into a fork of the cached document and
+/// return the changes it adds, for the same checks as offered changes. A
+/// message Automerge panics on is refused for this document (the inner `Err`).
+fn received_changes(
+    cached: &mut CachedDoc,
+    state: &mut sync::State,
+    message: sync::Message,
+) -> Result<Result<Vec<Change>, WireRejection>, SyncError> {
+    let id = cached.doc.header().id;
+    let received = cached.doc.fork().and_then(|mut fork| {
+        fork.receive_sync_message(state, message)?;
+        cached.doc.changes_added(&mut fork)
+    });
+    match received {
+        Ok(changes) => Ok(Ok(changes)),
+        Err(error @ DocumentError::AutomergePanic { .. }) => Ok(Err(checks::refused_by_automerge(id, &error))),
+        Err(error) => Err(SyncError::malformed("malformed_sync_message", format!("document {id}: {error}"))),
+    }
+}
+
+/// The whole document for a reply. Saving runs contained: a document that took
+/// in crafted input could make Automerge panic here too.
+fn snapshot_of(slot: &mut Option<CachedDoc>) -> Result<Vec<u8>, SyncError> {
+    let cached = slot.as_mut().ok_or(SyncError::Invariant("document cache slot emptied while held"))?;
+    let id = cached.doc.header().id;
+    match cached.doc.save_contained() {
+        Ok(bytes) => Ok(bytes),
+        Err(error) => {
+            *slot = None;
+            Err(SyncError::stored(id, error))
+        }
     }
 }
 
@@ -400,7 +498,7 @@ fn catch_up(conn: &mut DbConnection, mut cached: CachedDoc) -> Result<CachedDoc,
         .map(|(_, bytes)| Change::from_bytes(bytes))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| SyncError::stored(id, e))?;
-    cached.doc.automerge().apply_changes(changes.clone()).map_err(|e| SyncError::stored(id, e))?;
+    cached.doc.apply_changes(changes.clone()).map_err(|e| SyncError::stored(id, e))?;
     cached.index.extend(&changes).map_err(|v| SyncError::stored(id, v.to_string()))?;
     cached.last_change_id = last;
     cached.since_snapshot = cached.since_snapshot.saturating_add(i32::try_from(changes.len()).unwrap_or(i32::MAX));
@@ -417,7 +515,8 @@ fn reply_for(
 ) -> Result<DocReply, SyncError> {
     let Written { verdict, mut state } = written;
     let header = doc.offer.header;
-    let cached = load(conn, slot, header, doc.stored_ref.map(|r| r.last_change_id))?;
+    let stored_version = doc.stored_ref.map(|r| r.last_change_id);
+    let cached = load(conn, slot, header, stored_version)?;
     let server_heads = cached.doc.heads();
     let mut reply = DocReply {
         header,
@@ -430,31 +529,56 @@ fn reply_for(
     };
     let client_heads = &doc.client_heads;
     let known: Vec<ChangeHash> = client_heads.iter().copied().filter(|h| cached.doc.has_change(h)).collect();
-    match verdict {
-        Verdict::Rejected(refusal) | Verdict::RejectedMidway(refusal) => {
-            // The device keeps its text as a rejection and returns to this version.
-            reply.snapshot = Some(cached.doc.save().into());
-            reply.rejection = Some(refusal);
-            return Ok(reply);
+    let refusal = match verdict {
+        Verdict::Rejected(refusal) | Verdict::RejectedMidway(refusal) => Some(refusal),
+        Verdict::Accepted(_) => {
+            reply.accepted = u32::try_from(doc.offer.changes.len()).unwrap_or(u32::MAX);
+            None
         }
-        Verdict::Accepted(_) => reply.accepted = u32::try_from(doc.offer.changes.len()).unwrap_or(u32::MAX),
-        Verdict::MissingDependencies => {}
-    }
-    let in_step = known.len() == client_heads.len();
-    if in_step && doc.message.is_none() {
-        if known != server_heads {
-            reply.changes =
-                cached.doc.automerge().get_changes(&known).iter().map(|c| c.raw_bytes().to_vec().into()).collect();
+        Verdict::MissingDependencies => None,
+    };
+    let refusal = match refusal {
+        Some(refusal) => Some(refusal),
+        None => {
+            let in_step = known.len() == client_heads.len();
+            let mut sorted_client = client_heads.clone();
+            sorted_client.sort();
+            let mut sorted_server = server_heads.clone();
+            sorted_server.sort();
+            if in_step && doc.message.is_none() {
+                if known != server_heads {
+                    reply.changes = cached
+                        .doc
+                        .automerge()
+                        .get_changes(&known)
+                        .iter()
+                        .map(|c| c.raw_bytes().to_vec().into())
+                        .collect();
+                }
+                None
+            } else if sorted_client != sorted_server {
+                // The state holds the device's bloom filter: received bytes.
+                match cached.doc.generate_sync_message(&mut state) {
+                    Ok(message) => {
+                        reply.sync_message = message.map(|m| m.encode().into());
+                        None
+                    }
+                    Err(error) => {
+                        let refusal = checks::refused_by_automerge(header.id, &error);
+                        *slot = None;
+                        load(conn, slot, header, stored_version)?;
+                        Some(refusal)
+                    }
+                }
+            } else {
+                None
+            }
         }
-    } else {
-        let mut sorted_client = client_heads.clone();
-        sorted_client.sort();
-        let mut sorted_server = server_heads.clone();
-        sorted_server.sort();
-        if sorted_client != sorted_server {
-            reply.sync_message =
-                cached.doc.automerge().sync().generate_sync_message(&mut state).map(|m| m.encode().into());
-        }
+    };
+    if let Some(refusal) = refusal {
+        // The device keeps its text as a rejection and returns to this version.
+        reply.snapshot = Some(snapshot_of(slot)?.into());
+        reply.rejection = Some(refusal);
     }
     Ok(reply)
 }
@@ -524,7 +648,9 @@ fn store_changes(
                 // member's malformed value can make a document unreadable as typed
                 // data. The change is kept (nothing is lost); the console shows the last
                 // readable projection.
-                tracing::warn!(document = %id, %error, "document could not be projected");
+                // Only where: the message of a schema error quotes the value found,
+                // which is the pair's own text.
+                tracing::warn!(document = %id, at = unreadable_at(&error), "document could not be projected");
                 Ok(())
             }
         }?;
@@ -565,16 +691,33 @@ fn write_projection(
     }
 }
 
+/// Where a document could not be read as typed data, without the value found
+/// there (pair-written text must not reach the logs).
+fn unreadable_at(error: &DocumentError) -> &str {
+    match error {
+        DocumentError::Schema { path, .. } => path,
+        DocumentError::Invalid(_) => "a value outside its vocabulary",
+        DocumentError::NewerSchema { .. } => "/schema",
+        _ => "the document",
+    }
+}
+
 /// Fold a document's stored changes into a snapshot. Runs after the request,
 /// on a blocking thread; writers to the document wait only for a fork.
 pub fn compact(conn: &mut DbConnection, cache: &DocCache, id: DocumentId) -> Result<(), SyncError> {
     let slot = cache.slot(id);
-    let (mut fork, upto) = {
+    let (forked, upto) = {
         let mut guard = cache::lock(&slot);
         let Some(cached) = guard.as_mut() else { return Ok(()) };
-        (cached.doc.automerge().fork(), cached.last_change_id)
+        let upto = cached.last_change_id;
+        let forked = cached.doc.fork();
+        if forked.is_err() {
+            // Memory may no longer match storage: reload on the next request.
+            *guard = None;
+        }
+        (forked, upto)
     };
-    let snapshot = fork.save();
+    let snapshot = forked.and_then(|mut fork| fork.save_contained()).map_err(|e| SyncError::stored(id, e))?;
     documents_db::compact(conn, id, &snapshot, upto)?;
     if let Some(cached) = cache::lock(&slot).as_mut() {
         cached.since_snapshot = 0;

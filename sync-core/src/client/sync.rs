@@ -78,6 +78,36 @@ impl Client {
     }
 }
 
+/// Split a request that offers more than [`protocol::MAX_DOCUMENTS_PER_REQUEST`]
+/// documents into requests that each offer at most that many. Only the last one
+/// carries the complete inventory, naming the documents the earlier ones offered
+/// in `offered_before`, so the server sends none of them as missing and purges
+/// from every part alike.
+fn split(request: SyncRequest) -> Vec<SyncRequest> {
+    let limit = protocol::MAX_DOCUMENTS_PER_REQUEST;
+    if request.documents.len() <= limit {
+        return vec![request];
+    }
+    let SyncRequest { protocol, complete_inventory, documents, oldest_unsynced_secs, .. } = request;
+    let parts: Vec<Vec<DocOffer>> = documents.chunks(limit).map(<[DocOffer]>::to_vec).collect();
+    let count = parts.len();
+    let mut before = Vec::new();
+    let mut requests = Vec::with_capacity(count);
+    for (n, documents) in parts.into_iter().enumerate() {
+        let last = n + 1 == count;
+        let ids: Vec<DocumentId> = documents.iter().map(|d| d.header.id).collect();
+        requests.push(SyncRequest {
+            protocol,
+            complete_inventory: complete_inventory && last,
+            documents,
+            oldest_unsynced_secs,
+            offered_before: if last && complete_inventory { std::mem::take(&mut before) } else { Vec::new() },
+        });
+        before.extend(ids);
+    }
+    requests
+}
+
 /// What a round's request carried of one document: enough to acknowledge exactly
 /// that and nothing written after.
 struct Sent {
@@ -102,40 +132,19 @@ impl SyncRun {
         // The first round offers every document; later ones only those in the
         // fallback protocol, unless a session was re-homed and must go up.
         let mut complete = true;
-        while self.report.round_trips < MAX_ROUND_TRIPS {
+        let mut rounds = 0;
+        while rounds < MAX_ROUND_TRIPS {
+            rounds += 1;
             let (request, sent) = client.with_sign_in(serial, |s| self.build_request(&mut s.replica, complete))?;
             if !complete && request.documents.is_empty() {
                 break;
             }
-            let body = protocol::encode(&request).map_err(|e| invalid(e.to_string()))?;
-            self.report.bytes_sent += body.len() as u64;
-            // The network, without the state lock: edits go on meanwhile.
-            let response = client.authed(serial, |token| client.transport.sync(token, &body))?;
-            self.report.round_trips += 1;
-            self.report.bytes_received += response.len() as u64;
-            let response = protocol::decode_response(&response)
-                .map_err(|e| invalid(format!("server sent a bad sync reply: {e}")))?;
             let mut rehomed = false;
-            client.with_sign_in(serial, |s| {
-                if let Some(actor) = &response.actor_id {
-                    s.adopt_actor(actor)?;
-                    self.new_actor = true;
-                }
-                for id in response.purge {
-                    if let Some(header) = rehome::rehome_if_unsynced(&mut s.replica, id)? {
-                        self.note_rehomed(&mut s.replica, id, header.id)?;
-                        rehomed = true;
-                    }
-                    s.replica.remove(id)?;
-                    self.fallback.remove(&id);
-                    self.report.purged.push(id.to_string());
-                }
-                for reply in response.documents {
-                    let sent = sent.get(&reply.header.id);
-                    self.apply_reply(&mut s.replica, reply, sent)?;
-                }
-                Ok(())
-            })?;
+            // A device holding more documents than one request may offer sends
+            // them in parts, one round trip each (see `split`).
+            for request in split(request) {
+                rehomed |= self.round_trip(client, serial, &request, &sent)?;
+            }
             if let Some(progress) = progress {
                 progress.progress(self.report.docs_sent, self.report.docs_received);
             }
@@ -145,6 +154,46 @@ impl SyncRun {
             }
         }
         Ok(())
+    }
+
+    /// Send one request and apply its reply; whether a session was re-homed.
+    fn round_trip(
+        &mut self,
+        client: &Client,
+        serial: u64,
+        request: &SyncRequest,
+        sent: &HashMap<DocumentId, Sent>,
+    ) -> Result<bool, ClientError> {
+        let body = protocol::encode(request).map_err(|e| invalid(e.to_string()))?;
+        self.report.bytes_sent += body.len() as u64;
+        // The network, without the state lock: edits go on meanwhile.
+        let response = client.authed(serial, |token| client.transport.sync(token, &body))?;
+        self.report.round_trips += 1;
+        self.report.bytes_received += response.len() as u64;
+        let response =
+            protocol::decode_response(&response).map_err(|e| invalid(format!("server sent a bad sync reply: {e}")))?;
+        let mut rehomed = false;
+        client.with_sign_in(serial, |s| {
+            if let Some(actor) = &response.actor_id {
+                s.adopt_actor(actor)?;
+                self.new_actor = true;
+            }
+            for id in response.purge {
+                if let Some(header) = rehome::rehome_if_unsynced(&mut s.replica, id)? {
+                    self.note_rehomed(&mut s.replica, id, header.id)?;
+                    rehomed = true;
+                }
+                s.replica.remove(id)?;
+                self.fallback.remove(&id);
+                self.report.purged.push(id.to_string());
+            }
+            for reply in response.documents {
+                let sent = sent.get(&reply.header.id);
+                self.apply_reply(&mut s.replica, reply, sent)?;
+            }
+            Ok(())
+        })?;
+        Ok(rehomed)
     }
 
     fn build_request(
@@ -212,6 +261,7 @@ impl SyncRun {
             complete_inventory: complete,
             documents: offers,
             oldest_unsynced_secs,
+            offered_before: Vec::new(),
         };
         Ok((request, sent))
     }

@@ -35,6 +35,26 @@ impl Document {
         contain("applying changes", || self.doc.apply_changes(changes).map_err(DocumentError::from))
     }
 
+    /// A copy of this document to stage received input in (see PITFALLS: an
+    /// applied change cannot be taken back), under `catch_unwind` because a
+    /// document that took in crafted input earlier may not fork cleanly.
+    pub fn fork(&mut self) -> Result<Document, DocumentError> {
+        let header = self.header;
+        contain("forking a document", || Ok(Document { header, doc: self.doc.fork() }))
+    }
+
+    /// [`Document::save`] under `catch_unwind`, for documents built from input
+    /// received from elsewhere (the server's copies).
+    pub fn save_contained(&mut self) -> Result<Vec<u8>, DocumentError> {
+        contain("saving a document", || Ok(self.doc.save()))
+    }
+
+    /// The changes `other` (a fork of this document that received input) holds
+    /// that this one lacks.
+    pub fn changes_added(&mut self, other: &mut Document) -> Result<Vec<Change>, DocumentError> {
+        contain("listing received changes", || Ok(self.doc.get_changes_added(&mut other.doc)))
+    }
+
     /// Merge everything `other` has that this document lacks.
     pub fn merge(&mut self, other: &mut Document) -> Result<(), DocumentError> {
         contain("merging a document", || self.doc.merge(&mut other.doc).map(drop).map_err(DocumentError::from))

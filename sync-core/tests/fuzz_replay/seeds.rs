@@ -42,6 +42,7 @@ fn request(offers: Vec<DocOffer>) -> Vec<u8> {
         complete_inventory: true,
         documents: offers,
         oldest_unsynced_secs: Some(93),
+        offered_before: Vec::new(),
     })
     .expect("a request encodes")
 }

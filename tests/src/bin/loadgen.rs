@@ -6,7 +6,14 @@
 //! cargo build --release -p alongside-server -p alongside-tests
 //! target/release/alongside-loadgen --devices 200 --docs 10 --changed 5 --rounds 5
 //! TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres target/release/alongside-loadgen --postgres
+//! target/release/alongside-loadgen --devices 1000 --docs 10 --changed 2 --soak 600   # the soak (not in CI)
 //! ```
+//!
+//! With `--soak SECONDS` the rounds go on until that much time has passed (not
+//! `--rounds`), failed syncs are counted instead of stopping the run, and the
+//! report adds `soak`: every ten seconds the server's current RSS, and the errors
+//! and p99 of the syncs since the previous sample, to check that memory levels off once the document cache
+//! is full (BENCHMARKS.md).
 //!
 //! Alongside the server figures it measures the same per-document work done
 //! in-process by bare Automerge (load, apply one change, save), so the server's
@@ -33,11 +40,12 @@ struct Options {
     docs: usize,
     changed: usize,
     rounds: usize,
+    soak: Option<Duration>,
     backend: Backend,
 }
 
 fn options() -> Options {
-    let mut options = Options { devices: 100, docs: 10, changed: 5, rounds: 5, backend: Backend::Sqlite };
+    let mut options = Options { devices: 100, docs: 10, changed: 5, rounds: 5, soak: None, backend: Backend::Sqlite };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut number = |name: &str| -> usize {
@@ -48,6 +56,7 @@ fn options() -> Options {
             "--docs" => options.docs = number("--docs").max(1),
             "--changed" => options.changed = number("--changed"),
             "--rounds" => options.rounds = number("--rounds").max(1),
+            "--soak" => options.soak = Some(Duration::from_secs(number("--soak") as u64)),
             "--postgres" => options.backend = Backend::Postgres,
             other => panic!("unknown option {other}; see the module doc"),
         }
@@ -72,6 +81,14 @@ fn millis(d: Duration) -> f64 {
 fn peak_rss_mib(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// Current resident memory of a process, in MiB (Linux).
+fn rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
 }
@@ -242,7 +259,20 @@ fn main() {
         (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
     let mut busy = Duration::ZERO;
     let cpu_before = server.pid().and_then(cpu_seconds);
-    for round in 0..options.rounds {
+    let soak_started = Instant::now();
+    let mut soak_samples = Vec::new();
+    let mut rounds_run = 0usize;
+    let mut errors = 0u64;
+    let (mut window_errors, mut window_ms, mut next_sample) = (0u64, Vec::new(), Duration::ZERO);
+    for round in 0.. {
+        let more = match options.soak {
+            Some(soak) => soak_started.elapsed() < soak,
+            None => round < options.rounds,
+        };
+        if !more {
+            break;
+        }
+        rounds_run += 1;
         // Offline edits, then everyone syncs at once.
         for (phone, ids) in &devices {
             for id in ids.iter().skip(round % options.docs).take(options.changed) {
@@ -250,7 +280,7 @@ fn main() {
             }
         }
         let started = Instant::now();
-        let reports: Vec<(sync_core::SyncReport, Duration)> = std::thread::scope(|scope| {
+        let reports: Vec<(Option<sync_core::SyncReport>, Duration)> = std::thread::scope(|scope| {
             let handles: Vec<_> = devices
                 .iter()
                 .map(|(phone, _)| {
@@ -258,7 +288,14 @@ fn main() {
                     scope.spawn(move || {
                         barrier.wait();
                         let start = Instant::now();
-                        let report = phone.client.sync().unwrap();
+                        let report = match phone.client.sync() {
+                            Ok(report) => Some(report),
+                            Err(error) if options.soak.is_some() => {
+                                eprintln!("sync failed: {error}");
+                                None
+                            }
+                            Err(error) => panic!("sync failed: {error}"),
+                        };
                         (report, start.elapsed())
                     })
                 })
@@ -266,7 +303,25 @@ fn main() {
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
         busy += started.elapsed();
+        window_ms.extend(reports.iter().map(|(_, took)| millis(*took)));
+        let round_errors = reports.iter().filter(|(report, _)| report.is_none()).count() as u64;
+        errors += round_errors;
+        window_errors += round_errors;
+        // One sample every ten seconds of the run: its RSS, and the errors and p99
+        // of the syncs since the previous sample.
+        if soak_started.elapsed() >= next_sample {
+            window_ms.sort_by(f64::total_cmp);
+            soak_samples.push(json!({
+                "t_s": soak_started.elapsed().as_secs(),
+                "rss_mib": server.pid().and_then(rss_mib),
+                "errors": window_errors,
+                "p99_ms": percentile(&window_ms, 99.0),
+            }));
+            (window_errors, next_sample) = (0, next_sample + Duration::from_secs(10));
+            window_ms.clear();
+        }
         for (report, took) in reports {
+            let Some(report) = report else { continue };
             latencies.push(millis(took));
             doc_syncs += u64::from(report.docs_sent + report.docs_received);
             docs_sent += u64::from(report.docs_sent);
@@ -289,7 +344,8 @@ fn main() {
         "devices": devices.len(),
         "documents_per_device": options.docs,
         "changed_per_device_per_round": options.changed,
-        "rounds": options.rounds,
+        "rounds": rounds_run,
+        "sync_errors": errors,
         "login_burst_ms": { "p50": percentile(&login_ms, 50.0), "p99": percentile(&login_ms, 99.0) },
         "login_alone_ms_p50": login_alone_ms,
         "get_me_ms_p50": me_ms,
@@ -308,6 +364,7 @@ fn main() {
         "ratio_wall_to_bare": server_us_per_doc_sync / bare_us,
         "server_cpu_us_per_doc_sync": server_cpu_us_per_doc_sync,
         "ratio_server_cpu_to_bare": server_cpu_us_per_doc_sync.map(|us| us / bare_us),
+        "soak": if options.soak.is_some() { json!(soak_samples) } else { json!(null) },
     });
     println!("{}", serde_json::to_string_pretty(&report).unwrap());
 }

@@ -2,10 +2,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sync_core::automerge::{Change, ChangeHash};
+use sync_core::automerge::{ActorId, Change, ChangeHash};
 use sync_core::protocol::WireRejection;
 use sync_core::rules::{self, Violation};
-use sync_core::{DocHeader, DocRole, DocScope, GroupId, MentorshipId, Pair};
+use sync_core::{DocHeader, DocRole, DocScope, DocumentError, GroupId, MentorshipId, Pair};
 
 use super::Caller;
 use crate::db::DbConnection;
@@ -69,8 +69,27 @@ fn rejection(violation: &Violation) -> WireRejection {
     }
 }
 
-/// Check the changes the document does not have yet and, if they all pass, apply them.
-pub(crate) fn check_and_apply(cached: &mut CachedDoc, caller: &Caller, offered: Vec<Change>) -> Verdict {
+/// The rejection of a document whose input made Automerge panic: the input is
+/// refused, the cached copy dropped (the caller's job), and the device gets the
+/// server's version back.
+pub(crate) fn refused_by_automerge(id: sync_core::DocumentId, error: &DocumentError) -> WireRejection {
+    tracing::warn!(document = %id, %error, "automerge panicked on a device's input; refused for this document");
+    WireRejection {
+        path: "/".into(),
+        code: "malformed".into(),
+        reason: "the changes could not be applied: the server could not process them".into(),
+    }
+}
+
+/// Check the changes the document does not have yet and, if they all pass, apply
+/// them. `actors` are the caller's device's actors: its current one first, then
+/// any it wrote under before the server issued it a fresh one.
+pub(crate) fn check_and_apply(
+    cached: &mut CachedDoc,
+    caller: &Caller,
+    actors: &[ActorId],
+    offered: Vec<Change>,
+) -> Verdict {
     let mut new = Vec::new();
     let mut batch = HashSet::new();
     for change in offered {
@@ -84,7 +103,7 @@ pub(crate) fn check_and_apply(cached: &mut CachedDoc, caller: &Caller, offered: 
     }
     let mut available: HashSet<ChangeHash> = HashSet::new();
     for change in &new {
-        if change.actor_id() != &caller.actor {
+        if !actors.contains(change.actor_id()) {
             return Verdict::Rejected(WireRejection {
                 path: "/".into(),
                 code: "wrong_actor".into(),
@@ -102,12 +121,18 @@ pub(crate) fn check_and_apply(cached: &mut CachedDoc, caller: &Caller, offered: 
     if let Err(violation) = rules::check_changes(&cached.index, &header, caller.person, &new) {
         return Verdict::Rejected(rejection(&violation));
     }
-    if let Err(error) = cached.doc.automerge().apply_changes(new.clone()) {
-        return Verdict::RejectedMidway(WireRejection {
-            path: "/".into(),
-            code: "malformed".into(),
-            reason: format!("the changes could not be applied: {error}"),
-        });
+    match cached.doc.apply_changes(new.clone()) {
+        Ok(()) => {}
+        Err(error @ DocumentError::AutomergePanic { .. }) => {
+            return Verdict::RejectedMidway(refused_by_automerge(header.id, &error));
+        }
+        Err(error) => {
+            return Verdict::RejectedMidway(WireRejection {
+                path: "/".into(),
+                code: "malformed".into(),
+                reason: format!("the changes could not be applied: {error}"),
+            });
+        }
     }
     if let Err(violation) = cached.index.extend(&new) {
         return Verdict::RejectedMidway(rejection(&violation));
