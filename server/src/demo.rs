@@ -13,8 +13,8 @@
 //! an overdue action, a session amended after sign-off and a phone holding
 //! unsynced changes.
 
-mod history;
 mod agreements_groups;
+mod history;
 mod scheme;
 
 use std::io::Write;

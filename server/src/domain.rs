@@ -11,17 +11,17 @@
 pub mod audit;
 pub mod devices;
 pub mod erasure;
-pub mod matching;
 pub mod groups;
+pub mod matching;
 pub mod mentorships;
 pub mod organisations;
 pub mod passwords;
 pub mod people;
 pub mod permissions;
 pub mod programme;
+pub mod programmes;
 pub mod retention;
 pub mod subject_access;
-pub mod programmes;
 pub mod training;
 
 use crate::auth::password::PasswordError;

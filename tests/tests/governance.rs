@@ -292,6 +292,7 @@ backend_test! {
             complete_inventory: true,
             documents: vec![offer],
             oldest_unsynced_secs: None,
+            offered_before: Vec::new(),
         };
         let reply = post_sync(&app, org.mentee.token(), &request).await;
         assert_eq!(reply.purge.len(), 1, "{backend}");

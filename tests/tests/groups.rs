@@ -30,6 +30,7 @@ fn one_offer(doc: &mut Document) -> SyncRequest {
         complete_inventory: false,
         documents: vec![craft_offer(doc)],
         oldest_unsynced_secs: None,
+        offered_before: Vec::new(),
     }
 }
 

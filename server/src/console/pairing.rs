@@ -22,8 +22,8 @@ use super::layout::{
 use super::login::ConsoleUser;
 use super::progress::{self, DeviceSyncHealth, PairingSummary, Rows};
 use super::queries::{self, ActionCount, ActionRow, Filter, GoalCount, GoalRow, SessionRow};
-use super::sessions::{planned_text, status_cell};
 use super::scheme::AgreementStatus;
+use super::sessions::{planned_text, status_cell};
 use crate::db::DbConnection;
 use crate::db::scheme_projections as scheme_db;
 use crate::domain::mentorships::{self as mentorship_ops, Transition};

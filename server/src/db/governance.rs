@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 
 use super::DbConnection;
-use crate::model::{Day, DeviceId, DocumentId, MentorshipId, MentorshipStatus, OrgId, PersonId, Timestamp};
+use crate::model::{Day, DeviceId, DocumentId, GroupId, MentorshipId, MentorshipStatus, OrgId, PersonId, Timestamp};
 use crate::schema::{
     action_projections, devices, document_changes, documents, erased_documents, goal_projections, mentorships, people,
     retention_settings, session_projections,
@@ -87,6 +87,19 @@ pub fn find_docs_of_pairings(conn: &mut DbConnection, ids: &[MentorshipId]) -> Q
     }
     documents::table
         .filter(documents::mentorship_id.eq_any(ids))
+        .order(documents::id)
+        .select((documents::id, documents::kind, documents::mentorship_id, documents::owner_id))
+        .load(conn)
+}
+
+/// The documents of these groups (group sessions).
+pub fn find_docs_of_groups(conn: &mut DbConnection, org_id: OrgId, ids: &[GroupId]) -> QueryResult<Vec<StoredDoc>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    documents::table
+        .filter(documents::org_id.eq(org_id))
+        .filter(documents::group_id.eq_any(ids))
         .order(documents::id)
         .select((documents::id, documents::kind, documents::mentorship_id, documents::owner_id))
         .load(conn)

@@ -22,7 +22,10 @@ use sync_core::{DocHeader, DocKind, Document};
 
 use super::{Actor, AuditObject, DomainError, permissions, record_audit};
 use crate::db::mentorships::Scope;
-use crate::db::{DbConnection, audit_events, devices, documents as documents_db, governance, mentorships, people};
+use crate::db::{
+    DbConnection, audit_events, devices, documents as documents_db, governance, groups as groups_db, mentorships,
+    people,
+};
 use crate::model::{OrgId, PersonId, Timestamp};
 
 /// Why an export failed.
@@ -182,6 +185,8 @@ fn collect(conn: &mut DbConnection, person: &people::Person) -> Result<Collected
 
     let pairing_ids: Vec<_> = pairings.iter().map(|p| p.mentorship.id).collect();
     let mut stored = governance::find_docs_of_pairings(conn, &pairing_ids)?;
+    let group_ids: Vec<_> = groups_db::find_by_person(conn, org_id, me)?.into_iter().map(|g| g.id).collect();
+    stored.extend(governance::find_docs_of_groups(conn, org_id, &group_ids)?);
     stored.extend(governance::find_owned_docs(conn, org_id, &[me])?);
     let mut documents = Vec::new();
     let mut journal = Value::Array(Vec::new());
@@ -292,6 +297,21 @@ fn export_document(
                 third_parties.push(format!("goals: written together with {partner}; progress notes name their author"));
             }
             to_value(serde_json::to_value(json!({ "goals": goals })))?
+        }
+        DocKind::Agreement => {
+            let agreement = doc.agreement_view().map_err(|e| bad(e.to_string()))?;
+            if let Some(partner) = partner {
+                third_parties.push(format!("terms: agreed together with {partner}; hopes: {partner}'s own words"));
+            }
+            to_value(serde_json::to_value(agreement))?
+        }
+        DocKind::GroupSession => {
+            let session = doc.group_session_view().map_err(|e| bad(e.to_string()))?;
+            third_parties.push(
+                "notes, attendance and accounts: written by the group's members (other members' accounts are theirs)"
+                    .to_owned(),
+            );
+            to_value(serde_json::to_value(session))?
         }
         DocKind::Journal => {
             let reflections = doc.reflections().map_err(|e| bad(e.to_string()))?;

@@ -8,7 +8,8 @@ use std::time::Duration;
 use super::ClientError;
 use super::error::invalid;
 use crate::api::{
-    ChangePasswordRequest, Confidentiality, ErrorBody, GroupItem, LoginRequest, MentorshipItem, RefreshRequest, TokenResponse,
+    ChangePasswordRequest, Confidentiality, ErrorBody, GroupItem, LoginRequest, MentorshipItem, RefreshRequest,
+    TokenResponse,
 };
 use crate::protocol;
 
