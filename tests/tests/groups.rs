@@ -137,7 +137,29 @@ backend_test! {
         assert!(reply.documents.is_empty());
         // So is a member writing another member's own account.
         let member_user: UserId = org.mentee.id.parse().unwrap();
+        // Built on the server's copy, so its sequence numbers follow the member's
+        // own earlier changes (a reused one is refused as a rolled-back store).
         let mut forged = Document::create(header, actor_of(&member)).unwrap();
+        let fetch = SyncRequest {
+            protocol: sync_core::protocol::PROTOCOL_VERSION,
+            complete_inventory: false,
+            documents: vec![sync_core::protocol::DocOffer {
+                header,
+                heads: Vec::new(),
+                changes: Vec::new(),
+                sync_message: None,
+            }],
+            oldest_unsynced_secs: None,
+            offered_before: Vec::new(),
+        };
+        let copy = post_sync(&app, &member.access_token(), &fetch).await;
+        let reply = &copy.documents[0];
+        if let Some(snapshot) = &reply.snapshot {
+            forged = Document::load(header, snapshot, actor_of(&member)).unwrap();
+        }
+        let missing: Vec<_> =
+            reply.changes.iter().map(|c| sync_core::automerge::Change::from_bytes(c.to_vec()).unwrap()).collect();
+        forged.apply_changes(missing).unwrap();
         let other_account = sync_core::rules::check_path(
             &header,
             member_user,
