@@ -83,8 +83,9 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Every operation that takes a body or a query string can answer 400, and
-/// every operation that takes a token can answer 401 (no, invalid or expired
+/// Every operation that takes a body or a query string can answer 400, every
+/// one that takes a body 408 (too slow) and 413 (too large), and every
+/// operation that takes a token can answer 401 (no, invalid or expired
 /// token, signed-out or revoked device): said once here rather than on each
 /// handler, so no route (whoever adds it) leaves it out.
 struct UnauthorizedDocumented;
@@ -101,6 +102,18 @@ impl Modify for UnauthorizedDocumented {
                     operation.responses.responses.entry("400".to_owned()).or_insert_with(|| {
                         error_response(
                             "Malformed input: a body or query string that cannot be read (the `error` code says what)",
+                        )
+                    });
+                }
+                if operation.request_body.is_some() {
+                    operation.responses.responses.entry("408".to_owned()).or_insert_with(|| {
+                        error_response(
+                            "The request body arrived too slowly (`request_timeout`); the connection is closed",
+                        )
+                    });
+                    operation.responses.responses.entry("413".to_owned()).or_insert_with(|| {
+                        error_response(
+                            "The request is larger than this operation accepts (`payload_too_large`; `too_many_documents` for a sync)",
                         )
                     });
                 }
