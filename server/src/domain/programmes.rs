@@ -285,6 +285,14 @@ pub fn create(
         if programmes::find_by_name(conn, org_id, &programme.name)?.is_some() {
             return Err(conflict_name());
         }
+        // The oldest programme is the default and lists come oldest first, with
+        // times kept to the second: a programme made in the same second as the
+        // last one is dated one second after it, so the order never rests on ids.
+        if let Some(last) = programmes::find_by_org(conn, org_id)?.last()
+            && last.created_at >= programme.created_at
+        {
+            programme.created_at = last.created_at + std::time::Duration::from_secs(1);
+        }
         programmes::insert(conn, &programme)?;
         record_audit(
             conn,
