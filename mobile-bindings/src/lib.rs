@@ -408,6 +408,13 @@ impl Client {
         Ok(self.inner.login(&email, &password, &device_name)?.into())
     }
 
+    /// `login` to the account of one organisation, for an email with accounts
+    /// in several (a plain `login` whose password fits more than one is
+    /// `Invalid`, its reason naming the organisations' ids and names).
+    pub fn login_to(&self, org_id: String, email: String, password: String, device_name: String) -> Answer<Account> {
+        Ok(self.inner.login_to(&org_id, &email, &password, &device_name)?.into())
+    }
+
     /// Sign out; with `wipe` everything this person has on the device is deleted.
     pub fn logout(&self, wipe: bool) -> Answer<()> {
         Ok(self.inner.logout(if wipe { SignOut::WipeData } else { SignOut::KeepData })?)

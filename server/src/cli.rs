@@ -92,6 +92,9 @@ pub enum SarCommand {
         /// The person's email.
         #[arg(long)]
         person: String,
+        /// Organisation id: needed when the email has accounts in several.
+        #[arg(long, env = "ALONGSIDE_ORG")]
+        org: Option<String>,
         /// The ZIP file to write.
         #[arg(long)]
         out: PathBuf,
@@ -155,6 +158,9 @@ pub enum UserCommand {
     ResetPassword {
         #[arg(long, env = "ALONGSIDE_USER_EMAIL")]
         email: String,
+        /// Organisation id: needed when the email has accounts in several.
+        #[arg(long, env = "ALONGSIDE_ORG")]
+        org: Option<String>,
     },
 }
 
@@ -317,9 +323,10 @@ fn run_offline(conn: &mut db::DbConnection, command: Command) -> Result<(), CliE
             )?;
             print_line(&mut out, &person.id.to_string());
         }
-        Command::User { command: UserCommand::ResetPassword { email } } => {
+        Command::User { command: UserCommand::ResetPassword { email, org } } => {
             let email = Email::parse(&email)?;
-            let person = people::find_by_email(conn, email.as_str())?.ok_or(DomainError::not_found("person"))?;
+            let org: Option<OrgId> = org.as_deref().map(|org| id_arg(org, "organisation")).transpose()?;
+            let person = domain::people::find_one_by_email(conn, &email, org)?;
             let issued = domain::passwords::issue_reset(conn, person.org_id, &Actor::system(), person.id)?;
             print_line(&mut out, &issued.code);
         }
@@ -375,9 +382,7 @@ fn find_person(
     what: &'static str,
 ) -> Result<people::Person, DomainError> {
     let email = Email::parse(email)?;
-    people::find_by_email(conn, email.as_str())?
-        .filter(|person| person.org_id == org_id)
-        .ok_or(DomainError::not_found(what))
+    people::find_by_email(conn, org_id, email.as_str())?.ok_or(DomainError::not_found(what))
 }
 
 pub(crate) fn print_line(out: &mut impl Write, text: &str) {

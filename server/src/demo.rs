@@ -199,7 +199,9 @@ fn create(conn: &mut DbConnection) -> Result<OrgId, DemoError> {
     // PEOPLE lists managers before the people they manage.
     for person in PEOPLE {
         let line_manager_id = match person.line_manager {
-            Some(email) => Some(people::find_by_email(conn, email)?.ok_or(DomainError::not_found("line manager"))?.id),
+            Some(email) => {
+                Some(people::find_by_email(conn, org.id, email)?.ok_or(DomainError::not_found("line manager"))?.id)
+            }
             None => None,
         };
         let site_id = if person.site == CARE_HOME { care_home.id } else { community.id };
@@ -221,8 +223,8 @@ fn create(conn: &mut DbConnection) -> Result<OrgId, DemoError> {
     let mut phones = Phones::default();
     let cache = DocCache::with_budget(64 << 20);
     for (mentor, mentee, days) in PAIRINGS {
-        let mentor = person(conn, mentor)?;
-        let mentee = person(conn, mentee)?;
+        let mentor = person(conn, org.id, mentor)?;
+        let mentee = person(conn, org.id, mentee)?;
         let new = NewMentorship {
             mentor_id: mentor.id,
             mentee_id: mentee.id,
@@ -241,8 +243,8 @@ fn create(conn: &mut DbConnection) -> Result<OrgId, DemoError> {
     Ok(org.id)
 }
 
-fn person(conn: &mut DbConnection, email: &str) -> Result<Person, DemoError> {
-    Ok(people::find_by_email(conn, email)?.ok_or(DomainError::not_found("person"))?)
+fn person(conn: &mut DbConnection, org_id: OrgId, email: &str) -> Result<Person, DemoError> {
+    Ok(people::find_by_email(conn, org_id, email)?.ok_or(DomainError::not_found("person"))?)
 }
 
 /// Something in the demo data that should never fail.

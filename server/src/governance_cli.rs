@@ -25,8 +25,9 @@ pub fn audit(conn: &mut DbConnection, command: AuditCommand, out: &mut impl Writ
 
 /// `alongside sar export --person EMAIL --out FILE.zip`: prints the person's id.
 pub fn sar(conn: &mut DbConnection, command: SarCommand, out: &mut impl Write) -> Result<(), CliError> {
-    let SarCommand::Export { person, out: path } = command;
-    let person = subject_access::find_by_email(conn, &person)?;
+    let SarCommand::Export { person, org, out: path } = command;
+    let org: Option<OrgId> = org.as_deref().map(|org| id_arg(org, "organisation")).transpose()?;
+    let person = subject_access::find_by_email(conn, &person, org)?;
     let export = subject_access::export(conn, person.org_id, &Actor::system(), person.id)?;
     std::fs::write(&path, &export.zip).map_err(|source| CliError::Write { path: path.clone(), source })?;
     print_line(out, &export.person_id.to_string());

@@ -35,6 +35,34 @@ pub struct LoginRequest {
     /// new device is registered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_id: Option<Uuid>,
+    /// The organisation to sign in to, when this email has accounts in several
+    /// and the password fits more than one of them (the server then answers 409
+    /// `organisation_required` naming them). Without it, the one account the
+    /// password fits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation_id: Option<Uuid>,
+}
+
+/// The 409 `organisation_required` answer to a login whose email and password
+/// fit accounts in several organisations: sign in again with one of their ids
+/// as `organisation_id`. Only a caller who proved the password sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrganisationChoice {
+    /// `organisation_required`.
+    pub error: String,
+    /// A sentence for people.
+    pub message: String,
+    /// The organisations whose account the password fits, by name.
+    pub organisations: Vec<OrganisationOption>,
+}
+
+/// One organisation to choose from at sign-in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrganisationOption {
+    pub id: String,
+    pub name: String,
 }
 
 /// `POST /v1/auth/refresh`.

@@ -4,6 +4,14 @@
 //! person id is expected. Goal plans and journals have ids derived from their owner
 //! (one per mentorship, one per person), so every device computes the same id
 //! without asking the server.
+//!
+//! Sessions and group sessions, of which a scope has many, get *certified* ids
+//! ([`DocumentId::certified`]): eight random bytes followed by a hash of the
+//! kind, the scope (mentorship or group) and those bytes. Anyone can make an id
+//! for a scope, but not an id that certifies for their own scope and equals one
+//! of another scope's, so an id learnt from a QR code cannot be claimed in
+//! another pairing, and the server answers an offer of a foreign id exactly as
+//! it answers a made-up one.
 
 use std::fmt;
 use std::str::FromStr;
@@ -105,6 +113,46 @@ impl DocumentId {
     }
 }
 
+/// Domain separation of the certified-id hash (never change: ids in the field
+/// were made with it).
+const CERTIFIED_ID_CONTEXT: &[u8] = b"alongside certified document id v1";
+
+impl DocumentId {
+    /// A fresh random id certified for the document of `kind` in the scope
+    /// `scope_key` (the mentorship of a session, the group of a group session):
+    /// a UUID version 8 whose last 8 bytes (variant bits aside) are the
+    /// truncated SHA-256 of the context, the kind, the scope and the first 8.
+    pub fn certified(kind: DocKind, scope_key: Uuid) -> Self {
+        let mut bytes = *Uuid::new_v4().as_bytes();
+        bytes[6] = (bytes[6] & 0x0f) | 0x80;
+        let tail = certificate(kind, scope_key, &bytes);
+        bytes[8..].copy_from_slice(&tail);
+        Self(Uuid::from_bytes(bytes))
+    }
+
+    /// Whether this id was made by [`DocumentId::certified`] for `kind` in
+    /// `scope_key`.
+    pub fn is_certified_for(&self, kind: DocKind, scope_key: Uuid) -> bool {
+        let bytes = self.0.as_bytes();
+        bytes[6] >> 4 == 8 && bytes[8..] == certificate(kind, scope_key, bytes)
+    }
+}
+
+fn certificate(kind: DocKind, scope_key: Uuid, bytes: &[u8; 16]) -> [u8; 8] {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(CERTIFIED_ID_CONTEXT);
+    hasher.update(<&'static str>::from(kind).as_bytes());
+    hasher.update(scope_key.as_bytes());
+    hasher.update(&bytes[..8]);
+    let digest = hasher.finalize();
+    let mut tail = [0u8; 8];
+    tail.copy_from_slice(&digest[..8]);
+    // The RFC 9562 variant bits.
+    tail[0] = (tail[0] & 0x3f) | 0x80;
+    tail
+}
+
 /// What a document is; fixes its schema and its write rules.
 #[derive(
     Debug,
@@ -204,6 +252,44 @@ impl DocHeader {
         Self { id, kind: DocKind::Session, scope: pair.scope() }
     }
 
+    /// A new session of a pair, with a fresh certified id.
+    pub fn new_session(pair: Pair) -> Self {
+        Self::session(DocumentId::certified(DocKind::Session, pair.mentorship_id.0), pair)
+    }
+
+    /// A new session of a group, with a fresh certified id.
+    pub fn new_group_session(group_id: GroupId) -> Self {
+        Self::group_session(DocumentId::certified(DocKind::GroupSession, group_id.0), group_id)
+    }
+
+    /// The same document kind and scope under a fresh certified id, for kinds
+    /// whose scope holds many documents; `None` for the one-per-scope kinds.
+    pub fn with_fresh_id(self) -> Option<Self> {
+        let key = self.certificate_scope()?;
+        Some(Self { id: DocumentId::certified(self.kind, key), ..self })
+    }
+
+    /// Whether the id belongs to this kind and scope by construction: derived
+    /// from the scope (goal plans, agreements, journals) or certified for it
+    /// (sessions, group sessions; see [`DocumentId::certified`]). Ids made
+    /// before certification (random) fail this; they stay valid for documents
+    /// the server already holds under the same header.
+    pub fn id_is_certified(&self) -> bool {
+        match self.certificate_scope() {
+            Some(key) => self.id.is_certified_for(self.kind, key),
+            None => self.is_consistent(),
+        }
+    }
+
+    /// The scope a certified id of this kind is made for.
+    fn certificate_scope(&self) -> Option<Uuid> {
+        match (self.kind, self.scope) {
+            (DocKind::Session, DocScope::Pair { mentorship_id, .. }) => Some(mentorship_id.0),
+            (DocKind::GroupSession, DocScope::Group { group_id }) => Some(group_id.0),
+            _ => None,
+        }
+    }
+
     /// The goal plan of a pair.
     pub fn goal_plan(pair: Pair) -> Self {
         Self { id: DocumentId::goal_plan_of(pair.mentorship_id), kind: DocKind::GoalPlan, scope: pair.scope() }
@@ -291,5 +377,38 @@ pub struct Pair {
 impl Pair {
     fn scope(self) -> DocScope {
         DocScope::Pair { mentorship_id: self.mentorship_id, mentor_id: self.mentor_id, mentee_id: self.mentee_id }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair() -> Pair {
+        Pair {
+            mentorship_id: MentorshipId::new_random(),
+            mentor_id: UserId::new_random(),
+            mentee_id: UserId::new_random(),
+        }
+    }
+
+    #[test]
+    fn a_certified_id_fits_only_its_own_kind_and_scope() {
+        let (ours, theirs) = (pair(), pair());
+        let header = DocHeader::new_session(ours);
+        assert!(header.id_is_certified());
+        assert_eq!(header.id.0.get_version_num(), 8);
+        assert!(!DocHeader::session(header.id, theirs).id_is_certified(), "another pairing cannot claim it");
+        let group = GroupId(ours.mentorship_id.0);
+        assert!(!DocHeader::group_session(header.id, group).id_is_certified(), "nor another kind");
+        assert!(!DocHeader::session(DocumentId::new_random(), ours).id_is_certified(), "random ids are not certified");
+        let fresh = header.with_fresh_id().unwrap();
+        assert!(fresh.id_is_certified() && fresh.id != header.id && fresh.scope == header.scope);
+        let group_session = DocHeader::new_group_session(GroupId::new_random());
+        assert!(group_session.id_is_certified());
+        assert!(DocHeader::goal_plan(ours).id_is_certified(), "derived ids certify by derivation");
+        assert!(DocHeader::goal_plan(ours).with_fresh_id().is_none());
+        let wrong_plan = DocHeader { id: DocumentId::goal_plan_of(theirs.mentorship_id), ..DocHeader::goal_plan(ours) };
+        assert!(!wrong_plan.id_is_certified());
     }
 }

@@ -426,10 +426,15 @@ impl TestApp {
             .await
     }
 
-    /// A person by email, with ids as text.
+    /// A person by email (the first by organisation id, if the email has
+    /// accounts in several), with ids as text.
     pub async fn find_person(&self, email: &str) -> Option<PersonRecord> {
         let email = email.to_owned();
-        let person = self.with_db(move |conn| Ok(alongside_server::db::people::find_by_email(conn, &email)?)).await?;
+        let person = self
+            .with_db(move |conn| Ok(alongside_server::db::people::find_all_by_email(conn, &email, 1)?))
+            .await
+            .into_iter()
+            .next()?;
         Some(PersonRecord {
             id: person.id.to_string(),
             org_id: person.org_id.to_string(),

@@ -109,7 +109,7 @@ backend_test! {
 
 backend_test! {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_session_id_claimed_first_by_another_pairing_keeps_the_victims_text_under_a_new_id(backend) {
+    async fn a_session_id_learnt_from_a_qr_code_cannot_be_claimed_by_another_pairing(backend) {
         let app = spawn_app(backend).await;
         let victim = app.seed_org("east").await;
         let attacker = app.seed_org("west").await;
@@ -120,8 +120,10 @@ backend_test! {
         phone.client.edit_notes(&sid, 0, 0, "Mrs Green settled well 🌷").unwrap();
         phone.client.set_my_account(&sid, "A good first shift.").unwrap();
 
-        // Someone who saw the code syncs that id first, under their own pairing.
+        // Someone who saw the code offers that id first, under their own pairing:
+        // it is not certified for it, so it is refused and nothing is stored.
         let header = DocHeader::session(sid.parse().unwrap(), pair_of(&attacker));
+        assert!(!header.id_is_certified(), "{backend}");
         let actor = ActorId::from(hex_decode(&attacker.mentee.session.actor_id));
         let mut doc = Document::create(header, actor).unwrap();
         doc.edit_notes(pair_of(&attacker).mentee_id, 0, 0, "claimed").unwrap();
@@ -132,28 +134,56 @@ backend_test! {
             oldest_unsynced_secs: None,
             offered_before: Vec::new(),
         };
-        post_sync(&app, attacker.mentee.token(), &request).await;
+        let reply = post_sync(&app, attacker.mentee.token(), &request).await;
+        assert_eq!(reply.purge, vec![header.id], "{backend}");
 
+        // The owner's sync goes through under the same id.
         let report = phone.client.sync().expect("the victim's sync succeeds");
-        assert_eq!(report.purged, vec![sid.clone()], "{backend}: the claimed id is given up");
+        assert!(report.purged.is_empty(), "{backend}: {report:?}");
+        assert_eq!(phone.client.pending().unwrap(), 0, "{backend}");
+        let partner = Phone::login(&app, &victim.mentee.email);
+        partner.client.sync().unwrap();
+        let seen = partner.client.session(&sid).unwrap();
+        assert_eq!(seen.notes, "Mrs Green settled well 🌷", "{backend}");
+        assert_eq!(seen.accounts.get(&victim.mentor.id).map(String::as_str), Some("A good first shift."), "{backend}");
+    }
+}
+
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_session_made_offline_under_an_old_random_id_goes_up_under_a_certified_one(backend) {
+        let app = spawn_app(backend).await;
+        let org = app.seed_org("ness").await;
+        let phone = Phone::login(&app, &org.mentor.email);
+        let m = &org.mentorship_id;
+        // As a phone from before certified ids made it (or joined from an old QR code).
+        let old = uuid::Uuid::new_v4().to_string();
+        phone.client.join_session(&old, m, SessionKind::Shadowing, "2026-11-02").unwrap();
+        phone.client.edit_notes(&old, 0, 0, "Mrs Green settled well 🌷").unwrap();
+        phone.client.set_my_account(&old, "A good first shift.").unwrap();
+
+        let report = phone.client.sync().expect("the sync succeeds");
+        assert_eq!(report.purged, vec![old.clone()], "{backend}: the uncertified id is given up");
         assert_eq!(phone.client.pending().unwrap(), 0, "{backend}: the text went up under the new id");
         let sessions = phone.client.sessions(m).unwrap();
         assert_eq!(sessions.len(), 1, "{backend}: {sessions:?}");
         let moved = &sessions[0];
-        assert_ne!(moved.id, sid, "{backend}");
+        assert_ne!(moved.id, old, "{backend}");
+        let certified = DocHeader::session(moved.id.parse().unwrap(), pair_of(&org));
+        assert!(certified.id_is_certified(), "{backend}");
         assert_eq!(moved.notes, "Mrs Green settled well 🌷", "{backend}");
         assert_eq!(moved.date.as_deref(), Some("2026-11-02"), "{backend}");
         let rejections = phone.client.rejections().unwrap();
         assert!(
-            rejections.iter().any(|r| r.document_id == moved.id && r.reason.contains(&sid)),
+            rejections.iter().any(|r| r.document_id == moved.id && r.reason.contains(&old)),
             "{backend}: the user is told where the session went: {rejections:?}"
         );
 
         // The partner sees it, text and all, under the new id.
-        let partner = Phone::login(&app, &victim.mentee.email);
+        let partner = Phone::login(&app, &org.mentee.email);
         partner.client.sync().unwrap();
         let seen = partner.client.session(&moved.id).unwrap();
         assert_eq!(seen.notes, "Mrs Green settled well 🌷", "{backend}");
-        assert_eq!(seen.accounts.get(&victim.mentor.id).map(String::as_str), Some("A good first shift."), "{backend}");
+        assert_eq!(seen.accounts.get(&org.mentor.id).map(String::as_str), Some("A good first shift."), "{backend}");
     }
 }

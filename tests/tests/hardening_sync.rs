@@ -149,7 +149,7 @@ backend_test! {
         let org = app.seed_org("mere").await;
         let owner: sync_core::UserId = org.mentor.id.parse().unwrap();
         let offer = |_| sync_core::protocol::DocOffer {
-            header: sync_core::DocHeader::session(sync_core::DocumentId::new_random(), sync_core::Pair {
+            header: sync_core::DocHeader::new_session(sync_core::Pair {
                 mentorship_id: org.mentorship_id.parse().unwrap(),
                 mentor_id: owner,
                 mentee_id: org.mentee.id.parse().unwrap(),

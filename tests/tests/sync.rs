@@ -68,7 +68,7 @@ backend_test! {
         // A modified app skips the client check: it writes mentor feedback into a new
         // session, and also adds a goal (allowed) in the same request.
         let actor = ActorId::from(hex_decode(&org.mentee.session.actor_id));
-        let session_header = DocHeader::session(DocumentId::new_random(), pair);
+        let session_header = DocHeader::new_session(pair);
         let mut forged = Document::create(session_header, actor.clone()).unwrap();
         let feedback = forged.automerge_ref().get(ROOT, "feedback").unwrap().unwrap().1;
         forged.automerge().put(&feedback, "strengths", "forged praise").unwrap();
@@ -113,7 +113,7 @@ backend_test! {
         let pair = pair_of(&org);
         // Signed in as the mentee's device, but the change claims the mentor's actor.
         let impostor = ActorId::from(hex_decode(&org.mentor.session.actor_id));
-        let mut doc = Document::create(DocHeader::session(DocumentId::new_random(), pair), impostor).unwrap();
+        let mut doc = Document::create(DocHeader::new_session(pair), impostor).unwrap();
         doc.edit_notes(pair.mentee_id, 0, 0, "written under someone else's name").unwrap();
         let request = SyncRequest {
             protocol: sync_core::protocol::PROTOCOL_VERSION,
@@ -246,7 +246,7 @@ backend_test! {
         assert_eq!(body["error"], "malformed_sync_body");
 
         let mut doc = Document::create(
-            DocHeader::session(DocumentId::new_random(), pair_of(&org)),
+            DocHeader::new_session(pair_of(&org)),
             ActorId::from(hex_decode(&org.mentee.session.actor_id)),
         )
         .unwrap();

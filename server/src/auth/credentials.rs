@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use super::password;
 use super::rate_limit::LoginLimiter;
+use super::sign_in::MAX_ACCOUNTS_PER_EMAIL;
 use crate::db::people::{self, Person};
 use crate::db::{Db, DbError};
 use crate::domain::passwords::{self, Keep};
@@ -93,10 +94,15 @@ pub async fn redeem_reset(
     let account = email.as_str().to_owned();
     let found = db
         .run(move |conn| {
-            let Some(person) = people::find_by_email(conn, &account)?.filter(Person::is_active) else {
-                return Ok::<_, DomainError>(None);
-            };
-            Ok(passwords::find_redeemable(conn, &person, &code)?.map(|reset| (person, reset)))
+            // An email may have an account in several organisations: the code
+            // says whose (each is 80 random bits, kept per person).
+            let candidates = people::find_all_by_email(conn, &account, 100)?;
+            for person in candidates.into_iter().filter(Person::is_active).take(MAX_ACCOUNTS_PER_EMAIL) {
+                if let Some(reset) = passwords::find_redeemable(conn, &person, &code)? {
+                    return Ok::<_, DomainError>(Some((person, reset)));
+                }
+            }
+            Ok(None)
         })
         .await?;
     let (person, reset) = found.ok_or_else(passwords::invalid_reset_code)?;

@@ -7,6 +7,11 @@
 //! So 40 simultaneous wrong passwords are not all checked: only as many as the
 //! limits leave room for, the rest are refused at once (429 with `Retry-After`).
 //!
+//! The *account* is the normalised email: one email may hold accounts in several
+//! organisations, and they share one count, so asking for another
+//! organisation in the login body does not buy more guesses, and the limits
+//! behave the same whatever the number of accounts behind an address.
+//!
 //! Three keys, three rules, inside a sliding `window`:
 //!
 //! - **account from one address** (`per_account`, default 5): a hard limit, so

@@ -20,7 +20,7 @@ use crate::db::people::{self, Person};
 use crate::db::refresh_tokens::{self, RefreshToken};
 use crate::db::{self, Db, DbConnection, DbError};
 use crate::domain::{Actor, AuditObject, DomainError, Email, devices as device_ops, record_audit, required_text};
-use crate::model::{DeviceId, Timestamp};
+use crate::model::{DeviceId, OrgId, Timestamp};
 
 /// Why a sign-in, refresh or sign-out was refused or failed.
 #[derive(Debug, thiserror::Error)]
@@ -90,31 +90,66 @@ pub struct Lifetimes {
     pub refresh: Duration,
 }
 
+/// At most this many accounts of one email are checked at sign-in (one argon2
+/// verification each). An email normally has one; a person working for several
+/// organisations a few.
+pub const MAX_ACCOUNTS_PER_EMAIL: usize = 8;
+
 /// What checking a password came to.
 #[derive(Debug)]
 pub enum Verified {
-    /// No active person has this email (one dummy hash was still computed).
-    Unknown,
-    /// The person exists; the password is wrong.
-    Wrong(Person),
-    /// The password is right.
+    /// The password fits no active account of this email (in the organisation
+    /// asked for, if any); `wrong` are the accounts it did not fit (none for an
+    /// unknown email, which still cost one dummy verification).
+    Failed { wrong: Vec<Person> },
+    /// The password fits exactly this account.
     Right(Person),
+    /// The password fits several accounts (of different organisations) and no
+    /// organisation was asked for: the caller chooses one.
+    Several(Vec<Person>),
 }
 
 /// Checks an email and password without holding a database connection while
-/// argon2 runs: the person is looked up, the connection goes back to the pool,
-/// then the hash is checked on the hashing threads. (Holding a connection while
-/// queued for hashing let a burst of logins starve every other request.) An
-/// unknown email costs one dummy verification, like a wrong password.
-pub async fn verify(db: &Db, email: &Email, password: String) -> Result<Verified, DbError> {
+/// argon2 runs: the accounts are looked up, the connection goes back to the
+/// pool, then the hashes are checked on the hashing threads. (Holding a
+/// connection while queued for hashing let a burst of logins starve every other
+/// request.) One email may have an account in several organisations: each
+/// active one (in `org_id` only, when given) costs one verification, at most
+/// [`MAX_ACCOUNTS_PER_EMAIL`], run side by side; an unknown email costs one
+/// dummy verification, like a wrong password.
+pub async fn verify(db: &Db, email: &Email, password: String, org_id: Option<OrgId>) -> Result<Verified, DbError> {
     let account = email.as_str().to_owned();
-    let person = db.run(move |conn| Ok::<_, DbError>(people::find_by_email(conn, &account)?)).await?;
-    let person = person.filter(Person::is_active);
-    let right = password::check(password, person.as_ref().map(|p| p.password_hash.clone())).await;
-    Ok(match person {
-        None => Verified::Unknown,
-        Some(person) if right => Verified::Right(person),
-        Some(person) => Verified::Wrong(person),
+    let found = db
+        .run(move |conn| {
+            Ok::<_, DbError>(match org_id {
+                Some(org_id) => people::find_by_email(conn, org_id, &account)?.into_iter().collect(),
+                None => people::find_all_by_email(conn, &account, 100)?,
+            })
+        })
+        .await?;
+    let candidates: Vec<Person> = found.into_iter().filter(Person::is_active).take(MAX_ACCOUNTS_PER_EMAIL).collect();
+    if candidates.is_empty() {
+        password::check(password, None).await;
+        return Ok(Verified::Failed { wrong: Vec::new() });
+    }
+    // Started together, so two accounts take about as long as one while the
+    // hashing threads are free.
+    let checks: Vec<_> = candidates
+        .iter()
+        .map(|person| actix_web::rt::spawn(password::check(password.clone(), Some(person.password_hash.clone()))))
+        .collect();
+    let (mut right, mut wrong) = (Vec::new(), Vec::new());
+    for (person, check) in candidates.into_iter().zip(checks) {
+        if check.await.unwrap_or(false) {
+            right.push(person);
+        } else {
+            wrong.push(person);
+        }
+    }
+    Ok(match right.len() {
+        0 => Verified::Failed { wrong },
+        1 => Verified::Right(right.remove(0)),
+        _ => Verified::Several(right),
     })
 }
 

@@ -138,19 +138,50 @@ pub enum SignIn {
     WrongCredentials,
     /// The password is right but the person may not use the console.
     NotAllowed,
+    /// The password fits console accounts in several organisations: choose one
+    /// (id and name of each).
+    ChooseOrganisation(Vec<(OrgId, String)>),
 }
 
 /// Checks the credentials with the API's own verification (argon2 on the
 /// hashing threads, no pooled connection held meanwhile) and, for a coordinator
 /// or admin, opens a login.
-pub async fn sign_in(db: &Db, email: &Email, password: String) -> Result<SignIn, ApiError> {
-    let person = match verify(db, email, password).await? {
-        Verified::Unknown => return Ok(SignIn::WrongCredentials),
-        Verified::Wrong(person) => {
-            db.run(move |conn| audit(conn, &person, "console.sign_in_failed")).await?;
+/// An email with accounts in several organisations signs in to the one asked
+/// for (`org_id`), or to the only one of those the password fits that may use
+/// the console.
+pub async fn sign_in(db: &Db, email: &Email, password: String, org_id: Option<OrgId>) -> Result<SignIn, ApiError> {
+    let person = match verify(db, email, password, org_id).await? {
+        Verified::Failed { wrong } => {
+            if !wrong.is_empty() {
+                db.run(move |conn| wrong.iter().try_for_each(|person| audit(conn, person, "console.sign_in_failed")))
+                    .await?;
+            }
             return Ok(SignIn::WrongCredentials);
         }
         Verified::Right(person) => person,
+        Verified::Several(people) => {
+            let mut allowed: Vec<Person> =
+                people.into_iter().filter(|person| permissions::use_console(person.roles()).is_ok()).collect();
+            match allowed.len() {
+                0 => return Ok(SignIn::NotAllowed),
+                1 => allowed.remove(0),
+                _ => {
+                    let choices = db
+                        .run(move |conn| {
+                            allowed
+                                .iter()
+                                .map(|person| {
+                                    let org = crate::db::organisations::find_by_id(conn, person.org_id)?
+                                        .ok_or(DomainError::not_found("organisation"))?;
+                                    Ok((org.id, org.name))
+                                })
+                                .collect::<Result<Vec<_>, DomainError>>()
+                        })
+                        .await?;
+                    return Ok(SignIn::ChooseOrganisation(choices));
+                }
+            }
+        }
     };
     if permissions::use_console(person.roles()).is_err() {
         db.run(move |conn| audit(conn, &person, "console.sign_in_refused")).await?;

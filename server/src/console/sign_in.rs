@@ -15,6 +15,7 @@ use super::login::{self, SignIn};
 use crate::domain::Email;
 use crate::error::ApiError;
 use crate::error::sentence;
+use crate::model::OrgId;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -23,15 +24,31 @@ pub struct Credentials {
     email: String,
     #[serde(default)]
     password: String,
+    /// Chosen when the email has console accounts in several organisations.
+    #[serde(default)]
+    organisation: String,
 }
+
+/// The organisations to choose from when one email and password fit several.
+type Choices = [(OrgId, String)];
 
 /// The sign-in form, with a fresh double-submit token.
 fn sign_in_response(req: &HttpRequest, status: StatusCode, email: &str, message: Option<&str>) -> HttpResponse {
+    choice_response(req, status, email, message, &[])
+}
+
+fn choice_response(
+    req: &HttpRequest,
+    status: StatusCode,
+    email: &str,
+    message: Option<&str>,
+    choices: &Choices,
+) -> HttpResponse {
     let token = login::new_token();
     HttpResponse::build(status)
         .content_type(ContentType::html())
         .cookie(login::sign_in_cookie(&token, login::is_secure(req)))
-        .body(sign_in_page(&token, email, message).into_string())
+        .body(sign_in_page(&token, email, message, choices).into_string())
 }
 
 pub async fn sign_in_form(req: HttpRequest) -> HttpResponse {
@@ -39,7 +56,16 @@ pub async fn sign_in_form(req: HttpRequest) -> HttpResponse {
 }
 
 pub async fn sign_in(state: web::Data<AppState>, req: HttpRequest, form: SignInForm<Credentials>) -> Page {
-    let Credentials { email, password } = form.0;
+    let Credentials { email, password, organisation } = form.0;
+    let organisation = match organisation.trim() {
+        "" => None,
+        text => match text.parse::<uuid::Uuid>() {
+            Ok(id) => Some(OrgId(id)),
+            Err(_) => {
+                return Ok(sign_in_response(&req, StatusCode::BAD_REQUEST, &email, Some("Choose an organisation.")));
+            }
+        },
+    };
     let parsed = match Email::parse(&email) {
         Ok(parsed) => parsed,
         Err(error) => {
@@ -54,7 +80,7 @@ pub async fn sign_in(state: web::Data<AppState>, req: HttpRequest, form: SignInF
             return Err(ApiError::TooManyRequests { retry_after }.into());
         }
     };
-    let outcome = login::sign_in(&state.db, &parsed, password).await?;
+    let outcome = login::sign_in(&state.db, &parsed, password, organisation).await?;
     match outcome {
         SignIn::Signed { token, person_id } => {
             state.limiter.succeeded(attempt);
@@ -72,6 +98,12 @@ pub async fn sign_in(state: web::Data<AppState>, req: HttpRequest, form: SignInF
         SignIn::WrongCredentials => {
             state.metrics.record_login_failure();
             Ok(sign_in_response(&req, StatusCode::UNAUTHORIZED, &email, Some("The email or password is not correct.")))
+        }
+        SignIn::ChooseOrganisation(choices) => {
+            // The password was right: not a failure to count.
+            state.limiter.succeeded(attempt);
+            let message = "This email has accounts in several organisations. Choose one and enter your password again.";
+            Ok(choice_response(&req, StatusCode::CONFLICT, &email, Some(message), &choices))
         }
         SignIn::NotAllowed => {
             // The password was right: not a guessing attempt, so not a failure to count.
@@ -91,7 +123,7 @@ pub async fn sign_out(state: web::Data<AppState>, req: HttpRequest, form: CsrfFo
 }
 
 /// The sign-in page; `message` explains a failed attempt.
-fn sign_in_page(csrf: &str, email: &str, message: Option<&str>) -> Markup {
+fn sign_in_page(csrf: &str, email: &str, message: Option<&str>, choices: &Choices) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en-GB" {
@@ -109,6 +141,14 @@ fn sign_in_page(csrf: &str, email: &str, message: Option<&str>) -> Markup {
                         input #email type="email" name="email" value=(email) autocomplete="username" required autofocus;
                         label for="password" { "Password" }
                         input #password type="password" name="password" autocomplete="current-password" required;
+                        @if !choices.is_empty() {
+                            label for="organisation" { "Organisation" }
+                            select #organisation name="organisation" required {
+                                @for (id, name) in choices {
+                                    option value=(id) { (name) }
+                                }
+                            }
+                        }
                         button type="submit" { "Sign in" }
                     }
                 }

@@ -55,11 +55,16 @@ pub struct Tombstone {
 }
 
 /// Which of `ids` were erased.
-pub fn find_erased(conn: &mut DbConnection, ids: &[DocumentId]) -> QueryResult<Vec<DocumentId>> {
+pub fn find_erased(conn: &mut DbConnection, org_id: OrgId, ids: &[DocumentId]) -> QueryResult<Vec<DocumentId>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    erased_documents::table.filter(erased_documents::id.eq_any(ids)).select(erased_documents::id).load(conn)
+    // Only the organisation's own: another's tombstone must not tell its ids apart.
+    erased_documents::table
+        .filter(erased_documents::org_id.eq(org_id))
+        .filter(erased_documents::id.eq_any(ids))
+        .select(erased_documents::id)
+        .load(conn)
 }
 
 /// The organisation's tombstones, newest first.

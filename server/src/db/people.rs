@@ -51,9 +51,27 @@ pub fn find_by_id(conn: &mut DbConnection, org_id: OrgId, id: PersonId) -> Query
         .optional()
 }
 
-/// `email` must already be normalised (see `domain::Email`).
-pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<Person>> {
-    people::table.filter(people::email.eq(email)).select(Person::as_select()).first(conn).optional()
+/// The person of `org_id` with this email. `email` must already be normalised
+/// (see `domain::Email`).
+pub fn find_by_email(conn: &mut DbConnection, org_id: OrgId, email: &str) -> QueryResult<Option<Person>> {
+    people::table
+        .filter(people::org_id.eq(org_id))
+        .filter(people::email.eq(email))
+        .select(Person::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Every account with this email, in organisation-id order, at most `limit`:
+/// one address may hold an account in several organisations. `email` must
+/// already be normalised.
+pub fn find_all_by_email(conn: &mut DbConnection, email: &str, limit: i64) -> QueryResult<Vec<Person>> {
+    people::table
+        .filter(people::email.eq(email))
+        .order((people::org_id, people::id))
+        .limit(limit)
+        .select(Person::as_select())
+        .load(conn)
 }
 
 pub fn find_by_org(conn: &mut DbConnection, org_id: OrgId) -> QueryResult<Vec<Person>> {

@@ -2,7 +2,7 @@
 //! agreement signed by both (Daniel and Liam), and a peer circle of new starters
 //! with one session held, written as real documents through the sync engine.
 
-use sync_core::{AgreementInput, DocHeader, Document, DocumentId, GroupId, Mode, Pair};
+use sync_core::{AgreementInput, DocHeader, Document, GroupId, Mode, Pair};
 use time::{Date, Duration};
 
 use super::history::{Phones, sync};
@@ -33,10 +33,10 @@ pub(super) fn write(
     groups::set_confidentiality(conn, org_id, &actor, STATEMENT)?;
     write_agreement(conn, cache, phones, org_id, today)?;
 
-    let facilitator = person(conn, FACILITATOR)?;
+    let facilitator = person(conn, org_id, FACILITATOR)?;
     let mut members = Vec::new();
     for email in CIRCLE {
-        members.push(person(conn, email)?);
+        members.push(person(conn, org_id, email)?);
     }
     let group = groups::create(
         conn,
@@ -50,7 +50,7 @@ pub(super) fn write(
         },
     )?;
     let group_id: GroupId = group.id.parse().map_err(broken)?;
-    let header = DocHeader::group_session(DocumentId::new_random(), group_id);
+    let header = DocHeader::new_group_session(group_id);
     let phone = phones.of(conn, &facilitator)?;
     let mut doc = Document::create(header, phone.caller.actor.clone()).map_err(broken)?;
     let genesis = doc.heads();
@@ -73,8 +73,8 @@ fn write_agreement(
     org_id: OrgId,
     today: Date,
 ) -> Result<(), DemoError> {
-    let mentor = person(conn, AGREEMENT_PAIR.0)?;
-    let mentee = person(conn, AGREEMENT_PAIR.1)?;
+    let mentor = person(conn, org_id, AGREEMENT_PAIR.0)?;
+    let mentee = person(conn, org_id, AGREEMENT_PAIR.1)?;
     let pairing = mentorships::find_open_between(conn, org_id, mentor.id, mentee.id)?
         .ok_or(DomainError::not_found("mentorship"))?;
     let pair = Pair { mentorship_id: pairing.id, mentor_id: mentor.id, mentee_id: mentee.id };

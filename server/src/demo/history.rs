@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use sync_core::automerge::{ActorId, ChangeHash};
 use sync_core::protocol::{self, DocOffer, SyncRequest};
 use sync_core::{
-    DocHeader, Document, DocumentId, GoalCategory, GoalStatus, Mode, Pair, ReflectionInput, SessionDetails,
-    SessionKind, SessionStatus, UserId,
+    DocHeader, Document, GoalCategory, GoalStatus, Mode, Pair, ReflectionInput, SessionDetails, SessionKind,
+    SessionStatus, UserId,
 };
 use time::{Date, Duration};
 
@@ -310,7 +310,7 @@ impl PairHistory<'_> {
         session: &DemoSession,
     ) -> Result<(), DemoError> {
         let date = Day::from(started + Duration::days(session.day)).to_string();
-        let header = DocHeader::session(DocumentId::new_random(), pair);
+        let header = DocHeader::new_session(pair);
         let (mentor, mentee) = (pair.mentor_id, pair.mentee_id);
         let mut doc = Document::create(header, self.mentor.caller.actor.clone()).map_err(broken)?;
         let genesis = doc.heads();
@@ -385,8 +385,7 @@ impl PairHistory<'_> {
     ) -> Result<(), DemoError> {
         let date = Day::from(started + Duration::days(session.day)).to_string();
         let mut doc =
-            Document::create(DocHeader::session(DocumentId::new_random(), pair), self.mentee.caller.actor.clone())
-                .map_err(broken)?;
+            Document::create(DocHeader::new_session(pair), self.mentee.caller.actor.clone()).map_err(broken)?;
         let genesis = doc.heads();
         doc.set_session_basics(pair.mentee_id, session.kind, &date).map_err(broken)?;
         doc.set_session_status(pair.mentee_id, session.status, Some(session.reason)).map_err(broken)?;
@@ -403,8 +402,7 @@ impl PairHistory<'_> {
     ) -> Result<(), DemoError> {
         let date = Day::from(self.today + Duration::days(in_days)).to_string();
         let mut doc =
-            Document::create(DocHeader::session(DocumentId::new_random(), pair), self.mentee.caller.actor.clone())
-                .map_err(broken)?;
+            Document::create(DocHeader::new_session(pair), self.mentee.caller.actor.clone()).map_err(broken)?;
         let genesis = doc.heads();
         doc.set_session_basics(pair.mentee_id, SessionKind::CheckIn, &date).map_err(broken)?;
         doc.set_start_time(pair.mentee_id, "12:15").map_err(broken)?;

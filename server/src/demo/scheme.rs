@@ -41,7 +41,7 @@ pub fn seed(conn: &mut DbConnection, org_id: OrgId) -> Result<(), DemoError> {
     };
     programme_ops::create(conn, org_id, &actor, &buddying)?;
     for (email, shift, capacity, languages, expires_in) in MENTORS {
-        let mentor = people::find_by_email(conn, email)?.ok_or(DomainError::not_found("mentor"))?;
+        let mentor = people::find_by_email(conn, org_id, email)?.ok_or(DomainError::not_found("mentor"))?;
         let day = |offset: i64| Some(Day::from(today + Duration::days(offset)).to_string());
         let courses = [
             (SAFEGUARDING, day(expires_in - 365), day(*expires_in), "e-learning certificate"),

@@ -71,8 +71,8 @@ fn missing_roles() -> DomainError {
     DomainError::invalid("missing_roles", "a person needs at least one role (mentee, mentor, coordinator, admin)")
 }
 
-/// Validates and adds a person to `org_id`. The email must be new across all
-/// organisations (409 otherwise); the line manager and site must belong to the
+/// Validates and adds a person to `org_id`. The email must be new in the
+/// organisation (409 otherwise; other organisations' accounts are not consulted); the line manager and site must belong to the
 /// same organisation (404 otherwise). Only admins add admins.
 pub fn create(conn: &mut DbConnection, org_id: OrgId, actor: &Actor, new: &NewPerson) -> Result<Person, DomainError> {
     let roles = Roles::from_list(&new.roles);
@@ -100,7 +100,7 @@ pub fn create(conn: &mut DbConnection, org_id: OrgId, actor: &Actor, new: &NewPe
         {
             return Err(DomainError::not_found("site"));
         }
-        if people::find_by_email(conn, email.as_str())?.is_some() {
+        if people::find_by_email(conn, org_id, email.as_str())?.is_some() {
             return Err(email_taken());
         }
         let person = Person {
@@ -134,6 +134,28 @@ pub fn create(conn: &mut DbConnection, org_id: OrgId, actor: &Actor, new: &NewPe
         )?;
         Ok(person)
     })
+}
+
+/// The one person with this email, in `org_id` when given. Without an
+/// organisation, an email with accounts in several organisations is a 409
+/// `organisation_required` naming them (for operators at the command line; the
+/// API never answers with this).
+pub fn find_one_by_email(conn: &mut DbConnection, email: &Email, org_id: Option<OrgId>) -> Result<Person, DomainError> {
+    if let Some(org_id) = org_id {
+        return people::find_by_email(conn, org_id, email.as_str())?.ok_or_else(|| DomainError::not_found("person"));
+    }
+    let mut found = people::find_all_by_email(conn, email.as_str(), 100)?;
+    match found.len() {
+        0 => Err(DomainError::not_found("person")),
+        1 => Ok(found.remove(0)),
+        _ => {
+            let orgs: Vec<String> = found.iter().map(|person| person.org_id.to_string()).collect();
+            Err(DomainError::conflict(
+                "organisation_required",
+                format!("this email has accounts in several organisations; give one of {}", orgs.join(", ")),
+            ))
+        }
+    }
 }
 
 fn email_taken() -> DomainError {

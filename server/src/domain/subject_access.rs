@@ -400,8 +400,13 @@ fn index_html(data: &Collected) -> Markup {
     }
 }
 
-/// The person to export, by email (the command line).
-pub fn find_by_email(conn: &mut DbConnection, email: &str) -> Result<people::Person, DomainError> {
+/// The person to export, by email, in `org_id` when the email has accounts in
+/// several organisations (the command line).
+pub fn find_by_email(
+    conn: &mut DbConnection,
+    email: &str,
+    org_id: Option<crate::model::OrgId>,
+) -> Result<people::Person, DomainError> {
     let email = super::Email::parse(email)?;
-    people::find_by_email(conn, email.as_str())?.ok_or_else(|| DomainError::not_found("person"))
+    super::people::find_one_by_email(conn, &email, org_id)
 }

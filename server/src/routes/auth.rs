@@ -4,10 +4,11 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use crate::auth::AuthUser;
 use crate::auth::sign_in::{self, DeviceLogin, Lifetimes};
-use crate::db::devices;
+use crate::db::people::Person;
+use crate::db::{DbConnection, devices, organisations};
 use crate::domain::{DomainError, Email, required_text};
 use crate::error::{ApiError, ErrorBody};
-use crate::model::DeviceId;
+use crate::model::{DeviceId, OrgId};
 use crate::state::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
@@ -15,7 +16,9 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 }
 
 /// The shapes of these routes, shared with the phone client.
-pub use sync_core::api::{LoginRequest, RefreshRequest, SignedInDevice, SignedInUser, TokenResponse};
+pub use sync_core::api::{
+    LoginRequest, OrganisationChoice, OrganisationOption, RefreshRequest, SignedInDevice, SignedInUser, TokenResponse,
+};
 
 /// A sign-in as the JSON shape sync-core defines for both sides.
 fn token_response(signed: DeviceLogin) -> TokenResponse {
@@ -51,6 +54,7 @@ fn lifetimes(state: &AppState) -> Lifetimes {
         (status = 200, description = "Signed in; a new device is registered", body = TokenResponse),
         (status = 400, description = "Malformed request", body = ErrorBody),
         (status = 401, description = "Wrong email or password", body = ErrorBody),
+        (status = 409, description = "The password fits accounts in several organisations: sign in again with `organisation_id`", body = OrganisationChoice),
         (status = 429, description = "Too many failed attempts; see Retry-After", body = ErrorBody),
     )
 )]
@@ -60,7 +64,7 @@ pub async fn login(
     req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let LoginRequest { email, password, device_name, device_id } = body.into_inner();
+    let LoginRequest { email, password, device_name, device_id, organisation_id } = body.into_inner();
     let email = Email::parse(&email)?;
     let address = req.peer_addr().map(|addr| addr.ip());
     required_text("device_name", &device_name, 100)?;
@@ -68,7 +72,7 @@ pub async fn login(
         state.metrics.record_login_throttled();
         ApiError::TooManyRequests { retry_after }
     })?;
-    match sign_in::verify(&state.db, &email, password).await? {
+    match sign_in::verify(&state.db, &email, password, organisation_id.map(OrgId)).await? {
         sign_in::Verified::Right(person) => {
             let keys = state.keys.clone();
             let lifetimes = lifetimes(&state);
@@ -81,14 +85,43 @@ pub async fn login(
             tracing::info!(person_id = %signed.person.id, device_id = %signed.device.id, "login");
             Ok(HttpResponse::Ok().json(token_response(signed)))
         }
-        verdict => {
-            if let sign_in::Verified::Wrong(person) = verdict {
-                state.db.run(move |conn| sign_in::record_failed_login(conn, &person)).await?;
+        sign_in::Verified::Several(people) => {
+            // The caller proved the password, so naming the organisations it
+            // fits tells them nothing they could not learn by signing in.
+            state.limiter.succeeded(attempt);
+            let choice = state.db.run(move |conn| organisation_choice(conn, &people)).await?;
+            Ok(HttpResponse::Conflict().json(choice))
+        }
+        sign_in::Verified::Failed { wrong } => {
+            // The same answer whether the email has no account, one or several.
+            if !wrong.is_empty() {
+                state
+                    .db
+                    .run(move |conn| wrong.iter().try_for_each(|person| sign_in::record_failed_login(conn, person)))
+                    .await?;
             }
             state.metrics.record_login_failure();
             Err(ApiError::unauthorized("invalid_credentials", "the email or password is not correct"))
         }
     }
+}
+
+/// The 409 body naming the organisations whose account a password fits.
+fn organisation_choice(conn: &mut DbConnection, people: &[Person]) -> Result<OrganisationChoice, DomainError> {
+    let mut organisations = Vec::new();
+    for person in people {
+        let org = organisations::find_by_id(conn, person.org_id)?.ok_or(DomainError::not_found("organisation"))?;
+        organisations.push(OrganisationOption { id: org.id.to_string(), name: org.name });
+    }
+    let names: Vec<String> = organisations.iter().map(|org| format!("{} ({})", org.name, org.id)).collect();
+    Ok(OrganisationChoice {
+        error: "organisation_required".to_owned(),
+        message: format!(
+            "this email and password fit accounts in several organisations; sign in with one of them: {}",
+            names.join(", ")
+        ),
+        organisations,
+    })
 }
 
 /// Exchange a refresh token for a new pair.

@@ -288,7 +288,7 @@ pub fn lock(slot: &Slot) -> DocGuard<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sync_core::{DocHeader, DocumentId, Pair};
+    use sync_core::{DocHeader, Pair};
 
     fn session_header() -> DocHeader {
         let pair = Pair {
@@ -296,7 +296,7 @@ mod tests {
             mentor_id: sync_core::UserId::new_random(),
             mentee_id: sync_core::UserId::new_random(),
         };
-        DocHeader::session(DocumentId::new_random(), pair)
+        DocHeader::new_session(pair)
     }
 
     fn loaded(header: DocHeader) -> CachedDoc {

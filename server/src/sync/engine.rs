@@ -149,7 +149,8 @@ pub fn handle(
     let stored: HashMap<DocumentId, DocumentRef> =
         documents_db::find_refs_by_ids(conn, &offered_ids)?.into_iter().map(|r| (r.id, r)).collect();
 
-    let erased: HashSet<DocumentId> = crate::db::governance::find_erased(conn, &offered_ids)?.into_iter().collect();
+    let erased: HashSet<DocumentId> =
+        crate::db::governance::find_erased(conn, caller.org_id, &offered_ids)?.into_iter().collect();
 
     let mut response = SyncResponse { protocol: protocol::PROTOCOL_VERSION, ..SyncResponse::default() };
     let mut decoded = Vec::new();
@@ -169,13 +170,19 @@ pub fn handle(
             continue;
         }
         let stored_ref = stored.get(&id);
-        let same_header = match stored_ref {
+        let acceptable = match stored_ref {
             Some(stored) => stored_header(stored)? == offer.header,
-            None => true,
+            // A new document needs an id made for its scope (derived from it, or
+            // certified for it): so an id stored under another scope, which
+            // cannot be certified for this one, and an id made up without a
+            // certificate (of a phone from before them) meet the same answer.
+            None => offer.header.id_is_certified(),
         };
-        if !same_header || !may_hold(&offer.header, caller, &access) {
-            // Access withdrawn, or never granted: the device deletes it. Nothing about
-            // the server's copy (if any) is revealed.
+        if !acceptable || !may_hold(&offer.header, caller, &access) {
+            // Access withdrawn, or never granted, or an id not made for this scope:
+            // the device deletes it (keeping unsynced words under a fresh
+            // certified id, see sync-core's `rehome`). Nothing about the server's
+            // copy (if any) is revealed.
             response.purge.push(id);
             continue;
         }

@@ -168,7 +168,35 @@ impl Client {
     /// Sign in; registers this device with the server, or keeps the device this
     /// phone was signed in as before for the same person (so changes made before
     /// a forced sign-in, not yet synced, still carry the device's own actor).
+    ///
+    /// When the email has accounts in several organisations and the password
+    /// fits more than one, this is `Invalid` with a message naming them (id and
+    /// name): sign in with [`Client::login_to`] then.
     pub fn login(&self, email: &str, password: &str, device_name: &str) -> Result<Account, ClientError> {
+        self.login_with(None, email, password, device_name)
+    }
+
+    /// [`Client::login`] to the account of `org_id`, for an email with accounts
+    /// in several organisations.
+    pub fn login_to(
+        &self,
+        org_id: &str,
+        email: &str,
+        password: &str,
+        device_name: &str,
+    ) -> Result<Account, ClientError> {
+        let org: uuid::Uuid =
+            org_id.trim().parse().map_err(|_| invalid(format!("{org_id:?} is not an organisation id")))?;
+        self.login_with(Some(org), email, password, device_name)
+    }
+
+    fn login_with(
+        &self,
+        organisation_id: Option<uuid::Uuid>,
+        email: &str,
+        password: &str,
+        device_name: &str,
+    ) -> Result<Account, ClientError> {
         // Read before the server is asked: a key that does not open the folder
         // stops here, with nothing registered and nothing written.
         let index = self.accounts_index()?;
@@ -177,6 +205,7 @@ impl Client {
             password: password.to_owned(),
             device_name: device_name.to_owned(),
             device_id: self.previous_device(&index, email).and_then(|id| id.parse().ok()),
+            organisation_id,
         };
         let login = self.transport.login(&request)?;
         let user: UserId = login.user.id.parse()?;

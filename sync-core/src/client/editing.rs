@@ -43,10 +43,17 @@ impl From<StoredRejection> for Rejection {
     }
 }
 
+/// A fresh id certified for the pairing (see [`DocumentId::certified`]), so no
+/// other pairing can claim it.
+fn new_session_id(mentorship_id: &str) -> Result<DocumentId, ClientError> {
+    let mentorship: MentorshipId = mentorship_id.parse()?;
+    Ok(DocumentId::certified(DocKind::Session, mentorship.0))
+}
+
 impl Client {
     /// Start a new session of a pairing; returns its id (for the QR code).
     pub fn create_session(&self, mentorship_id: &str, kind: SessionKind, date: &str) -> Result<String, ClientError> {
-        let id = DocumentId::new_random();
+        let id = new_session_id(mentorship_id)?;
         self.join_session(&id.to_string(), mentorship_id, kind, date)?;
         Ok(id.to_string())
     }
@@ -88,7 +95,7 @@ impl Client {
         date: &str,
         start_time: Option<&str>,
     ) -> Result<String, ClientError> {
-        let id = DocumentId::new_random();
+        let id = new_session_id(mentorship_id)?;
         self.join_session(&id.to_string(), mentorship_id, kind, date)?;
         self.edit_doc(id, |doc, me| {
             if let Some(start) = start_time {

@@ -194,7 +194,8 @@ impl Client {
 
     /// Start a session of a group; returns its id (for a QR code).
     pub fn create_group_session(&self, group_id: &str, date: &str) -> Result<String, ClientError> {
-        let id = DocumentId::new_random();
+        let group: GroupId = group_id.parse()?;
+        let id = DocumentId::certified(DocKind::GroupSession, group.0);
         self.join_group_session(&id.to_string(), group_id, date)?;
         Ok(id.to_string())
     }

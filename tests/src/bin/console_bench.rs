@@ -28,7 +28,7 @@ use alongside_server::db::projections::{self, Owner};
 use alongside_server::db::{self, Db, DbConnection};
 use alongside_server::domain::mentorships::default_programme;
 use alongside_server::domain::{DomainError, organisations};
-use alongside_server::model::{Day, DeviceId, DocumentId, MentorshipId, MentorshipStatus, OrgId, PersonId, Timestamp};
+use alongside_server::model::{Day, DeviceId, MentorshipId, MentorshipStatus, OrgId, PersonId, Timestamp};
 use alongside_server::sync::projection::{ActionProjection, GoalProjection, SessionProjection};
 use alongside_tests::{Backend, TestDatabase};
 use serde_json::json;
@@ -161,7 +161,7 @@ fn seed_large(conn: &mut DbConnection, pairings: usize) -> Result<OrgId, DomainE
             mentorships::insert(conn, &mentorship)?;
             let pair = Pair { mentorship_id: mentorship.id, mentor_id: mentor.id, mentee_id: mentee.id };
             for s in 0..12_i64 {
-                let header = DocHeader::session(DocumentId::new_random(), pair);
+                let header = DocHeader::new_session(pair);
                 let id = header.id;
                 let header_json = serde_json::to_string(&header).unwrap();
                 documents::insert_if_absent(

@@ -33,7 +33,7 @@ use alongside_tests::process::ServerProcess;
 use alongside_tests::{Backend, PASSWORD, TestDatabase};
 use serde_json::json;
 use sync_core::automerge::{ActorId, AutoCommit};
-use sync_core::{DocHeader, Document, DocumentId, MentorshipId, Pair, SessionKind, UserId};
+use sync_core::{DocHeader, Document, MentorshipId, Pair, SessionKind, UserId};
 
 struct Options {
     devices: usize,
@@ -160,7 +160,7 @@ fn bare_automerge_us(iterations: usize) -> (f64, usize) {
         mentor_id: UserId::new_random(),
         mentee_id: UserId::new_random(),
     };
-    let header = DocHeader::session(DocumentId::new_random(), pair);
+    let header = DocHeader::new_session(pair);
     let mut doc = Document::create(header, ActorId::random()).unwrap();
     doc.set_session_basics(pair.mentor_id, SessionKind::Shadowing, "2026-03-14").unwrap();
     doc.edit_notes(pair.mentor_id, 0, 0, "Initial notes from the shift.").unwrap();

@@ -1,12 +1,15 @@
-//! A session whose id another pairing claimed first.
+//! A session the server will not take under its id.
 //!
-//! Session ids are random and travel in QR codes, so someone who learns one can
-//! sync a document under that id in their own pairing before its owner's phone
-//! does. The server then tells the owner's phone to purge the id (it reveals
-//! nothing about the other document). If the phone's copy never reached the
-//! server, purging it would destroy the owner's unsynced text: instead its content
-//! is copied, as the owner's own new writes, into a session with a fresh id in the
-//! same pairing, which the next round syncs. Only sessions: goal plans and
+//! Sessions and group sessions get ids certified for their scope
+//! ([`crate::ids::DocumentId::certified`]). The server tells a phone to purge an
+//! offered id it does not hold when the id is not certified for the offered
+//! scope (a session made offline by an older version, with a random id), and an
+//! id it holds under another scope (an uncertified id someone else synced
+//! first, learnt from a QR code): alike, so the reply reveals nothing about
+//! other scopes. If the phone's copy never reached the server, purging it would
+//! destroy the owner's unsynced text: instead its content is copied, as the
+//! owner's own new writes, into a document of the same kind and scope under a
+//! fresh certified id, which the next round syncs. Goal plans, agreements and
 //! journals have ids derived from their scope, which a header check pins.
 
 use automerge::transaction::Transactable;
@@ -34,13 +37,13 @@ pub(super) fn rehome_if_unsynced(replica: &mut Replica, id: DocumentId) -> Resul
         return Ok(None);
     }
     let Some(stored) = replica.store().load(id)? else { return Ok(None) };
-    if stored.header.kind != DocKind::Session {
+    if !matches!(stored.header.kind, DocKind::Session | DocKind::GroupSession) {
         return Ok(None);
     }
+    let Some(header) = stored.header.with_fresh_id() else { return Ok(None) };
     let Ok(source) = Document::load(stored.header, &stored.bytes, automerge::ActorId::random()) else {
         return Ok(None);
     };
-    let header = DocHeader { id: DocumentId::new_random(), ..stored.header };
     replica.ensure(header)?;
     replica.edit(header.id, |doc, _me| {
         doc.transact(|target| copy_object(source.automerge_ref(), &ROOT, target, &ROOT, 0))
