@@ -7,7 +7,9 @@
 //!
 //! A request is authenticated when its bearer token verifies (HS256 only,
 //! signature, issuer, expiry) *and* the database confirms that the token's device
-//! is not revoked and its person is active. Roles and organisation come from the
+//! is not revoked and its person is active (read through
+//! [`crate::db::auth_cache`], so most requests do not go to the database for
+//! it, while a revocation still takes effect everywhere within a second). Roles and organisation come from the
 //! database, not the token, so a role change takes effect at once.
 
 pub mod credentials;
@@ -20,7 +22,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use crate::db::{DbConnection, devices, people, retired_actors};
+use crate::db::{DbConnection, auth_cache, devices, people, retired_actors};
 use crate::domain::Actor;
 use crate::error::ApiError;
 use crate::model::{DeviceId, OrgId, PersonId, Roles, Timestamp};
@@ -121,10 +123,21 @@ fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
     }
 }
 
-/// Checks the token's device and person against the database.
+/// Checks the token's device and person against the database, or against what
+/// [`auth_cache`] kept of it (at most a second old unless the PostgreSQL
+/// listener vouches that no change was missed).
 fn confirm(conn: &mut DbConnection, claims: tokens::Claims) -> Result<AuthUser, ApiError> {
     let invalid = || ApiError::from(tokens::TokenError::Invalid);
-    let device = devices::find_by_id(conn, claims.did)?.ok_or_else(invalid)?;
+    let (device, person) = match auth_cache::get(claims.did) {
+        Some(found) => found,
+        None => {
+            let start = auth_cache::begin_read();
+            let device = devices::find_by_id(conn, claims.did)?.ok_or_else(invalid)?;
+            let person = people::find_by_id(conn, device.org_id, device.person_id)?;
+            auth_cache::put(start, &device, person.as_ref());
+            (device, person)
+        }
+    };
     if device.person_id != claims.sub || device.org_id != claims.org {
         return Err(invalid());
     }
@@ -139,7 +152,7 @@ fn confirm(conn: &mut DbConnection, claims: tokens::Claims) -> Result<AuthUser, 
     if claims.ep != device.sign_in_epoch {
         return Err(ApiError::unauthorized("signed_out", "this device has signed out since; sign in again"));
     }
-    let person = people::find_by_id(conn, device.org_id, device.person_id)?.ok_or_else(invalid)?;
+    let person = person.ok_or_else(invalid)?;
     if !person.is_active() {
         return Err(sign_in::SignInError::AccountDeactivated.into());
     }
@@ -149,6 +162,7 @@ fn confirm(conn: &mut DbConnection, claims: tokens::Claims) -> Result<AuthUser, 
     // and this runs on every request.
     if device.last_seen_at.is_none_or(|seen| seen < stale_before) {
         devices::update_last_seen(conn, device.id, now, stale_before)?;
+        auth_cache::record_seen(device.id, now);
     }
     Ok(AuthUser {
         roles: person.roles(),

@@ -208,7 +208,7 @@ pub struct PairArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum DeviceCommand {
-    /// Revoke a device: its tokens stop working at once. Prints the device id.
+    /// Revoke a device: its tokens stop working within a second. Prints the device id.
     Revoke {
         #[arg(long, env = "ALONGSIDE_DEVICE")]
         device: String,

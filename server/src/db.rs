@@ -13,10 +13,13 @@
 //! [`DbError`]. Nothing here knows about HTTP.
 
 pub mod audit_events;
+pub mod auth_cache;
 pub mod devices;
 pub mod documents;
 pub mod governance;
+pub mod group_commit;
 pub mod groups;
+mod id_list;
 pub mod mentorships;
 pub mod organisations;
 pub mod password_resets;
@@ -176,8 +179,10 @@ impl ManageConnection for Manager {
 }
 
 /// Per-connection SQLite settings: WAL so readers never block the writer, a busy
-/// timeout so concurrent writers wait instead of failing, and foreign keys (off by
-/// default in SQLite).
+/// timeout so concurrent writers wait instead of failing, `synchronous = FULL` so
+/// a commit is on disk (the WAL fsynced) before anything is acknowledged (sync's
+/// group commit shares that fsync among concurrent requests), and foreign keys
+/// (off by default in SQLite).
 #[derive(Debug)]
 struct SqlitePragmas;
 
@@ -193,7 +198,7 @@ impl CustomizeConnection<DbConnection, r2d2::Error> for SqlitePragmas {
 fn prepare_sqlite(conn: &mut SqliteConnection) -> QueryResult<()> {
     conn.batch_execute(
         "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-         PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+         PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
     )
 }
 
@@ -207,6 +212,8 @@ pub struct Db {
     /// One permit per pooled connection: requests queue here, on the async
     /// executor, rather than as blocking threads parked inside the pool.
     permits: Arc<tokio::sync::Semaphore>,
+    /// SQLite: the connection that writes sync requests' shared transactions.
+    group: Option<Arc<group_commit::GroupCommit>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -224,7 +231,12 @@ impl Db {
             DatabaseTarget::Sqlite(_) => Backend::Sqlite,
             DatabaseTarget::Postgres(_) => Backend::Postgres,
         };
-        drop(connect_target(&target)?);
+        let first = connect_target(&target)?;
+        // On SQLite the first connection stays, as the group writer of sync.
+        let group = match &first {
+            DbConnection::Sqlite(_) => Some(Arc::new(group_commit::GroupCommit::new(first))),
+            DbConnection::Pg(_) => None,
+        };
         let pool = Pool::builder()
             .max_size(pool_size.max(1))
             .min_idle(Some(1))
@@ -233,11 +245,20 @@ impl Db {
             .build(Manager { target })
             .map_err(DbError::Pool)?;
         let permits = Arc::new(tokio::sync::Semaphore::new(usize::try_from(pool_size.max(1)).unwrap_or(1)));
-        Ok(Self { pool, backend, permits })
+        Ok(Self { pool, backend, permits, group })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Where sync requests write: SQLite's shared transactions (group commit),
+    /// or on PostgreSQL each request's own.
+    pub fn writer(&self) -> group_commit::Writer<'_> {
+        match &self.group {
+            Some(group) => group_commit::Writer::Grouped(group),
+            None => group_commit::Writer::Direct,
+        }
     }
 
     /// A pooled connection, for synchronous callers (the CLI, test fixtures).

@@ -163,3 +163,62 @@ fn two_server_processes_on_one_postgres_database_share_live_updates() {
     mentee.client.sync().unwrap();
     assert_eq!(mentee.client.session(&sid).unwrap(), mentor.client.session(&sid).unwrap());
 }
+
+/// PostgreSQL only: the token check's cache (`db::auth_cache`) hears of a
+/// revocation made through another process within a second, also for an entry
+/// older than its one-second backstop (kept that long only because the
+/// listener vouches that no notification was missed).
+#[test]
+#[cfg_attr(not(postgres_tests), ignore = "PostgreSQL: set TEST_DATABASE_URL to run")]
+fn a_device_revoked_through_one_process_is_refused_by_the_other_within_a_second() {
+    let database = TestDatabase::create(Backend::Postgres);
+    let data_dir = tempfile::tempdir().unwrap();
+    let org = seed(&database.url, 1);
+    let (_, _, mentee_email) = &org.pairs[0];
+    let first = ServerProcess::start(&database.url, data_dir.path(), SECRET);
+    let second = ServerProcess::start(&database.url, data_dir.path(), SECRET);
+
+    // The phone works through the second process; the person's other phone
+    // revokes it through the first.
+    let phone = Phone::login_at(&second.address, mentee_email);
+    let token = phone.access_token();
+    let device_id = phone.client.account().unwrap().device_id;
+    let other = Phone::login_at(&first.address, mentee_email);
+    let agent = ureq::agent();
+    let devices = |address: &str, token: &str| match agent
+        .get(&format!("{address}/v1/devices"))
+        .set("authorization", &format!("Bearer {token}"))
+        .call()
+    {
+        Ok(response) => (response.status(), String::new()),
+        Err(ureq::Error::Status(status, response)) => (status, response.into_string().unwrap_or_default()),
+        Err(error) => panic!("request failed: {error}"),
+    };
+    // Cached on the second process, and kept past the one-second backstop.
+    let warmed = Instant::now();
+    while warmed.elapsed() < Duration::from_millis(1500) {
+        assert_eq!(devices(&second.address, &token).0, 200);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let response = agent
+        .post(&format!("{}/v1/devices/{device_id}/revoke", first.address))
+        .set("authorization", &format!("Bearer {}", other.access_token()))
+        .call()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let revoked = Instant::now();
+    loop {
+        let (status, body) = devices(&second.address, &token);
+        if status == 401 {
+            assert!(body.contains("device_revoked"), "{body}");
+            break;
+        }
+        assert!(revoked.elapsed() < Duration::from_secs(1), "the other process still accepts a revoked device's token");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // And the same process refuses at once (in-process invalidation).
+    assert_eq!(devices(&first.address, &token).0, 401);
+    let refused_after = revoked.elapsed();
+    eprintln!("refused by the other process after {refused_after:?}");
+}

@@ -62,6 +62,7 @@ pub fn find_by_org(conn: &mut DbConnection, org_id: OrgId) -> QueryResult<Vec<De
 
 /// Marks the device revoked unless it already is. Returns rows changed.
 pub fn update_revoked(conn: &mut DbConnection, id: DeviceId, at: Timestamp) -> QueryResult<usize> {
+    super::auth_cache::changed(conn)?;
     diesel::update(devices::table.filter(devices::id.eq(id)).filter(devices::revoked_at.is_null()))
         .set(devices::revoked_at.eq(at))
         .execute(conn)
@@ -81,6 +82,7 @@ pub fn update_last_seen(conn: &mut DbConnection, id: DeviceId, now: Timestamp, s
 
 /// Ends every access token issued to the device so far (see `sign_in_epoch`).
 pub fn update_next_epoch(conn: &mut DbConnection, id: DeviceId) -> QueryResult<usize> {
+    super::auth_cache::changed(conn)?;
     diesel::update(devices::table.find(id)).set(devices::session_epoch.eq(devices::session_epoch + 1)).execute(conn)
 }
 
@@ -90,6 +92,7 @@ pub fn update_next_epoch_by_person(
     person_id: PersonId,
     keep: Option<DeviceId>,
 ) -> QueryResult<usize> {
+    super::auth_cache::changed(conn)?;
     let all = devices::table.filter(devices::person_id.eq(person_id));
     let next = devices::session_epoch.eq(devices::session_epoch + 1);
     match keep {

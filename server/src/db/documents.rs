@@ -8,6 +8,7 @@
 use diesel::prelude::*;
 
 use super::DbConnection;
+use super::id_list::in_json;
 use crate::model::{DeviceId, DocumentId, GroupId, MentorshipId, OrgId, PersonId, Timestamp};
 use crate::schema::{document_changes, documents};
 
@@ -58,10 +59,12 @@ pub struct StoredState {
 /// global, so an id taken by another organisation must be seen as taken (and then
 /// refused), never as new.
 pub fn find_refs_by_ids(conn: &mut DbConnection, ids: &[DocumentId]) -> QueryResult<Vec<DocumentRef>> {
-    documents::table
-        .filter(documents::id.eq_any(ids))
-        .select((documents::id, documents::header, documents::last_change_id))
-        .load(conn)
+    let columns = (documents::id, documents::header, documents::last_change_id);
+    // One statement whatever the number of ids (see `id_list`).
+    match conn {
+        DbConnection::Sqlite(conn) => documents::table.filter(in_json(documents::id, ids)).select(columns).load(conn),
+        DbConnection::Pg(conn) => documents::table.filter(documents::id.eq_any(ids)).select(columns).load(conn),
+    }
 }
 
 /// Every document of the given pairings and groups, and the owner's journal.
@@ -72,16 +75,28 @@ pub fn find_refs_readable(
     group_ids: &[GroupId],
     owner_id: PersonId,
 ) -> QueryResult<Vec<DocumentRef>> {
-    documents::table
-        .filter(documents::org_id.eq(org_id))
-        .filter(
-            documents::mentorship_id
-                .eq_any(mentorship_ids)
-                .or(documents::owner_id.eq(owner_id))
-                .or(documents::group_id.eq_any(group_ids)),
-        )
-        .select((documents::id, documents::header, documents::last_change_id))
-        .load(conn)
+    let columns = (documents::id, documents::header, documents::last_change_id);
+    match conn {
+        DbConnection::Sqlite(conn) => documents::table
+            .filter(documents::org_id.eq(org_id))
+            .filter(
+                in_json(documents::mentorship_id, mentorship_ids)
+                    .or(documents::owner_id.eq(owner_id))
+                    .or(in_json(documents::group_id, group_ids)),
+            )
+            .select(columns)
+            .load(conn),
+        DbConnection::Pg(conn) => documents::table
+            .filter(documents::org_id.eq(org_id))
+            .filter(
+                documents::mentorship_id
+                    .eq_any(mentorship_ids)
+                    .or(documents::owner_id.eq(owner_id))
+                    .or(documents::group_id.eq_any(group_ids)),
+            )
+            .select(columns)
+            .load(conn),
+    }
 }
 
 /// The snapshot of a document, if it has one.

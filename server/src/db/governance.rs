@@ -60,11 +60,19 @@ pub fn find_erased(conn: &mut DbConnection, org_id: OrgId, ids: &[DocumentId]) -
         return Ok(Vec::new());
     }
     // Only the organisation's own: another's tombstone must not tell its ids apart.
-    erased_documents::table
-        .filter(erased_documents::org_id.eq(org_id))
-        .filter(erased_documents::id.eq_any(ids))
-        .select(erased_documents::id)
-        .load(conn)
+    // One statement whatever the number of ids (see `id_list`).
+    match conn {
+        DbConnection::Sqlite(conn) => erased_documents::table
+            .filter(erased_documents::org_id.eq(org_id))
+            .filter(super::id_list::in_json(erased_documents::id, ids))
+            .select(erased_documents::id)
+            .load(conn),
+        DbConnection::Pg(conn) => erased_documents::table
+            .filter(erased_documents::org_id.eq(org_id))
+            .filter(erased_documents::id.eq_any(ids))
+            .select(erased_documents::id)
+            .load(conn),
+    }
 }
 
 /// The organisation's tombstones, newest first.
@@ -195,6 +203,7 @@ pub fn pseudonymise_person(
     email: &str,
     password_hash: &str,
 ) -> QueryResult<usize> {
+    super::auth_cache::changed(conn)?;
     diesel::update(devices::table.filter(devices::org_id.eq(org_id)).filter(devices::person_id.eq(id)))
         .set(devices::name.eq("erased person's device"))
         .execute(conn)?;

@@ -46,12 +46,22 @@ pub fn find_by_person(conn: &mut DbConnection, org_id: OrgId, person: PersonId) 
         .filter(peer_group_members::person_id.eq(person))
         .select(peer_group_members::group_id)
         .load(conn)?;
-    peer_groups::table
-        .filter(peer_groups::org_id.eq(org_id))
-        .filter(peer_groups::id.eq_any(member_of).or(peer_groups::facilitator_id.eq(person)))
-        .order((peer_groups::name, peer_groups::id))
-        .select(Group::as_select())
-        .load(conn)
+    let order = (peer_groups::name, peer_groups::id);
+    // One statement whatever the number of groups (see `id_list`).
+    match conn {
+        DbConnection::Sqlite(conn) => peer_groups::table
+            .filter(peer_groups::org_id.eq(org_id))
+            .filter(super::id_list::in_json(peer_groups::id, &member_of).or(peer_groups::facilitator_id.eq(person)))
+            .order(order)
+            .select(Group::as_select())
+            .load(conn),
+        DbConnection::Pg(conn) => peer_groups::table
+            .filter(peer_groups::org_id.eq(org_id))
+            .filter(peer_groups::id.eq_any(member_of).or(peer_groups::facilitator_id.eq(person)))
+            .order(order)
+            .select(Group::as_select())
+            .load(conn),
+    }
 }
 
 /// The members of the groups `ids` (the facilitators not included), by group.

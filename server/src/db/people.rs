@@ -99,6 +99,8 @@ pub struct PersonChanges {
 }
 
 pub fn update(conn: &mut DbConnection, org_id: OrgId, id: PersonId, changes: &PersonChanges) -> QueryResult<usize> {
+    // Roles, name, email and deactivation are what the token check hands on.
+    super::auth_cache::changed(conn)?;
     diesel::update(people::table.filter(people::org_id.eq(org_id)).filter(people::id.eq(id))).set(changes).execute(conn)
 }
 

@@ -36,6 +36,7 @@ pub fn rotate(
     fresh: &str,
     at: Timestamp,
 ) -> QueryResult<bool> {
+    super::auth_cache::changed(conn)?;
     let updated =
         diesel::update(devices::table.filter(devices::id.eq(device_id)).filter(devices::actor_id.eq(current)))
             .set(devices::actor_id.eq(fresh))

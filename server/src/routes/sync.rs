@@ -76,13 +76,14 @@ pub async fn post_sync(
         )));
     }
     let sync = state.sync.clone();
+    let db = state.db.clone();
     let (reply, compact) = state
         .db
         .run(move |conn| {
             let caller = caller(&token.confirm(conn)?)?;
             let request = protocol::decode_request(&body)
                 .map_err(|e| ApiError::bad_request("malformed_sync_body", e.to_string()))?;
-            let outcome = engine::handle(conn, &sync.cache, &caller, request)?;
+            let outcome = engine::handle_with(conn, &db.writer(), &sync.cache, &caller, request)?;
             let events: Vec<LiveEvent> = outcome
                 .changed
                 .iter()

@@ -30,12 +30,13 @@ pub(crate) use self::checks::{may_hold, readable};
 use super::SyncError;
 use super::cache::{self, CachedDoc, DocCache};
 use super::projection::{self, Projection};
+use crate::db::DbConnection;
 use crate::db::devices as devices_db;
 use crate::db::documents::{self as documents_db, DocumentRef, NewChange, NewDocument};
+use crate::db::group_commit::Writer;
 use crate::db::projections::{self as projections_db, Owner};
 use crate::db::retired_actors as retired_actors_db;
 use crate::db::scheme_projections as scheme_db;
-use crate::db::{self, DbConnection};
 use crate::domain::AuditObject;
 use crate::domain::audit::{self, NewEvent};
 use crate::model::{DeviceId, DocumentId, GroupId, MentorshipId, OrgId, PersonId, Timestamp};
@@ -135,6 +136,19 @@ pub fn handle(
     caller: &Caller,
     request: SyncRequest,
 ) -> Result<SyncOutcome, SyncError> {
+    handle_with(conn, &Writer::Direct, cache, caller, request)
+}
+
+/// [`handle`], writing through `writer`: on SQLite the server's group writer,
+/// so that concurrent requests share transactions and fsyncs (`db::group_commit`).
+/// The write part stays one closure; nothing is acknowledged before its commit.
+pub fn handle_with(
+    conn: &mut DbConnection,
+    writer: &Writer<'_>,
+    cache: &DocCache,
+    caller: &Caller,
+    request: SyncRequest,
+) -> Result<SyncOutcome, SyncError> {
     if request.documents.len() > protocol::MAX_DOCUMENTS_PER_REQUEST
         || request.offered_before.len() > protocol::MAX_OFFERED_BEFORE
     {
@@ -200,12 +214,15 @@ pub fn handle(
     let oldest = request.oldest_unsynced_secs.map(clamp_oldest_unsynced);
     let actors = device_actors(conn, caller)?;
     let mut rolled_back = false;
-    let result = db::write_transaction(conn, |conn| -> Result<(), SyncError> {
+    let result = writer.write(conn, |conn| -> Result<(), SyncError> {
         for doc in &writers {
             let (id, header) = (doc.id(), doc.offer.header);
             let slot = guards.get_mut(&id).ok_or(SyncError::Invariant("a written document lost its cache lock"))?;
             let version = documents_db::lock_version(conn, id)?;
             let cached = load(conn, slot, header, version)?;
+            if version.is_some() {
+                remember_stored_projection(cached);
+            }
             let mut state = sync::State::new();
             let candidates = match &doc.message {
                 Some(message) => match received_changes(cached, &mut state, message.clone())? {
@@ -509,7 +526,23 @@ fn catch_up(conn: &mut DbConnection, mut cached: CachedDoc) -> Result<CachedDoc,
     cached.index.extend(&changes).map_err(|v| SyncError::stored(id, v.to_string()))?;
     cached.last_change_id = last;
     cached.since_snapshot = cached.since_snapshot.saturating_add(i32::try_from(changes.len()).unwrap_or(i32::MAX));
+    // Another process wrote, and with it the projection: what this process
+    // wrote last is no longer what is stored.
+    cached.projection = None;
     Ok(cached)
+}
+
+/// Before a document is written, make sure its entry knows the projection that
+/// is stored for it, so an edit that changes no projected field writes no
+/// projection rows even on the first write after a load. What is stored is the
+/// projection of the stored state (both are written in one transaction), so it
+/// is computed from the document rather than read back: no round trip. A state
+/// that cannot be projected leaves it unknown, and the next readable one is
+/// written. (A document not stored yet has no projection rows at all.)
+fn remember_stored_projection(cached: &mut CachedDoc) {
+    if cached.projection.is_none() && cached.doc.header().kind != sync_core::DocKind::Journal {
+        cached.projection = projection::project(&mut cached.doc).ok();
+    }
 }
 
 /// The reply for one offered document, after the write phase decided on its

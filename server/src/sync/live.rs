@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio_postgres::AsyncMessage;
 
-use crate::db::DbConnection;
+use crate::db::{DbConnection, auth_cache};
 
 const CHANNEL: &str = "alongside_documents";
 
@@ -30,8 +30,10 @@ const CHANNEL: &str = "alongside_documents";
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
 /// How often the listening connection is checked, so a connection that died
-/// silently (no FIN, e.g. a network partition) is noticed and replaced.
-const PING_EVERY: Duration = Duration::from_secs(30);
+/// silently (no FIN, e.g. a network partition) is noticed and replaced. Often,
+/// because an answered ping also tells the token cache (`db::auth_cache`) that
+/// no revocation was missed up to then; an empty query costs next to nothing.
+const PING_EVERY: Duration = Duration::from_millis(250);
 const PING_TIMEOUT: Duration = Duration::from_secs(10);
 /// What the listening connection calls itself in `pg_stat_activity`.
 pub const APPLICATION_NAME: &str = "alongside-listen";
@@ -185,6 +187,13 @@ impl Listener {
         let driver = tokio::spawn(async move {
             loop {
                 match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                    Some(Ok(AsyncMessage::Notification(notification)))
+                        if notification.channel() == auth_cache::CHANNEL =>
+                    {
+                        // Here, in the order PostgreSQL sent it: before the
+                        // answer to any later ping is seen.
+                        auth_cache::changed_elsewhere();
+                    }
                     Some(Ok(AsyncMessage::Notification(notification))) => {
                         if payloads.send(notification.payload().to_owned()).is_err() {
                             return Ok(());
@@ -196,10 +205,13 @@ impl Listener {
                 }
             }
         });
-        client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+        client.batch_execute(&format!("LISTEN {CHANNEL}; LISTEN {}", auth_cache::CHANNEL)).await?;
+        auth_cache::listener_connected();
+        auth_cache::listener_heard();
         *backoff = FIRST_BACKOFF;
         tracing::debug!("listening for other server processes' live events");
         let mut ping = tokio::time::interval(PING_EVERY);
+        ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ping.tick().await;
         let ended = loop {
             tokio::select! {
@@ -210,13 +222,14 @@ impl Listener {
                 }
                 _ = ping.tick() => {
                     match tokio::time::timeout(PING_TIMEOUT, client.simple_query("")).await {
-                        Ok(Ok(_)) => {}
+                        Ok(Ok(_)) => auth_cache::listener_heard(),
                         Ok(Err(error)) => break Err(error.into()),
                         Err(_) => break Err(ListenError::Unresponsive),
                     }
                 }
             }
         };
+        auth_cache::listener_lost();
         drop(client);
         driver.abort();
         // The driver's own error says more than "closed".
