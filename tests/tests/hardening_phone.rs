@@ -131,6 +131,7 @@ backend_test! {
             documents: vec![craft_offer(&mut doc)],
             oldest_unsynced_secs: None,
             offered_before: Vec::new(),
+            cursor: None,
         };
         post_sync(&app, attacker.mentee.token(), &request).await;
 
