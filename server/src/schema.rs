@@ -238,6 +238,7 @@ diesel::table! {
         device_id -> Nullable<Text>,
         person_id -> Nullable<Text>,
         received_at -> Text,
+        seq -> Nullable<BigInt>,
     }
 }
 
@@ -375,5 +376,32 @@ diesel::table! {
         actor_id -> Text,
         device_id -> Text,
         retired_at -> Text,
+    }
+}
+
+diesel::table! {
+    document_positions (document_id) {
+        document_id -> Text,
+        org_id -> Text,
+        change_seq -> BigInt,
+        first_seq -> BigInt,
+        compacted_seq -> BigInt,
+    }
+}
+
+diesel::joinable!(document_positions -> documents (document_id));
+diesel::allow_tables_to_appear_in_same_query!(document_positions, documents);
+
+diesel::table! {
+    sync_epoch (id) {
+        id -> Integer,
+        epoch -> Text,
+    }
+}
+
+diesel::table! {
+    sync_counters (org_id) {
+        org_id -> Text,
+        seq -> BigInt,
     }
 }

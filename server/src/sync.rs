@@ -16,6 +16,7 @@
 //! [`SyncError`]; the HTTP edge turns it into a response.
 
 pub mod cache;
+pub mod cursor;
 pub mod engine;
 pub mod live;
 pub mod projection;

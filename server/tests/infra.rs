@@ -150,6 +150,7 @@ impl Server {
             documents,
             oldest_unsynced_secs: None,
             offered_before: Vec::new(),
+            cursor: None,
         };
         let mut body = Vec::new();
         ciborium::into_writer(&request, &mut body).unwrap();

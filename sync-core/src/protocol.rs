@@ -7,6 +7,13 @@
 //! how many offered changes were accepted, a rejection if any, and the ids the
 //! device must purge. In the common case that is the whole exchange.
 //!
+//! A device that has synced before sends instead a [`SyncCursor`] (where it stands
+//! in the server's sequence of changes) and only the documents with local
+//! changes; the reply then carries the documents changed after the cursor that
+//! the person may read, and a new cursor. The whole inventory stays the fallback:
+//! no cursor, a cursor the server does not recognise, access that changed, and a
+//! periodic reconciliation chosen by the device.
+//!
 //! When the shortcut cannot apply (a side lost state, history diverged), the
 //! server answers that document with an Automerge sync message instead and the
 //! device continues with Automerge's own sync protocol for it.
@@ -52,6 +59,27 @@ pub struct SyncRequest {
     /// again (so the server does not send them as documents the device lacks).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub offered_before: Vec<DocumentId>,
+    /// Without `complete_inventory`: where the device stood after its last sync.
+    /// The server then also sends every document changed after it that the person
+    /// may read. Absent from older devices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<SyncCursor>,
+}
+
+/// Where a device stands in the server's sequence of changes: it holds every
+/// change the server numbered up to `seq` in the person's organisation, as far
+/// as the person could read them when the cursor was issued. Opaque to devices:
+/// they keep the last one the server sent and send it back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncCursor {
+    /// The database that issued it (a random identity of its own).
+    pub epoch: String,
+    /// The organisation's sequence number covered.
+    pub seq: u64,
+    /// A fingerprint of what the person could read (pairings, groups, erasures in
+    /// the organisation) when it was issued: any difference asks for the whole
+    /// inventory, which purges and sends what changed.
+    pub access: ByteBuf,
 }
 
 /// What a device has of one document, and what it offers.
@@ -81,6 +109,14 @@ pub struct SyncResponse {
     /// the device writes under it from now on. Absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor_id: Option<String>,
+    /// Where the device stands once it has applied this reply (and finished any
+    /// fallback it started). Absent from older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<SyncCursor>,
+    /// The request's cursor was not recognised (another database, a restore) or
+    /// the person's access changed since: send the whole inventory.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub inventory_needed: bool,
 }
 
 /// The server's answer for one document.

@@ -67,6 +67,9 @@ const MIGRATION_LIST: &[M<'static>] = &[
     // 2: the Automerge sync state was written but never read (a fallback sync
     // starts from a fresh state each time).
     M::up("ALTER TABLE documents DROP COLUMN sync_state;"),
+    // 3: the documents with local writes the server has not acknowledged, found
+    // without reading every row (a sync with a cursor offers only those).
+    M::up("CREATE INDEX documents_pending ON documents (id) WHERE local_seq > acked_seq;"),
 ];
 const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 
@@ -423,6 +426,24 @@ impl Store {
     pub fn inventory(&self) -> Result<Inventory, StoreError> {
         let mut stmt = self.conn.prepare("SELECT id, header FROM documents ORDER BY id")?;
         // A header that is not even text (damage) counts as unreadable too.
+        let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1).ok())))?;
+        let mut inventory = Inventory::default();
+        for row in rows {
+            let (id, header) = row?;
+            match header.as_deref().map(|json| parse_header(&id, json)) {
+                Some(Ok(header)) => inventory.headers.push(header),
+                _ => inventory.unreadable.push(id),
+            }
+        }
+        Ok(inventory)
+    }
+
+    /// The headers of the documents with local writes the server has not
+    /// acknowledged (what a sync with a cursor offers), and the ids of such rows
+    /// whose header cannot be read.
+    pub fn pending_inventory(&self) -> Result<Inventory, StoreError> {
+        let mut stmt =
+            self.conn.prepare_cached("SELECT id, header FROM documents WHERE local_seq > acked_seq ORDER BY id")?;
         let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1).ok())))?;
         let mut inventory = Inventory::default();
         for row in rows {

@@ -295,6 +295,7 @@ backend_test! {
             documents: vec![offer],
             oldest_unsynced_secs: None,
             offered_before: Vec::new(),
+            cursor: None,
         };
         let reply = post_sync(&app, org.mentee.token(), &request).await;
         assert_eq!(reply.purge.len(), 1, "{backend}");

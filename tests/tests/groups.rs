@@ -31,6 +31,7 @@ fn one_offer(doc: &mut Document) -> SyncRequest {
         documents: vec![craft_offer(doc)],
         oldest_unsynced_secs: None,
         offered_before: Vec::new(),
+        cursor: None,
     }
 }
 
@@ -151,6 +152,7 @@ backend_test! {
             }],
             oldest_unsynced_secs: None,
             offered_before: Vec::new(),
+            cursor: None,
         };
         let copy = post_sync(&app, &member.access_token(), &fetch).await;
         let reply = &copy.documents[0];

@@ -133,6 +133,7 @@ backend_test! {
             documents: vec![craft_offer(&mut doc)],
             oldest_unsynced_secs: None,
             offered_before: Vec::new(),
+            cursor: None,
         };
         let reply = post_sync(&app, attacker.mentee.token(), &request).await;
         assert_eq!(reply.purge, vec![header.id], "{backend}");

@@ -81,6 +81,7 @@ backend_test! {
             documents: vec![craft_offer(&mut forged), craft_offer(&mut plan)],
             oldest_unsynced_secs: None,
             offered_before: Vec::new(),
+            cursor: None,
         };
         let reply = post_sync(&app, org.mentee.token(), &request).await;
         let session_reply = reply.documents.iter().find(|d| d.header.id == session_header.id).unwrap();
@@ -121,6 +122,7 @@ backend_test! {
             documents: vec![craft_offer(&mut doc)],
             oldest_unsynced_secs: None,
             offered_before: Vec::new(),
+            cursor: None,
         };
         let reply = post_sync(&app, org.mentee.token(), &request).await;
         assert_eq!(reply.documents[0].rejection.as_ref().map(|r| r.code.as_str()), Some("wrong_actor"), "{backend}");
@@ -256,6 +258,7 @@ backend_test! {
             documents: vec![craft_offer(&mut doc)],
             oldest_unsynced_secs: None,
             offered_before: Vec::new(),
+            cursor: None,
         })
         .unwrap();
         let truncated = send(valid[..valid.len() / 2].to_vec(), "application/cbor").await.unwrap();
@@ -384,6 +387,7 @@ backend_test! {
             documents: vec![craft_offer(&mut doc)],
             oldest_unsynced_secs: None,
             offered_before: Vec::new(),
+            cursor: None,
         };
         let reply = post_sync(&app, attacker.mentee.token(), &request).await;
         assert_eq!(reply.purge, vec![header.id], "{backend}");

@@ -68,6 +68,7 @@ pub(super) fn sync(
         documents: vec![offer],
         oldest_unsynced_secs: None,
         offered_before: Vec::new(),
+        cursor: None,
     };
     let outcome = engine::handle(conn, cache, &phone.caller, request)?;
     match outcome.response.documents.iter().find_map(|reply| reply.rejection.as_ref()) {
@@ -295,6 +296,7 @@ impl PairHistory<'_> {
             documents: Vec::new(),
             oldest_unsynced_secs: behind.and_then(|age| u64::try_from(age.whole_seconds()).ok()),
             offered_before: Vec::new(),
+            cursor: None,
         };
         engine::handle(conn, cache, &self.mentee.caller, request)?;
         Ok(())

@@ -26,9 +26,10 @@ use sync_core::rules::{ObjectIndex, Rule};
 use sync_core::{DocHeader, Document, DocumentError};
 
 use self::checks::{Verdict, check_and_apply};
-pub(crate) use self::checks::{may_hold, readable};
+pub(crate) use self::checks::{Access, may_hold, readable};
 use super::SyncError;
 use super::cache::{self, CachedDoc, DocCache};
+use super::cursor;
 use super::projection::{self, Projection};
 use crate::db::DbConnection;
 use crate::db::devices as devices_db;
@@ -158,7 +159,21 @@ pub fn handle_with(
             inventory_limit: protocol::MAX_OFFERED_BEFORE,
         });
     }
+    // Before anything the reply reports: the reply holds at least everything
+    // numbered up to here (see `cursor`).
+    let position = cursor::position(conn, caller.org_id)?;
     let access = readable(conn, caller)?;
+    let fingerprint = cursor::fingerprint(conn, caller, &access)?;
+    let since = match &request.cursor {
+        Some(sent) if !request.complete_inventory => {
+            let recognised = cursor::recognised(sent, &position, &fingerprint);
+            if !recognised {
+                tracing::debug!(device = %caller.device_id, "a sync cursor was not recognised; asking for the inventory");
+            }
+            recognised.then(|| i64::try_from(sent.seq).unwrap_or(i64::MAX))
+        }
+        _ => None,
+    };
     let offered_ids: Vec<DocumentId> = request.documents.iter().map(|o| o.header.id).collect();
     let stored: HashMap<DocumentId, DocumentRef> =
         documents_db::find_refs_by_ids(conn, &offered_ids)?.into_iter().map(|r| (r.id, r)).collect();
@@ -166,7 +181,12 @@ pub fn handle_with(
     let erased: HashSet<DocumentId> =
         crate::db::governance::find_erased(conn, caller.org_id, &offered_ids)?.into_iter().collect();
 
-    let mut response = SyncResponse { protocol: protocol::PROTOCOL_VERSION, ..SyncResponse::default() };
+    let mut response = SyncResponse {
+        protocol: protocol::PROTOCOL_VERSION,
+        cursor: Some(cursor::issue(&position, fingerprint)),
+        inventory_needed: request.cursor.is_some() && !request.complete_inventory && since.is_none(),
+        ..SyncResponse::default()
+    };
     let mut decoded = Vec::new();
     let mut seen = HashSet::new();
     for offer in &request.documents {
@@ -257,6 +277,9 @@ pub fn handle_with(
             };
             written.insert(id, Written { verdict, state });
         }
+        // Last of the writes to documents: the counter row stays locked until the commit.
+        let numbered: Vec<DocumentId> = changed.iter().map(|doc: &ChangedDoc| doc.id).collect();
+        cursor::stamp(conn, caller.org_id, &numbered)?;
         projections_db::record_device_sync(conn, caller.device_id, caller.org_id, Timestamp::now(), oldest)?;
         if rolled_back {
             response.actor_id = Some(issue_fresh_actor(conn, caller)?);
@@ -303,6 +326,10 @@ pub fn handle_with(
             }
         };
         response.documents.push(reply);
+    }
+
+    if let Some(since) = since {
+        response.documents.extend(cursor::changed_since(conn, cache, caller, &access, since, &seen)?);
     }
 
     if request.complete_inventory {
@@ -444,7 +471,7 @@ fn received_changes(
 
 /// The whole document for a reply. Saving runs contained: a document that took
 /// in crafted input could make Automerge panic here too.
-fn snapshot_of(slot: &mut Option<CachedDoc>) -> Result<Vec<u8>, SyncError> {
+pub(crate) fn snapshot_of(slot: &mut Option<CachedDoc>) -> Result<Vec<u8>, SyncError> {
     let cached = slot.as_mut().ok_or(SyncError::Invariant("document cache slot emptied while held"))?;
     let id = cached.doc.header().id;
     match cached.doc.save_contained() {
@@ -758,6 +785,7 @@ pub fn compact(conn: &mut DbConnection, cache: &DocCache, id: DocumentId) -> Res
         (forked, upto)
     };
     let snapshot = forked.and_then(|mut fork| fork.save_contained()).map_err(|e| SyncError::stored(id, e))?;
+    cursor::note_compaction(conn, id, upto)?;
     documents_db::compact(conn, id, &snapshot, upto)?;
     if let Some(cached) = cache::lock(&slot).as_mut() {
         cached.since_snapshot = 0;

@@ -7,6 +7,10 @@
 //! local writes its request carried (the write counter when it was built), the
 //! reply is merged into the document as it is now rather than written over it,
 //! and the next sync offers whatever is newer than the server's heads.
+//!
+//! A device that synced before opens with its change cursor and only the
+//! documents holding local writes (see [`cursor`]); the whole inventory is the
+//! fallback and a daily reconciliation.
 
 use std::collections::HashMap;
 
@@ -19,13 +23,16 @@ use super::error::invalid;
 use super::{Client, ClientError, Rejection};
 use crate::document::{Document, DocumentError};
 use crate::ids::{DocRole, DocumentId};
-use crate::protocol::{self, DocOffer, DocReply, SyncRequest};
+use crate::protocol::{self, DocOffer, DocReply, SyncCursor, SyncRequest};
 use crate::replica::Replica;
 use crate::rules;
 use crate::store::{StoredRejection, SyncMark};
 
+mod cursor;
 mod rebase;
 mod rehome;
+
+use self::cursor::Mode;
 
 /// More round trips than this in one sync means something is wrong; stop and
 /// report what converged.
@@ -71,8 +78,13 @@ impl Client {
         // A second sync waits for the first rather than interleaving with it.
         let _one_at_a_time = self.syncing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let serial = self.current_serial()?;
-        let mut run =
-            SyncRun { report: SyncReport::default(), fallback: HashMap::new(), new_actor: false, rebased: false };
+        let mut run = SyncRun {
+            report: SyncReport::default(),
+            fallback: HashMap::new(),
+            new_actor: false,
+            rebased: false,
+            inventory_needed: false,
+        };
         run.run(self, serial, progress)?;
         Ok(run.report)
     }
@@ -88,7 +100,7 @@ fn split(request: SyncRequest) -> Vec<SyncRequest> {
     if request.documents.len() <= limit {
         return vec![request];
     }
-    let SyncRequest { protocol, complete_inventory, documents, oldest_unsynced_secs, .. } = request;
+    let SyncRequest { protocol, complete_inventory, documents, oldest_unsynced_secs, cursor, .. } = request;
     let parts: Vec<Vec<DocOffer>> = documents.chunks(limit).map(<[DocOffer]>::to_vec).collect();
     let count = parts.len();
     let mut before = Vec::new();
@@ -102,6 +114,8 @@ fn split(request: SyncRequest) -> Vec<SyncRequest> {
             documents,
             oldest_unsynced_secs,
             offered_before: if last && complete_inventory { std::mem::take(&mut before) } else { Vec::new() },
+            // The first part reads the server's position before the others.
+            cursor: if n == 0 { cursor.clone() } else { None },
         });
         before.extend(ids);
     }
@@ -125,34 +139,52 @@ struct SyncRun {
     new_actor: bool,
     /// A document was rebased under the fresh actor in this round: send it.
     rebased: bool,
+    /// The server did not take the cursor, or a reply showed the device lacks
+    /// something it stands for: the next round sends the whole inventory.
+    inventory_needed: bool,
 }
 
 impl SyncRun {
     fn run(&mut self, client: &Client, serial: u64, progress: Option<&dyn SyncProgress>) -> Result<(), ClientError> {
-        // The first round offers every document; later ones only those in the
-        // fallback protocol, unless a session was re-homed and must go up.
-        let mut complete = true;
+        // The first round offers every document, or with a cursor only those
+        // with local writes; later ones only those in the fallback protocol,
+        // unless a session was re-homed and must go up or the server asks for
+        // the inventory.
+        let mut mode = client.with_sign_in(serial, |s| Ok(cursor::opening(s.replica.store())?))?;
+        let mut kept: Option<SyncCursor> = None;
+        let mut reconciled = false;
         let mut rounds = 0;
         while rounds < MAX_ROUND_TRIPS {
             rounds += 1;
-            let (request, sent) = client.with_sign_in(serial, |s| self.build_request(&mut s.replica, complete))?;
-            if !complete && request.documents.is_empty() {
+            let (request, sent) = client.with_sign_in(serial, |s| self.build_request(&mut s.replica, &mode))?;
+            if !mode.opens() && request.documents.is_empty() {
                 break;
             }
             let mut rehomed = false;
             // A device holding more documents than one request may offer sends
             // them in parts, one round trip each (see `split`).
-            for request in split(request) {
-                rehomed |= self.round_trip(client, serial, &request, &sent)?;
+            for (n, request) in split(request).into_iter().enumerate() {
+                let (moved, reply_cursor) = self.round_trip(client, serial, &request, &sent)?;
+                rehomed |= moved;
+                // The first part's position: read before any later part's reads.
+                if mode.opens() && n == 0 {
+                    kept = reply_cursor;
+                }
             }
+            reconciled |= matches!(mode, Mode::Complete);
             if let Some(progress) = progress {
                 progress.progress(self.report.docs_sent, self.report.docs_received);
             }
-            complete = rehomed || std::mem::take(&mut self.rebased);
-            if self.fallback.is_empty() && !complete {
+            let again = rehomed || std::mem::take(&mut self.rebased) || std::mem::take(&mut self.inventory_needed);
+            mode = if again { Mode::Complete } else { Mode::Fallback };
+            if self.fallback.is_empty() && !again {
                 break;
             }
         }
+        // Kept only if the device holds everything it stands for.
+        let settled = self.fallback.is_empty() && !mode.opens() && !self.inventory_needed;
+        let keep = kept.filter(|_| settled);
+        client.with_sign_in(serial, |s| Ok(cursor::keep(s.replica.store_mut(), keep.as_ref(), reconciled)?))?;
         Ok(())
     }
 
@@ -163,7 +195,7 @@ impl SyncRun {
         serial: u64,
         request: &SyncRequest,
         sent: &HashMap<DocumentId, Sent>,
-    ) -> Result<bool, ClientError> {
+    ) -> Result<(bool, Option<SyncCursor>), ClientError> {
         let body = protocol::encode(request).map_err(|e| invalid(e.to_string()))?;
         self.report.bytes_sent += body.len() as u64;
         // The network, without the state lock: edits go on meanwhile.
@@ -172,6 +204,11 @@ impl SyncRun {
         self.report.bytes_received += response.len() as u64;
         let response =
             protocol::decode_response(&response).map_err(|e| invalid(format!("server sent a bad sync reply: {e}")))?;
+        if request.cursor.is_some() && (response.inventory_needed || response.cursor.is_none()) {
+            // Not recognised (or a server without cursors): send the inventory.
+            self.inventory_needed = true;
+        }
+        let reply_cursor = response.cursor.clone();
         let mut rehomed = false;
         client.with_sign_in(serial, |s| {
             if let Some(actor) = &response.actor_id {
@@ -193,23 +230,49 @@ impl SyncRun {
             }
             Ok(())
         })?;
-        Ok(rehomed)
+        Ok((rehomed, reply_cursor))
     }
 
     fn build_request(
         &mut self,
         replica: &mut Replica,
-        complete: bool,
+        mode: &Mode,
     ) -> Result<(SyncRequest, HashMap<DocumentId, Sent>), ClientError> {
         let mut offers = Vec::new();
         let mut sent = HashMap::new();
-        let inventory = replica.store().inventory()?;
+        let complete = matches!(mode, Mode::Complete);
+        // With a cursor only the documents with local writes are loaded, and those
+        // in the fallback protocol; without, every document.
+        let inventory = match mode {
+            Mode::Complete => replica.store().inventory()?,
+            Mode::Cursor(_) => {
+                let mut pending = replica.store().pending_inventory()?;
+                for id in self.fallback.keys() {
+                    if !pending.headers.iter().any(|h| h.id == *id)
+                        && let Some(stored) = replica.store().load(*id)?
+                    {
+                        pending.headers.push(stored.header);
+                    }
+                }
+                pending
+            }
+            Mode::Fallback => {
+                let mut fallback = crate::store::Inventory::default();
+                for id in self.fallback.keys() {
+                    if let Some(stored) = replica.store().load(*id)? {
+                        fallback.headers.push(stored.header);
+                    }
+                }
+                fallback.headers.sort_by_key(|h| h.id);
+                fallback
+            }
+        };
         if !inventory.unreadable.is_empty() {
             // Left out of the offer, so the server sends its copy, which repairs them.
             tracing::error!(ids = ?inventory.unreadable, "skipping documents whose stored header is unreadable");
         }
         for header in inventory.headers {
-            if !complete && !self.fallback.contains_key(&header.id) {
+            if matches!(mode, Mode::Fallback) && !self.fallback.contains_key(&header.id) {
                 continue;
             }
             let mark = replica.store().sync_mark(header.id)?.unwrap_or_default();
@@ -262,6 +325,10 @@ impl SyncRun {
             documents: offers,
             oldest_unsynced_secs,
             offered_before: Vec::new(),
+            cursor: match mode {
+                Mode::Cursor(cursor) => Some(cursor.clone()),
+                _ => None,
+            },
         };
         Ok((request, sent))
     }
@@ -279,6 +346,15 @@ impl SyncRun {
         // Whether the device holds the document now: it may have been created (a
         // goal plan, a joined session) while the request was in flight.
         let held = replica.store().sync_mark(id)?;
+        if held.is_none() && reply.snapshot.is_none() && reply.sync_message.is_none() && reply.rejection.is_none() {
+            // Changes to a document the device does not hold (a cursor that stood
+            // for more than the device has): the inventory will bring it whole.
+            if !reply.changes.is_empty() {
+                tracing::warn!(%id, "the server sent changes to a document this device lacks; sending the inventory");
+                self.inventory_needed = true;
+            }
+            return Ok(());
+        }
         if let Some(mark) = &held
             && replica.document(id).is_err()
         {
@@ -357,6 +433,11 @@ impl SyncRun {
             }
             let applied = replica.document(id)?.apply_changes(changes);
             forget_if_panicked(replica, id, applied)?;
+            if !replica.document(id)?.automerge().get_missing_deps(&[]).is_empty() {
+                // Changes wait for ones the device lacks: the inventory brings them.
+                tracing::warn!(%id, "changes from the server wait for dependencies; sending the inventory");
+                self.inventory_needed = true;
+            }
             self.report.docs_received += 1;
         }
 

@@ -43,6 +43,7 @@ fn request(offers: Vec<DocOffer>) -> Vec<u8> {
         documents: offers,
         oldest_unsynced_secs: Some(93),
         offered_before: Vec::new(),
+        cursor: None,
     })
     .expect("a request encodes")
 }
@@ -221,7 +222,7 @@ pub fn replies() -> Vec<Seed> {
         sync_message,
     };
     let response = |documents: Vec<DocReply>, purge| {
-        protocol::encode(&SyncResponse { protocol: protocol::PROTOCOL_VERSION, documents, purge, actor_id: None })
+        protocol::encode(&SyncResponse { protocol: protocol::PROTOCOL_VERSION, documents, purge, actor_id: None, ..SyncResponse::default() })
             .expect("a reply encodes")
     };
     let snapshot = Some(server.save().into());

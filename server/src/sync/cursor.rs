@@ -1,0 +1,273 @@
+//! The change cursor (issue 12): what changed for a device since it last synced,
+//! without its inventory.
+//!
+//! Every sync write transaction that stores changes takes the next sequence
+//! number of its organisation ([`take_seq`]: an upsert on the organisation's
+//! `sync_counters` row, whose row lock lasts until the commit) and stamps it on
+//! the documents and changes it stored ([`stamp`]). Because the number is taken
+//! under that lock, as the transaction's last write, a transaction holding
+//! number `n` committed (and became visible) before any transaction could take
+//! `n + 1`: numbers are visible in order, so a reader that sees the counter at
+//! `c` sees every change numbered up to `c`, however many processes write. On
+//! SQLite `BEGIN IMMEDIATE` serialises writers anyway.
+//!
+//! A cursor is `(epoch, seq, access)`: the database's random identity, the
+//! counter as read before anything the reply reports, and a fingerprint of what
+//! the person could read (pairings with their people, groups, the device, the
+//! organisation's erasures). A cursor of another epoch, ahead of the counter, or
+//! with another fingerprint is not recognised: the device is asked for its whole
+//! inventory, which purges and sends what an access change or an erasure calls
+//! for. Otherwise the reply carries, for each document the person may read that
+//! changed after the cursor and that the request did not offer, the changes
+//! numbered after the cursor that other devices wrote (the device has its own),
+//! or the whole document if it was first stored after the cursor or changes
+//! after the cursor were folded into its snapshot.
+
+use std::collections::HashSet;
+use std::str::FromStr;
+
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+use sync_core::automerge::ChangeHash;
+use sync_core::protocol::{self, DocReply, SyncCursor};
+
+use super::SyncError;
+use super::cache::{self, DocCache};
+use super::engine::{Access, Caller, load, may_hold, snapshot_of, stored_header};
+use crate::db::DbConnection;
+use crate::db::documents::DocumentRef;
+use crate::model::{DocumentId, GroupId, MentorshipId, OrgId};
+use crate::schema::{document_changes, document_positions, documents, erased_documents, sync_counters, sync_epoch};
+
+/// Where the database stands for one organisation: read before anything a reply
+/// reports, so the reply holds at least everything numbered up to `seq`.
+#[derive(Debug, Clone)]
+pub struct Position {
+    pub epoch: String,
+    pub seq: i64,
+}
+
+/// The database's identity and the organisation's last sequence number.
+pub fn position(conn: &mut DbConnection, org_id: OrgId) -> QueryResult<Position> {
+    let epoch: String = sync_epoch::table.select(sync_epoch::epoch).first(conn)?;
+    let seq: Option<i64> =
+        sync_counters::table.filter(sync_counters::org_id.eq(org_id)).select(sync_counters::seq).first(conn).optional()?;
+    Ok(Position { epoch, seq: seq.unwrap_or(0) })
+}
+
+/// Take the organisation's next sequence number (inside the write transaction,
+/// as late as possible: the counter row stays locked until the commit).
+pub fn take_seq(conn: &mut DbConnection, org_id: OrgId) -> QueryResult<i64> {
+    let insert = diesel::insert_into(sync_counters::table)
+        .values((sync_counters::org_id.eq(org_id), sync_counters::seq.eq(1_i64)))
+        .on_conflict(sync_counters::org_id)
+        .do_update()
+        .set(sync_counters::seq.eq(sync_counters::seq + 1_i64))
+        .returning(sync_counters::seq);
+    match conn {
+        DbConnection::Sqlite(conn) => insert.get_result(conn),
+        DbConnection::Pg(conn) => insert.get_result(conn),
+    }
+}
+
+/// Number the documents this transaction changed, and the changes it stored.
+pub fn stamp(conn: &mut DbConnection, org_id: OrgId, changed: &[DocumentId]) -> QueryResult<()> {
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let seq = take_seq(conn, org_id)?;
+    for id in changed {
+        let position = diesel::insert_into(document_positions::table)
+            .values((
+                document_positions::document_id.eq(id),
+                document_positions::org_id.eq(org_id),
+                document_positions::change_seq.eq(seq),
+                document_positions::first_seq.eq(seq),
+                document_positions::compacted_seq.eq(0_i64),
+            ))
+            .on_conflict(document_positions::document_id)
+            .do_update()
+            .set(document_positions::change_seq.eq(seq));
+        match conn {
+            DbConnection::Sqlite(conn) => position.execute(conn)?,
+            DbConnection::Pg(conn) => position.execute(conn)?,
+        };
+        diesel::update(
+            document_changes::table.filter(document_changes::document_id.eq(id)).filter(document_changes::seq.is_null()),
+        )
+        .set(document_changes::seq.eq(Some(seq)))
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Before compacting a document up to change id `upto`: remember the highest
+/// number among the changes folded, so a cursor before it gets the snapshot.
+pub fn note_compaction(conn: &mut DbConnection, id: DocumentId, upto: i64) -> QueryResult<()> {
+    let folded: Option<Option<i64>> = document_changes::table
+        .filter(document_changes::document_id.eq(id))
+        .filter(document_changes::id.le(upto))
+        .select(diesel::dsl::max(document_changes::seq))
+        .first(conn)
+        .optional()?;
+    if let Some(Some(seq)) = folded {
+        diesel::update(
+            document_positions::table
+                .filter(document_positions::document_id.eq(id))
+                .filter(document_positions::compacted_seq.lt(seq)),
+        )
+        .set(document_positions::compacted_seq.eq(seq))
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// What the person could read, as a fingerprint: any change of a pairing (ended,
+/// other people), of a group membership, or an erasure in the organisation
+/// changes it. Computed from committed state on every request, so it cannot be
+/// skipped by interleaved commits.
+pub(crate) fn fingerprint(conn: &mut DbConnection, caller: &Caller, access: &Access) -> QueryResult<Vec<u8>> {
+    let erasures: i64 =
+        erased_documents::table.filter(erased_documents::org_id.eq(caller.org_id)).count().get_result(conn)?;
+    let mut pairs: Vec<String> =
+        access.pairs.values().map(|p| format!("{}:{}:{}", p.mentorship_id, p.mentor_id, p.mentee_id)).collect();
+    pairs.sort();
+    let mut groups: Vec<String> = access.groups.iter().map(ToString::to_string).collect();
+    groups.sort();
+    let mut hash = Sha256::new();
+    hash.update(format!("{}\n{}\n{}\n", caller.person, caller.device_id, erasures));
+    for entry in pairs.iter().chain(&groups) {
+        hash.update(entry.as_bytes());
+        hash.update(b"\n");
+    }
+    Ok(hash.finalize()[..16].to_vec())
+}
+
+/// Whether a request's cursor holds here: same database, not ahead of it, and
+/// the same access.
+pub fn recognised(cursor: &SyncCursor, position: &Position, access: &[u8]) -> bool {
+    cursor.epoch == position.epoch
+        && i64::try_from(cursor.seq).is_ok_and(|seq| seq <= position.seq)
+        && cursor.access.as_slice() == access
+}
+
+/// The cursor for a reply.
+pub fn issue(position: &Position, access: Vec<u8>) -> SyncCursor {
+    SyncCursor {
+        epoch: position.epoch.clone(),
+        seq: u64::try_from(position.seq).unwrap_or(0),
+        access: access.into(),
+    }
+}
+
+/// A readable document changed after the cursor, as stored.
+#[derive(Debug, Queryable)]
+struct ChangedRow {
+    id: DocumentId,
+    header: String,
+    last_change_id: i64,
+    heads: String,
+    change_seq: i64,
+    first_seq: i64,
+    compacted_seq: i64,
+}
+
+/// Replies for the documents the person may read that changed after `since`
+/// and that the request did not offer (`offered`). One read transaction
+/// (repeatable read on PostgreSQL), so heads, changes and compaction agree.
+pub(crate) fn changed_since(
+    conn: &mut DbConnection,
+    cache: &DocCache,
+    caller: &Caller,
+    access: &Access,
+    since: i64,
+    offered: &HashSet<DocumentId>,
+) -> Result<Vec<DocReply>, SyncError> {
+    conn.transaction(|conn| -> Result<Vec<DocReply>, SyncError> {
+        if let DbConnection::Pg(pg) = conn {
+            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(pg)?;
+        }
+        let mentorship_ids: Vec<MentorshipId> = access.pairs.keys().copied().collect();
+        let group_ids: Vec<GroupId> = access.groups.iter().copied().collect();
+        let rows: Vec<ChangedRow> = document_positions::table
+            .inner_join(documents::table)
+            .filter(document_positions::org_id.eq(caller.org_id))
+            .filter(document_positions::change_seq.gt(since))
+            .filter(documents::org_id.eq(caller.org_id))
+            .filter(
+                documents::mentorship_id
+                    .eq_any(&mentorship_ids)
+                    .or(documents::owner_id.eq(caller.person))
+                    .or(documents::group_id.eq_any(&group_ids)),
+            )
+            .order(documents::id)
+            .select((
+                documents::id,
+                documents::header,
+                documents::last_change_id,
+                documents::heads,
+                document_positions::change_seq,
+                document_positions::first_seq,
+                document_positions::compacted_seq,
+            ))
+            .load(conn)?;
+        let mut replies = Vec::new();
+        for row in rows {
+            if offered.contains(&row.id) {
+                continue;
+            }
+            let doc_ref = DocumentRef { id: row.id, header: row.header.clone(), last_change_id: row.last_change_id };
+            let header = stored_header(&doc_ref)?;
+            if !may_hold(&header, caller, access) {
+                continue;
+            }
+            // What other devices wrote after the cursor; the device has its own.
+            let changes: Vec<Vec<u8>> = document_changes::table
+                .filter(document_changes::document_id.eq(row.id))
+                .filter(document_changes::seq.gt(since))
+                .filter(document_changes::seq.le(row.change_seq))
+                .filter(document_changes::device_id.ne(caller.device_id).or(document_changes::device_id.is_null()))
+                .order(document_changes::id.asc())
+                .select(document_changes::bytes)
+                .load(conn)?;
+            let whole = row.compacted_seq > since || row.first_seq > since;
+            if changes.is_empty() && row.compacted_seq <= since {
+                continue;
+            }
+            let reply = if whole {
+                let slot = cache.slot(row.id);
+                let mut guard = cache::lock(&slot);
+                let heads = load(conn, &mut guard, header, Some(row.last_change_id))?.doc.heads();
+                let snapshot = snapshot_of(&mut guard)?;
+                DocReply {
+                    header,
+                    heads: protocol::heads_to_wire(&heads),
+                    changes: Vec::new(),
+                    snapshot: Some(snapshot.into()),
+                    accepted: 0,
+                    rejection: None,
+                    sync_message: None,
+                }
+            } else {
+                let heads = row
+                    .heads
+                    .split(',')
+                    .filter(|h| !h.is_empty())
+                    .map(ChangeHash::from_str)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| SyncError::stored(row.id, e))?;
+                DocReply {
+                    header,
+                    heads: protocol::heads_to_wire(&heads),
+                    changes: changes.into_iter().map(Into::into).collect(),
+                    snapshot: None,
+                    accepted: 0,
+                    rejection: None,
+                    sync_message: None,
+                }
+            };
+            replies.push(reply);
+        }
+        Ok(replies)
+    })
+}
