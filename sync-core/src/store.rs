@@ -540,8 +540,7 @@ impl Store {
         let header = parse_header(&id, &header)?;
         let mut layout = ChunkLayout { snapshot_bytes: bytes.len() as u64, ..ChunkLayout::default() };
         if chunk_count > 0 {
-            let mut stmt =
-                self.conn.prepare_cached("SELECT bytes FROM chunks WHERE document_id = ?1 ORDER BY seq")?;
+            let mut stmt = self.conn.prepare_cached("SELECT bytes FROM chunks WHERE document_id = ?1 ORDER BY seq")?;
             let mut rows = stmt.query([&id])?;
             while let Some(row) = rows.next()? {
                 let chunk = row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;

@@ -407,7 +407,12 @@ impl SyncRun {
 
     /// Store the changes of a reply for a document not in memory as one chunk
     /// after it, without loading it (checked as [`received_changes`] does).
-    fn append_changes(&mut self, replica: &mut Replica, reply: &DocReply, sent: Option<&Sent>) -> Result<(), ClientError> {
+    fn append_changes(
+        &mut self,
+        replica: &mut Replica,
+        reply: &DocReply,
+        sent: Option<&Sent>,
+    ) -> Result<(), ClientError> {
         let id = reply.header.id;
         let server_heads = protocol::heads_from_wire(&reply.heads)
             .ok_or_else(|| invalid(format!("server sent malformed heads for {id}")))?;

@@ -102,8 +102,13 @@ fn seed(database_url: &str) -> (Pair, String, String) {
     };
     let mentor = person(Role::Mentor, "mentor@bench.example");
     let mentee = person(Role::Mentee, "mentee@bench.example");
-    let new =
-        NewMentorship { mentor_id: mentor.id, mentee_id: mentee.id, started_on: None, site_id: None, programme_id: None };
+    let new = NewMentorship {
+        mentor_id: mentor.id,
+        mentee_id: mentee.id,
+        started_on: None,
+        site_id: None,
+        programme_id: None,
+    };
     let (mentorship, _) = mentorships::create(&mut conn, org, &actor, &new).unwrap();
     let pair = Pair {
         mentorship_id: MentorshipId::from_str(&mentorship.id.to_string()).unwrap(),
@@ -141,8 +146,7 @@ impl Writer {
                     }
                 })
                 .collect();
-            let request =
-                SyncRequest { protocol: protocol::PROTOCOL_VERSION, documents, ..SyncRequest::default() };
+            let request = SyncRequest { protocol: protocol::PROTOCOL_VERSION, documents, ..SyncRequest::default() };
             let body = protocol::encode(&request).unwrap();
             let reply = agent
                 .post(&format!("{}/v1/sync", self.address))
@@ -190,7 +194,8 @@ fn median(runs: &[Value], key: &str) -> f64 {
 
 fn summary(runs: &[Value]) -> Value {
     let keys = ["wall_ms", "phone_cpu_ms", "server_cpu_ms", "store_commits", "store_document_bytes", "bytes_received"];
-    let medians: serde_json::Map<String, Value> = keys.iter().map(|k| ((*k).to_owned(), json!(median(runs, k)))).collect();
+    let medians: serde_json::Map<String, Value> =
+        keys.iter().map(|k| ((*k).to_owned(), json!(median(runs, k)))).collect();
     json!({ "median": medians, "runs": runs })
 }
 
@@ -205,7 +210,8 @@ fn main() {
     let mentor = Phone::login_at(&server.address, &mentor_email);
     let account = mentor.client.account().unwrap();
     let hex = &account.actor_id;
-    let actor_bytes: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+    let actor_bytes: Vec<u8> =
+        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
     let actor = ActorId::from(actor_bytes);
     let started = Instant::now();
     let docs = (0..options.docs)
