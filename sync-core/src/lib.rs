@@ -106,5 +106,6 @@ pub use session::{
 pub use skills::{Skill, find_skill, skill_catalogue};
 #[cfg(feature = "phone")]
 pub use store::{
-    InvalidKey, Inventory, Store, StoreError, StoreKey, StoredDocument, StoredRejection, SyncMark, WrongKey,
+    ChunkLayout, InvalidKey, Inventory, Store, StoreError, StoreKey, StoredDocument, StoredRejection, SyncMark,
+    WriteStats, WrongKey,
 };

@@ -1,14 +1,20 @@
 //! The documents one person holds on one device: the device store plus the
 //! documents in memory, edited under the write rules and saved durably.
+//!
+//! Saves are incremental: each write appends Automerge's save of the changes
+//! the store lacks (`save_after` the heads it holds) as a chunk, instead of
+//! rewriting the whole document; when the chunks grow past
+//! [`ChunkLayout::wants_compaction`], the write is a full save instead, which
+//! replaces the snapshot and its chunks in the same transaction.
 
 use std::collections::HashMap;
 use std::path::Path as FsPath;
 
-use automerge::ActorId;
+use automerge::{ActorId, ChangeHash};
 
 use crate::document::{Document, DocumentError};
 use crate::ids::{DocHeader, DocumentId, UserId};
-use crate::store::{Store, StoreError};
+use crate::store::{ChunkLayout, Store, StoreError};
 
 /// What can go wrong with local documents.
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +44,27 @@ pub struct Replica {
     store: Store,
     user: UserId,
     actor: ActorId,
-    open: HashMap<DocumentId, Document>,
+    open: HashMap<DocumentId, Open>,
+}
+
+/// A document in memory and what of it the store holds.
+#[derive(Debug)]
+struct Open {
+    doc: Document,
+    /// The heads of what the store holds: an incremental save writes the
+    /// changes after these.
+    saved: Vec<ChangeHash>,
+    /// How the stored bytes are made up.
+    layout: ChunkLayout,
+}
+
+/// Whose write a save records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Writer {
+    /// A local edit: one more local write to send.
+    Local,
+    /// Changes received from the server.
+    Server,
 }
 
 impl Replica {
@@ -82,8 +108,8 @@ impl Replica {
     /// if it does not (joining a session another phone created gives the same
     /// root objects). Returns whether it was created.
     pub fn ensure(&mut self, header: DocHeader) -> Result<bool, ReplicaError> {
-        if let Some(stored) = self.store.load(header.id)? {
-            if stored.header != header {
+        if let Some(stored) = self.store.header(header.id)? {
+            if stored != header {
                 return Err(DocumentError::Invalid(format!(
                     "document {} already exists on this device with another owner or kind",
                     header.id
@@ -93,8 +119,11 @@ impl Replica {
             return Ok(false);
         }
         let mut doc = Document::create(header, self.actor.clone())?;
-        self.store.save_local(&header, &doc.save())?;
-        self.open.insert(header.id, doc);
+        let bytes = doc.save();
+        self.store.save_local(&header, &bytes)?;
+        let saved = doc.heads();
+        let layout = ChunkLayout { snapshot_bytes: bytes.len() as u64, ..ChunkLayout::default() };
+        self.open.insert(header.id, Open { doc, saved, layout });
         Ok(true)
     }
 
@@ -111,15 +140,99 @@ impl Replica {
         let before = doc.heads();
         let result = edit(doc, user)?;
         if doc.heads() != before {
-            let header = *doc.header();
-            let bytes = doc.save();
-            if let Err(error) = self.store.save_local(&header, &bytes) {
-                // Memory is ahead of disk: forget it so the next read shows what is saved.
-                self.open.remove(&id);
-                return Err(error.into());
-            }
+            self.persist(id, Writer::Local)?;
         }
         Ok(result)
+    }
+
+    /// Save what the sync engine changed in an open document (changes received
+    /// from the server, merged or applied in memory): an incremental save, no
+    /// local write to send. Nothing to do when the store holds it all already.
+    pub fn save_received(&mut self, id: DocumentId) -> Result<(), ReplicaError> {
+        if self.open.contains_key(&id) {
+            self.persist(id, Writer::Server)?;
+        }
+        Ok(())
+    }
+
+    /// Write what the store lacks of the open document `id`: its changes after
+    /// the stored heads as one chunk, or, when the chunks would grow too many
+    /// or too large, the whole document as a new snapshot. On failure the
+    /// document in memory is ahead of disk, so it is dropped: the next read
+    /// shows what is saved.
+    fn persist(&mut self, id: DocumentId, writer: Writer) -> Result<(), StoreError> {
+        let Some(open) = self.open.get_mut(&id) else { return Ok(()) };
+        let heads = open.doc.heads();
+        if heads == open.saved {
+            return Ok(());
+        }
+        let header = *open.doc.header();
+        let chunk = open.doc.automerge().save_after(&open.saved);
+        let grown = ChunkLayout {
+            chunks: open.layout.chunks + 1,
+            chunk_bytes: open.layout.chunk_bytes + chunk.len() as u64,
+            ..open.layout
+        };
+        let written = if grown.wants_compaction() {
+            let bytes = open.doc.save();
+            let layout = ChunkLayout { snapshot_bytes: bytes.len() as u64, ..ChunkLayout::default() };
+            match writer {
+                Writer::Local => self.store.save_local(&header, &bytes),
+                Writer::Server => self.store.save_remote(&header, &bytes),
+            }
+            .map(|()| layout)
+        } else {
+            match writer {
+                Writer::Local => self.store.append_local(&header, &chunk),
+                Writer::Server => self.store.append_remote(&header, &chunk),
+            }
+        };
+        match written {
+            Ok(layout) => {
+                open.saved = heads;
+                open.layout = layout;
+                Ok(())
+            }
+            Err(error) => {
+                self.open.remove(&id);
+                Err(error)
+            }
+        }
+    }
+
+    /// Whether the document is in memory (loaded or written in this session).
+    pub fn is_open(&self, id: DocumentId) -> bool {
+        self.open.contains_key(&id)
+    }
+
+    /// Run `work` as one store transaction ([`Store::transaction`]): all its
+    /// writes are one durable write, and if it fails (or panics) none of them
+    /// happened, and every document in memory is dropped so that the next read
+    /// shows what the store holds.
+    pub fn transaction<R, E: From<StoreError>>(
+        &mut self,
+        work: impl FnOnce(&mut Replica) -> Result<R, E>,
+    ) -> Result<R, E> {
+        let started = self.store.begin_outer()?;
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(self)));
+        if !started {
+            return outcome.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        }
+        let failed = match outcome {
+            Ok(Ok(value)) => match self.store.commit_outer() {
+                Ok(()) => return Ok(value),
+                Err(error) => Err(E::from(error)),
+            },
+            Ok(Err(error)) => Err(error),
+            Err(panic) => {
+                self.store.rollback_outer();
+                self.open.clear();
+                std::panic::resume_unwind(panic);
+            }
+        };
+        self.store.rollback_outer();
+        self.open.clear();
+        failed
     }
 
     /// Read a document.
@@ -135,11 +248,22 @@ impl Replica {
     pub fn document(&mut self, id: DocumentId) -> Result<&mut Document, ReplicaError> {
         if !self.open.contains_key(&id) {
             let stored = self.store.load(id)?.ok_or(ReplicaError::NotFound(id))?;
-            let doc = Document::load(stored.header, &stored.bytes, self.actor.clone())
+            let mut doc = Document::load(stored.header, &stored.bytes, self.actor.clone())
                 .map_err(|source| ReplicaError::Unloadable { id, source })?;
-            self.open.insert(id, doc);
+            let saved = doc.heads();
+            let mut layout = stored.layout;
+            if layout.wants_compaction() {
+                // Chunks appended without loading (changes from the server) pile
+                // up until the document is next read: fold them now.
+                let bytes = doc.save();
+                match self.store.compact(id, &bytes) {
+                    Ok(()) => layout = ChunkLayout { snapshot_bytes: bytes.len() as u64, ..ChunkLayout::default() },
+                    Err(error) => tracing::warn!(%id, %error, "could not compact a stored document"),
+                }
+            }
+            self.open.insert(id, Open { doc, saved, layout });
         }
-        self.open.get_mut(&id).ok_or(ReplicaError::NotFound(id))
+        self.open.get_mut(&id).map(|open| &mut open.doc).ok_or(ReplicaError::NotFound(id))
     }
 
     /// Forget a document on this device (access withdrawn).

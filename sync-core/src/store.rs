@@ -67,7 +67,22 @@ const MIGRATION_LIST: &[M<'static>] = &[
     // 2: the Automerge sync state was written but never read (a fallback sync
     // starts from a fresh state each time).
     M::up("ALTER TABLE documents DROP COLUMN sync_state;"),
-    // 3: the documents with local writes the server has not acknowledged, found
+    // 3: incremental saves. `documents.bytes` is the last snapshot (a full save,
+    // or the server's copy as received); each later write appends Automerge's
+    // incremental save (its new changes) as a chunk, and a document is its
+    // snapshot followed by its chunks in `seq` order. Existing rows are snapshots
+    // with no chunks.
+    M::up(
+        "CREATE TABLE chunks (
+            seq         INTEGER PRIMARY KEY,
+            document_id TEXT NOT NULL,
+            bytes       BLOB NOT NULL
+        );
+        CREATE INDEX chunks_by_document ON chunks (document_id, seq);
+        ALTER TABLE documents ADD COLUMN chunk_count INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE documents ADD COLUMN chunk_bytes INTEGER NOT NULL DEFAULT 0;",
+    ),
+    // 4: the documents with local writes the server has not acknowledged, found
     // without reading every row (a sync with a cursor offers only those).
     M::up("CREATE INDEX documents_pending ON documents (id) WHERE local_seq > acked_seq;"),
 ];
@@ -130,8 +145,46 @@ pub enum StoreError {
 pub struct StoredDocument {
     /// What it is.
     pub header: DocHeader,
-    /// Saved Automerge bytes.
+    /// Saved Automerge bytes: the snapshot followed by the incremental saves
+    /// written since, which Automerge loads as one document.
     pub bytes: Vec<u8>,
+    /// How `bytes` is made up.
+    pub layout: ChunkLayout,
+}
+
+/// Chunks appended after a snapshot beyond this many are folded into a new one.
+const COMPACT_AFTER_CHUNKS: u64 = 64;
+/// Chunk bytes beyond this, or beyond the snapshot's size if larger, are folded too.
+const COMPACT_AFTER_CHUNK_BYTES: u64 = 16 * 1024;
+
+/// How a stored document's bytes are made up: a snapshot and the incremental
+/// saves appended after it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChunkLayout {
+    /// Size of the snapshot.
+    pub snapshot_bytes: u64,
+    /// Incremental saves appended since the snapshot.
+    pub chunks: u64,
+    /// Their total size.
+    pub chunk_bytes: u64,
+}
+
+impl ChunkLayout {
+    /// Whether the chunks should be folded into a new snapshot
+    /// ([`Store::compact`]): too many of them, or more bytes than the snapshot
+    /// (a load replays every chunk's changes one by one).
+    pub fn wants_compaction(&self) -> bool {
+        self.chunks > COMPACT_AFTER_CHUNKS || self.chunk_bytes > self.snapshot_bytes.max(COMPACT_AFTER_CHUNK_BYTES)
+    }
+}
+
+/// What the store wrote since it was opened, for measurements.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    /// Transactions committed (each one a durable write: an fsync of the log).
+    pub commits: u64,
+    /// Document bytes written (snapshots and chunks).
+    pub document_bytes: u64,
 }
 
 /// What the store knows of a document's sync position.
@@ -173,6 +226,8 @@ pub struct StoredRejection {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    commits: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    document_bytes: u64,
 }
 
 impl std::fmt::Debug for Store {
@@ -232,7 +287,13 @@ impl Store {
         conn.execute_batch("PRAGMA synchronous=FULL;")?;
         // All pending migrations run in one transaction: a store is never left half-migrated.
         MIGRATIONS.to_latest(&mut conn)?;
-        Ok(Self { conn, path: path.to_owned() })
+        let commits = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = std::sync::Arc::clone(&commits);
+        conn.commit_hook(Some(move || {
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            false // go ahead with the commit
+        }))?;
+        Ok(Self { conn, path: path.to_owned(), commits, document_bytes: 0 })
     }
 
     /// Check that the file's first page reads (with `key`, if given) without
@@ -371,13 +432,15 @@ impl Store {
         &self.path
     }
 
-    /// Save a document after a local edit: its bytes, and one more local write to
-    /// send. Returns once the write is durable.
+    /// Save a document after a local edit: its whole bytes (a new snapshot; any
+    /// chunks are dropped), and one more local write to send. Returns once the
+    /// write is durable.
     pub fn save_local(&mut self, header: &DocHeader, bytes: &[u8]) -> Result<(), StoreError> {
         self.upsert(header, bytes, 1)
     }
 
-    /// Save a document as received from the server (no local write to send).
+    /// Save a document as received from the server (no local write to send): its
+    /// whole bytes, stored as they are, replacing any snapshot and chunks.
     pub fn save_remote(&mut self, header: &DocHeader, bytes: &[u8]) -> Result<(), StoreError> {
         self.upsert(header, bytes, 0)
     }
@@ -385,28 +448,180 @@ impl Store {
     fn upsert(&mut self, header: &DocHeader, bytes: &[u8], local_writes: i64) -> Result<(), StoreError> {
         let header_json = serde_json::to_string(header)
             .map_err(|source| StoreError::BadHeader { id: header.id.to_string(), source })?;
-        self.conn.execute(
+        let tx = self.conn.savepoint()?;
+        tx.execute(
             "INSERT INTO documents (id, header, bytes, local_seq, updated_at, pending_since)
              VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?4 > 0 THEN ?5 END)
              ON CONFLICT(id) DO UPDATE SET bytes = excluded.bytes,
                  local_seq = documents.local_seq + ?4, updated_at = excluded.updated_at,
+                 chunk_count = 0, chunk_bytes = 0,
                  pending_since = CASE
                      WHEN documents.pending_since IS NULL AND ?4 > 0 THEN ?5
                      ELSE documents.pending_since END",
             params![header.id.to_string(), header_json, bytes, local_writes, crate::document::now_rfc3339()],
         )?;
+        tx.execute("DELETE FROM chunks WHERE document_id = ?1", [header.id.to_string()])?;
+        tx.commit()?;
+        self.document_bytes += bytes.len() as u64;
         Ok(())
     }
 
-    /// A stored document, if the device has it.
+    /// Append an incremental save (Automerge's `save_after` of what the device
+    /// had stored: its new changes) after a local edit, and count one more local
+    /// write to send. Returns the document's layout after it, so the caller can
+    /// fold the chunks ([`ChunkLayout::wants_compaction`], [`Store::compact`]).
+    /// Durable once it returns, like every write.
+    pub fn append_local(&mut self, header: &DocHeader, chunk: &[u8]) -> Result<ChunkLayout, StoreError> {
+        self.append(header, chunk, 1)
+    }
+
+    /// Append changes received from the server (an incremental save, or change
+    /// chunks as sent) without loading the document: no local write to send.
+    pub fn append_remote(&mut self, header: &DocHeader, chunk: &[u8]) -> Result<ChunkLayout, StoreError> {
+        self.append(header, chunk, 0)
+    }
+
+    fn append(&mut self, header: &DocHeader, chunk: &[u8], local_writes: i64) -> Result<ChunkLayout, StoreError> {
+        let id = header.id.to_string();
+        let tx = self.conn.savepoint()?;
+        let now = crate::document::now_rfc3339();
+        let layout = tx
+            .query_row(
+                "UPDATE documents SET local_seq = local_seq + ?2, updated_at = ?3,
+                     chunk_count = chunk_count + 1, chunk_bytes = chunk_bytes + ?4,
+                     pending_since = CASE
+                         WHEN pending_since IS NULL AND ?2 > 0 THEN ?3 ELSE pending_since END
+                 WHERE id = ?1
+                 RETURNING length(bytes), chunk_count, chunk_bytes",
+                params![id, local_writes, now, chunk.len() as i64],
+                layout_from_row,
+            )
+            .optional()?;
+        let layout = match layout {
+            Some(layout) => {
+                tx.execute("INSERT INTO chunks (document_id, bytes) VALUES (?1, ?2)", params![id, chunk])?;
+                layout
+            }
+            None => {
+                // Not stored yet: the chunk alone is the document (Automerge loads
+                // a run of changes as well as a snapshot).
+                drop(tx);
+                self.upsert(header, chunk, local_writes)?;
+                return Ok(ChunkLayout { snapshot_bytes: chunk.len() as u64, chunks: 0, chunk_bytes: 0 });
+            }
+        };
+        tx.commit()?;
+        self.document_bytes += chunk.len() as u64;
+        Ok(layout)
+    }
+
+    /// Fold a document's chunks into `snapshot`, a full save of the document
+    /// holding everything its snapshot and chunks hold, in one transaction: a
+    /// kill leaves either the old snapshot and chunks or the new snapshot.
+    pub fn compact(&mut self, id: DocumentId, snapshot: &[u8]) -> Result<(), StoreError> {
+        let tx = self.conn.savepoint()?;
+        tx.execute(
+            "UPDATE documents SET bytes = ?2, chunk_count = 0, chunk_bytes = 0 WHERE id = ?1",
+            params![id.to_string(), snapshot],
+        )?;
+        tx.execute("DELETE FROM chunks WHERE document_id = ?1", [id.to_string()])?;
+        tx.commit()?;
+        self.document_bytes += snapshot.len() as u64;
+        Ok(())
+    }
+
+    /// A stored document, if the device has it: its snapshot and chunks as one
+    /// run of bytes.
     pub fn load(&self, id: DocumentId) -> Result<Option<StoredDocument>, StoreError> {
-        let row: Option<(String, String, Vec<u8>)> = self
+        let row: Option<(String, String, Vec<u8>, i64)> = self
             .conn
-            .query_row("SELECT id, header, bytes FROM documents WHERE id = ?1", [id.to_string()], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            .query_row("SELECT id, header, bytes, chunk_count FROM documents WHERE id = ?1", [id.to_string()], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
             })
             .optional()?;
-        row.map(|(id, header, bytes)| Ok(StoredDocument { header: parse_header(&id, &header)?, bytes })).transpose()
+        let Some((id, header, mut bytes, chunk_count)) = row else { return Ok(None) };
+        let header = parse_header(&id, &header)?;
+        let mut layout = ChunkLayout { snapshot_bytes: bytes.len() as u64, ..ChunkLayout::default() };
+        if chunk_count > 0 {
+            let mut stmt = self.conn.prepare_cached("SELECT bytes FROM chunks WHERE document_id = ?1 ORDER BY seq")?;
+            let mut rows = stmt.query([&id])?;
+            while let Some(row) = rows.next()? {
+                let chunk = row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+                layout.chunks += 1;
+                layout.chunk_bytes += chunk.len() as u64;
+                bytes.extend_from_slice(chunk);
+            }
+        }
+        Ok(Some(StoredDocument { header, bytes, layout }))
+    }
+
+    /// The header of a stored document, without its bytes.
+    pub fn header(&self, id: DocumentId) -> Result<Option<DocHeader>, StoreError> {
+        let json: Option<String> = self
+            .conn
+            .query_row("SELECT header FROM documents WHERE id = ?1", [id.to_string()], |row| row.get(0))
+            .optional()?;
+        json.map(|json| parse_header(&id.to_string(), &json)).transpose()
+    }
+
+    /// Run `work` as one transaction: one durable write (one fsync) for all the
+    /// writes it makes, and none of them if it fails (rolled back), panics, or
+    /// the app is killed before it returns. Inside another transaction it joins
+    /// that one.
+    pub fn transaction<R, E: From<StoreError>>(
+        &mut self,
+        work: impl FnOnce(&mut Self) -> Result<R, E>,
+    ) -> Result<R, E> {
+        let started = self.begin_outer()?;
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(self)));
+        if !started {
+            return outcome.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        }
+        let failed = match outcome {
+            Ok(Ok(value)) => match self.commit_outer() {
+                Ok(()) => return Ok(value),
+                Err(error) => Err(E::from(error)),
+            },
+            Ok(Err(error)) => Err(error),
+            Err(panic) => {
+                self.rollback_outer();
+                std::panic::resume_unwind(panic);
+            }
+        };
+        self.rollback_outer();
+        failed
+    }
+
+    /// Start a transaction unless one is open; whether it started one (which
+    /// the caller must then end with [`Store::commit_outer`] or
+    /// [`Store::rollback_outer`]).
+    pub(crate) fn begin_outer(&mut self) -> Result<bool, StoreError> {
+        if !self.conn.is_autocommit() {
+            return Ok(false);
+        }
+        // IMMEDIATE: take the write lock now, so the commit cannot fail on it.
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(true)
+    }
+
+    pub(crate) fn commit_outer(&mut self) -> Result<(), StoreError> {
+        Ok(self.conn.execute_batch("COMMIT")?)
+    }
+
+    pub(crate) fn rollback_outer(&mut self) {
+        if !self.conn.is_autocommit()
+            && let Err(error) = self.conn.execute_batch("ROLLBACK")
+        {
+            tracing::error!(%error, "local store: rolling back a failed transaction failed");
+        }
+    }
+
+    /// What the store wrote since it was opened.
+    pub fn write_stats(&self) -> WriteStats {
+        WriteStats {
+            commits: self.commits.load(std::sync::atomic::Ordering::Relaxed),
+            document_bytes: self.document_bytes,
+        }
     }
 
     /// The headers of every stored document.
@@ -461,12 +676,17 @@ impl Store {
     pub fn restore_from_server(&mut self, header: &DocHeader, bytes: &[u8]) -> Result<(), StoreError> {
         let header_json = serde_json::to_string(header)
             .map_err(|source| StoreError::BadHeader { id: header.id.to_string(), source })?;
-        self.conn.execute(
+        let tx = self.conn.savepoint()?;
+        tx.execute(
             "INSERT INTO documents (id, header, bytes, updated_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(id) DO UPDATE SET header = excluded.header, bytes = excluded.bytes,
+                 chunk_count = 0, chunk_bytes = 0,
                  acked_seq = documents.local_seq, pending_since = NULL, updated_at = excluded.updated_at",
             params![header.id.to_string(), header_json, bytes, crate::document::now_rfc3339()],
         )?;
+        tx.execute("DELETE FROM chunks WHERE document_id = ?1", [header.id.to_string()])?;
+        tx.commit()?;
+        self.document_bytes += bytes.len() as u64;
         Ok(())
     }
 
@@ -517,8 +737,9 @@ impl Store {
 
     /// Remove a document (access withdrawn), with its rejections.
     pub fn delete(&mut self, id: DocumentId) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         tx.execute("DELETE FROM documents WHERE id = ?1", [id.to_string()])?;
+        tx.execute("DELETE FROM chunks WHERE document_id = ?1", [id.to_string()])?;
         tx.execute("DELETE FROM rejections WHERE document_id = ?1", [id.to_string()])?;
         tx.commit()?;
         Ok(())
@@ -570,7 +791,8 @@ impl Store {
     /// Delete everything the device holds for this person.
     pub fn wipe(&mut self) -> Result<(), StoreError> {
         self.conn.execute_batch(
-            "BEGIN; DELETE FROM documents; DELETE FROM rejections; DELETE FROM settings; COMMIT; VACUUM;",
+            "BEGIN; DELETE FROM documents; DELETE FROM chunks; DELETE FROM rejections; DELETE FROM settings;
+             COMMIT; VACUUM;",
         )?;
         Ok(())
     }
@@ -651,6 +873,11 @@ fn side_file(path: &FsPath, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
+}
+
+fn layout_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ChunkLayout> {
+    let count = |n: usize| row.get::<_, i64>(n).map(|v| u64::try_from(v).unwrap_or(0));
+    Ok(ChunkLayout { snapshot_bytes: count(0)?, chunks: count(1)?, chunk_bytes: count(2)? })
 }
 
 fn parse_header(id: &str, json: &str) -> Result<DocHeader, StoreError> {

@@ -261,7 +261,7 @@ fn a_store_written_before_migrations_opens_and_keeps_everything() {
 
     let conn = rusqlite::Connection::open(&path).unwrap();
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 2, "migrated to the current layout");
+    assert_eq!(version, 4, "migrated to the current layout");
     let columns: Vec<String> = conn
         .prepare("SELECT name FROM pragma_table_info('documents')")
         .unwrap()

@@ -31,6 +31,7 @@ use crate::store::{StoredRejection, SyncMark};
 mod cursor;
 mod rebase;
 mod rehome;
+mod snapshot;
 
 use self::cursor::Mode;
 
@@ -71,6 +72,13 @@ impl Client {
     /// Reconcile with the server: usually one round trip.
     pub fn sync(&self) -> Result<SyncReport, ClientError> {
         self.sync_with_progress(None)
+    }
+
+    /// What the signed-in person's store wrote since it was opened (durable
+    /// commits, document bytes): for measuring what a sync costs the phone.
+    pub fn store_write_stats(&self) -> Result<crate::store::WriteStats, ClientError> {
+        let serial = self.current_serial()?;
+        self.with_sign_in(serial, |s| Ok(s.replica.store().write_stats()))
     }
 
     /// [`Client::sync`], reporting progress after each round trip.
@@ -215,20 +223,25 @@ impl SyncRun {
                 s.adopt_actor(actor)?;
                 self.new_actor = true;
             }
-            for id in response.purge {
-                if let Some(header) = rehome::rehome_if_unsynced(&mut s.replica, id)? {
-                    self.note_rehomed(&mut s.replica, id, header.id)?;
-                    rehomed = true;
+            // The whole reply is one store transaction (one fsync): a failure or a
+            // kill part-way leaves the store as it was before the reply, which the
+            // next sync then asks for again.
+            s.replica.transaction(|replica| {
+                for id in response.purge {
+                    if let Some(header) = rehome::rehome_if_unsynced(replica, id)? {
+                        self.note_rehomed(replica, id, header.id)?;
+                        rehomed = true;
+                    }
+                    replica.remove(id)?;
+                    self.fallback.remove(&id);
+                    self.report.purged.push(id.to_string());
                 }
-                s.replica.remove(id)?;
-                self.fallback.remove(&id);
-                self.report.purged.push(id.to_string());
-            }
-            for reply in response.documents {
-                let sent = sent.get(&reply.header.id);
-                self.apply_reply(&mut s.replica, reply, sent)?;
-            }
-            Ok(())
+                for reply in response.documents {
+                    let sent = sent.get(&reply.header.id);
+                    self.apply_reply(replica, reply, sent)?;
+                }
+                Ok::<_, ClientError>(())
+            })
         })?;
         Ok((rehomed, reply_cursor))
     }
@@ -355,6 +368,16 @@ impl SyncRun {
             }
             return Ok(());
         }
+        if held.is_some()
+            && !replica.is_open(id)
+            && reply.snapshot.is_none()
+            && reply.rejection.is_none()
+            && reply.sync_message.is_none()
+        {
+            // Plain catch-up of a document not in memory: store the changes as
+            // they came, to be loaded with it when it is next read.
+            return self.append_changes(replica, &reply, sent);
+        }
         if let Some(mark) = &held
             && replica.document(id).is_err()
         {
@@ -403,34 +426,26 @@ impl SyncRun {
             None => None,
         };
         if let Some(snapshot) = &reply.snapshot {
-            let incoming = Document::load(header, snapshot, ActorId::random())
-                .map_err(|e| invalid(format!("server sent an unreadable document {id}: {e}")))?;
             match (&held, &reply.rejection) {
-                // New to this device, or back to the server's version after a rejection.
+                // New to this device, or back to the server's version after a
+                // rejection: stored as it came (checked whole, not loaded), and
+                // loaded when it is first read.
                 (None, _) | (Some(_), Some(_)) => {
-                    let mut incoming = incoming;
-                    replica.store_mut().save_remote(&header, &incoming.save())?;
+                    snapshot::check(snapshot)
+                        .map_err(|e| invalid(format!("server sent an unreadable document {id}: {e}")))?;
+                    replica.store_mut().save_remote(&header, snapshot)?;
                     replica.forget(id);
                 }
                 (Some(_), None) => {
-                    let mut incoming = incoming;
+                    let mut incoming = Document::load(header, snapshot, ActorId::random())
+                        .map_err(|e| invalid(format!("server sent an unreadable document {id}: {e}")))?;
                     let merged = replica.document(id)?.merge(&mut incoming);
                     forget_if_panicked(replica, id, merged)?;
                 }
             }
             self.report.docs_received += 1;
         } else if !reply.changes.is_empty() {
-            let changes = reply
-                .changes
-                .iter()
-                .map(|bytes| Change::from_bytes(bytes.to_vec()))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| invalid(format!("server sent a malformed change for {id}: {e}")))?;
-            // A change Automerge would not write itself would leave a saved document
-            // that cannot be loaded again.
-            if let Some(violation) = changes.iter().find_map(|c| rules::verify_change(c).err()) {
-                return Err(invalid(format!("server sent a malformed change for {id}: {violation}")));
-            }
+            let changes = received_changes(&reply)?;
             let applied = replica.document(id)?.apply_changes(changes);
             forget_if_panicked(replica, id, applied)?;
             if !replica.document(id)?.automerge().get_missing_deps(&[]).is_empty() {
@@ -461,23 +476,73 @@ impl SyncRun {
         if let Some(before) = before {
             let doc = replica.document(id)?;
             if doc.heads() != before && (reply.rejection.is_none() || reply.snapshot.is_none()) {
-                let bytes = doc.save();
-                replica.store_mut().save_remote(&header, &bytes)?;
+                // An incremental save of what arrived, not the whole document.
+                replica.save_received(id)?;
             }
         }
         if reply.sync_message.is_none() {
-            let acked = match (&reply.rejection, sent) {
-                // Everything on the device was either kept by the server or kept as a rejection.
-                (Some(_), _) => replica.store().sync_mark(id)?.map(|m| m.local_seq).unwrap_or(0),
-                // Only what the request carried: later writes stay pending.
-                (None, Some(sent)) => sent.local_seq,
-                (None, None) => 0,
-            };
-            let heads: Vec<String> = server_heads.iter().map(ToString::to_string).collect();
-            replica.store_mut().mark_synced(id, &heads, acked)?;
+            self.mark_synced(replica, &reply, &server_heads, sent)?;
         }
         Ok(())
     }
+
+    /// Store the changes of a reply for a document not in memory as one chunk
+    /// after it, without loading it (checked as [`received_changes`] does).
+    fn append_changes(
+        &mut self,
+        replica: &mut Replica,
+        reply: &DocReply,
+        sent: Option<&Sent>,
+    ) -> Result<(), ClientError> {
+        let id = reply.header.id;
+        let server_heads = protocol::heads_from_wire(&reply.heads)
+            .ok_or_else(|| invalid(format!("server sent malformed heads for {id}")))?;
+        if !reply.changes.is_empty() {
+            received_changes(reply)?;
+            let chunk: Vec<u8> = reply.changes.iter().flat_map(|bytes| bytes.iter().copied()).collect();
+            replica.store_mut().append_remote(&reply.header, &chunk)?;
+            self.report.docs_received += 1;
+        }
+        self.fallback.remove(&id);
+        self.mark_synced(replica, reply, &server_heads, sent)
+    }
+
+    /// Record the server's heads and the local writes it now holds.
+    fn mark_synced(
+        &mut self,
+        replica: &mut Replica,
+        reply: &DocReply,
+        server_heads: &[ChangeHash],
+        sent: Option<&Sent>,
+    ) -> Result<(), ClientError> {
+        let id = reply.header.id;
+        let acked = match (&reply.rejection, sent) {
+            // Everything on the device was either kept by the server or kept as a rejection.
+            (Some(_), _) => replica.store().sync_mark(id)?.map(|m| m.local_seq).unwrap_or(0),
+            // Only what the request carried: later writes stay pending.
+            (None, Some(sent)) => sent.local_seq,
+            (None, None) => 0,
+        };
+        let heads: Vec<String> = server_heads.iter().map(ToString::to_string).collect();
+        replica.store_mut().mark_synced(id, &heads, acked)?;
+        Ok(())
+    }
+}
+
+/// The changes of a reply, each checked: well formed, and one Automerge would
+/// write itself (else a saved document could not be loaded again).
+fn received_changes(reply: &DocReply) -> Result<Vec<Change>, ClientError> {
+    let id = reply.header.id;
+    let changes = reply
+        .changes
+        .iter()
+        .map(|bytes| Change::from_bytes(bytes.to_vec()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| invalid(format!("server sent a malformed change for {id}: {e}")))?;
+    if let Some(violation) = changes.iter().find_map(|c| rules::verify_change(c).err()) {
+        return Err(invalid(format!("server sent a malformed change for {id}: {violation}")));
+    }
+    Ok(changes)
 }
 
 impl SyncRun {
