@@ -23,7 +23,9 @@ use sync_core::{ClientError, ReflectionInput, SignOut};
 uniffi::setup_scaffolding!();
 
 mod scheme;
+mod surveys;
 pub use scheme::{Agreement, AgreementInput, Group, GroupSessionView};
+pub use surveys::{DueSurvey, SurveyAnswer, SurveyQuestion};
 
 /// Every failure, in the terms an app acts on. The field is `reason`, not
 /// `message`, which would clash with `Throwable.message` in Kotlin.
@@ -108,6 +110,8 @@ pub struct Mentorship {
     pub started_on: Option<String>,
     /// The programme the pairing belongs to.
     pub programme_id: String,
+    /// When it was completed or ended (`YYYY-MM-DD`), if it has.
+    pub ended_on: Option<String>,
 }
 
 impl From<sync_core::Mentorship> for Mentorship {
@@ -121,6 +125,7 @@ impl From<sync_core::Mentorship> for Mentorship {
             status: m.status,
             started_on: m.started_on,
             programme_id: m.programme_id,
+            ended_on: m.ended_on,
         }
     }
 }

@@ -58,6 +58,7 @@ pub mod sessions;
 pub mod sign_in;
 pub mod skills;
 mod store;
+pub mod surveys;
 pub mod training;
 
 use actix_web::http::header;
@@ -109,6 +110,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/programmes/{id}", web::get().to(programmes::edit_page))
         .route("/programmes/{id}", post(programmes::update))
         .route("/training", web::get().to(training::matrix))
+        .route("/surveys", web::get().to(surveys::page))
         .route("/people/{id}/password-reset", post(passwords::reset))
         .route("/password", web::get().to(passwords::page))
         .route("/password", post(passwords::change))

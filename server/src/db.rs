@@ -31,6 +31,7 @@ pub mod retired_actors;
 pub mod scheme_projections;
 pub mod sites;
 mod sql;
+pub mod survey_responses;
 pub mod training;
 
 use std::path::{Path, PathBuf};

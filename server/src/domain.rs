@@ -22,6 +22,7 @@ pub mod programme;
 pub mod programmes;
 pub mod retention;
 pub mod subject_access;
+pub mod surveys;
 pub mod training;
 
 use crate::auth::password::PasswordError;

@@ -15,6 +15,7 @@ pub mod passwords;
 pub mod people;
 pub mod programmes;
 pub mod sites;
+pub mod surveys;
 pub mod sync;
 pub mod training;
 
@@ -38,5 +39,6 @@ pub fn config(cfg: &mut ServiceConfig) {
     documents::config(cfg);
     governance::config(cfg);
     groups::config(cfg);
+    surveys::config(cfg);
     crate::console::config(cfg);
 }

@@ -405,3 +405,31 @@ diesel::table! {
         seq -> BigInt,
     }
 }
+
+diesel::table! {
+    survey_responses (document_id) {
+        document_id -> Text,
+        org_id -> Text,
+        mentorship_id -> Text,
+        programme_id -> Text,
+        site_id -> Nullable<Text>,
+        respondent_id -> Text,
+        respondent_role -> Text,
+        survey_key -> Text,
+        submitted_on -> Text,
+        cohort_month -> Nullable<Text>,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    survey_answers (document_id, question_id) {
+        document_id -> Text,
+        question_id -> Text,
+        score -> Nullable<Integer>,
+        shared_text -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(survey_answers -> survey_responses (document_id));
+diesel::allow_tables_to_appear_in_same_query!(survey_responses, survey_answers);

@@ -180,3 +180,74 @@ pub struct GroupItem {
 pub struct Confidentiality {
     pub statement: String,
 }
+
+/// Who answers a survey of a programme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SurveyRespondent {
+    /// The mentee of each pairing.
+    Mentee,
+    /// The mentor of each pairing.
+    Mentor,
+    /// Both, each answering for themselves.
+    Both,
+}
+
+impl SurveyRespondent {
+    /// Whether the person with `role` in a pairing (`"mentor"` or `"mentee"`) answers.
+    pub fn includes(self, role: &str) -> bool {
+        matches!((self, role), (Self::Both, _) | (Self::Mentee, "mentee") | (Self::Mentor, "mentor"))
+    }
+}
+
+/// When a survey falls due for a pairing: `{"after_days": 30}` (days after its
+/// start) or `"close"` (the day it was completed or ended).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SurveyWhen {
+    /// This many days after the pairing started.
+    AfterDays(u32),
+    /// When the pairing closes (completed or ended).
+    Close,
+}
+
+/// What a survey question asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionKind {
+    /// A score from 1 (not at all) to 5 (very much); required.
+    Scale,
+    /// Free text; optional, and shown to coordinators only if the respondent shares it.
+    Text,
+}
+
+/// One question of a survey.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SurveyQuestion {
+    /// Stable within the survey, e.g. `confidence`.
+    pub id: String,
+    /// As the app asks it.
+    pub text: String,
+    pub kind: QuestionKind,
+}
+
+/// A survey a programme runs (an item of a programme's `surveys`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Survey {
+    /// Stable within the programme, e.g. `day_30`.
+    pub key: String,
+    pub title: String,
+    pub respondent: SurveyRespondent,
+    pub when: SurveyWhen,
+    pub questions: Vec<SurveyQuestion>,
+}
+
+/// The lowest and highest score of a scale question.
+pub const SCALE: std::ops::RangeInclusive<u32> = 1..=5;

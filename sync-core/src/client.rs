@@ -25,6 +25,7 @@ mod editing;
 mod error;
 mod files;
 mod scheme;
+mod surveys;
 mod sync;
 mod transport;
 
@@ -32,6 +33,7 @@ pub use account::{Account, Mentorship, SignOut};
 pub use editing::{OpenAction, Rejection};
 pub use error::ClientError;
 pub use scheme::{Agreement, Group};
+pub use surveys::DueSurvey;
 pub use sync::{SyncProgress, SyncReport};
 
 use transport::Transport;

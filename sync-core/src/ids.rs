@@ -76,8 +76,8 @@ uuid_newtype!(
     MentorshipId
 );
 uuid_newtype!(
-    /// A document: a session, a goal plan, an agreement, a group session or a
-    /// reflection journal.
+    /// A document: a session, a goal plan, an agreement, a group session, a
+    /// reflection journal or a survey response.
     DocumentId
 );
 uuid_newtype!(
@@ -105,6 +105,14 @@ impl DocumentId {
     /// The id of the one agreement of a mentorship.
     pub fn agreement_of(mentorship: MentorshipId) -> Self {
         Self(Uuid::new_v5(&ALONGSIDE_NAMESPACE, format!("agreement:{}", mentorship.0).as_bytes()))
+    }
+
+    /// The id of one person's response to one survey of one of their pairings:
+    /// every phone of the respondent computes the same id, so two phones answer
+    /// into one document.
+    pub fn survey_response_of(respondent: UserId, mentorship: MentorshipId, survey_key: &str) -> Self {
+        let name = format!("survey_response:{}:{}:{survey_key}", respondent.0, mentorship.0);
+        Self(Uuid::new_v5(&ALONGSIDE_NAMESPACE, name.as_bytes()))
     }
 
     /// The id of a person's private reflection journal.
@@ -181,6 +189,8 @@ pub enum DocKind {
     Agreement,
     /// One meeting of a group.
     GroupSession,
+    /// One person's answers to one survey of one pairing; private to them.
+    SurveyResponse,
 }
 
 wire_names!(DocKind);
@@ -305,6 +315,15 @@ impl DocHeader {
         Self { id, kind: DocKind::GroupSession, scope: DocScope::Group { group_id } }
     }
 
+    /// A person's response to a survey of one of their pairings.
+    pub fn survey_response(respondent: UserId, mentorship: MentorshipId, survey_key: &str) -> Self {
+        Self {
+            id: DocumentId::survey_response_of(respondent, mentorship, survey_key),
+            kind: DocKind::SurveyResponse,
+            scope: DocScope::Owner { owner_id: respondent },
+        }
+    }
+
     /// A person's journal.
     pub fn journal(owner_id: UserId) -> Self {
         Self { id: DocumentId::journal_of(owner_id), kind: DocKind::Journal, scope: DocScope::Owner { owner_id } }
@@ -358,6 +377,9 @@ impl DocHeader {
             }
             (DocKind::Journal, DocScope::Owner { owner_id }) => self.id == DocumentId::journal_of(owner_id),
             (DocKind::GroupSession, DocScope::Group { .. }) => true,
+            // The id derives from the pairing and survey written inside, which the
+            // server checks against its id before projecting it.
+            (DocKind::SurveyResponse, DocScope::Owner { .. }) => true,
             _ => false,
         }
     }

@@ -84,13 +84,14 @@ mod session;
 pub mod skills;
 #[cfg(feature = "phone")]
 mod store;
+mod survey_response;
 
 pub use agreement::{AgreementInput, AgreementView};
 pub use automerge;
 #[cfg(feature = "phone")]
 pub use client::{
-    Account, Agreement, Client, ClientError, Group, Mentorship, OpenAction, Rejection, SignOut, SyncProgress,
-    SyncReport,
+    Account, Agreement, Client, ClientError, DueSurvey, Group, Mentorship, OpenAction, Rejection, SignOut,
+    SyncProgress, SyncReport,
 };
 pub use document::{Document, DocumentError, MAX_TEXT_LEN, SCHEMA_VERSION, TEXT_ENCODING};
 pub use goal_plan::{Goal, GoalCategory, GoalStatus, ProgressNote};
@@ -109,3 +110,4 @@ pub use store::{
     ChunkLayout, InvalidKey, Inventory, Store, StoreError, StoreKey, StoredDocument, StoredRejection, SyncMark,
     WriteStats, WrongKey,
 };
+pub use survey_response::{PairingDates, ShareText, SurveyAnswer, SurveyResponseView, check_answers, survey_due_on};

@@ -77,7 +77,7 @@ pub enum Rule {
     AuthorOnly,
     /// Pair documents: the mentor and the mentee only.
     PairOnly,
-    /// A journal: its owner only.
+    /// A journal or a survey response: its owner only.
     OwnerOnly,
     /// A group document: the group's current members only.
     GroupOnly,
@@ -122,7 +122,7 @@ impl fmt::Display for Rule {
             Rule::MenteeOnly => "only the mentee may write here",
             Rule::AuthorOnly => "only its author may write an account of the shift",
             Rule::PairOnly => "only the mentor and mentee of the pairing may write this document",
-            Rule::OwnerOnly => "only its owner may write a journal",
+            Rule::OwnerOnly => "only its owner may write a private document (a journal, a survey response)",
             Rule::GroupOnly => "only the group's current members may write its documents",
             Rule::OwnHopesOnly => "each member of the pair writes only their own hopes",
             Rule::FixedStructure => "the document's top-level layout cannot be changed",
@@ -161,6 +161,7 @@ pub(crate) fn root_keys(kind: DocKind) -> &'static [&'static str] {
         DocKind::Journal => &["entries"],
         DocKind::Agreement => &["terms", "hopes", "sign_offs"],
         DocKind::GroupSession => &["meta", "notes", "attendance", "accounts"],
+        DocKind::SurveyResponse => &["response"],
     }
 }
 
@@ -173,7 +174,7 @@ pub fn check_path(header: &DocHeader, user: UserId, path: &Path) -> Result<(), V
     let role = header.role_of(user);
     let outsider_rule = match header.kind {
         DocKind::Session | DocKind::GoalPlan | DocKind::Agreement => Rule::PairOnly,
-        DocKind::Journal => Rule::OwnerOnly,
+        DocKind::Journal | DocKind::SurveyResponse => Rule::OwnerOnly,
         DocKind::GroupSession => Rule::GroupOnly,
     };
     if role == DocRole::Outsider {
@@ -187,8 +188,9 @@ pub fn check_path(header: &DocHeader, user: UserId, path: &Path) -> Result<(), V
     }
     let second = path.key(1);
     let required = match (header.kind, top, second) {
-        // Goal plans: both members everywhere below the root; journals: the owner.
-        (DocKind::GoalPlan | DocKind::Journal, _, _) => None,
+        // Goal plans: both members everywhere below the root; journals and survey
+        // responses: the owner.
+        (DocKind::GoalPlan | DocKind::Journal | DocKind::SurveyResponse, _, _) => None,
         (DocKind::GroupSession, "accounts", Some(author)) if author == user.to_string() => None,
         (DocKind::GroupSession, "accounts", _) => return Err(Violation::at(path, Rule::AuthorOnly)),
         (DocKind::GroupSession, _, _) => None,

@@ -59,7 +59,12 @@ fn every_string_enum_uses_its_snake_case_name_everywhere() {
         GoalStatus::as_str,
     );
     same_everywhere(
-        &[(DocKind::Session, "session"), (DocKind::GoalPlan, "goal_plan"), (DocKind::Journal, "journal")],
+        &[
+            (DocKind::Session, "session"),
+            (DocKind::GoalPlan, "goal_plan"),
+            (DocKind::Journal, "journal"),
+            (DocKind::SurveyResponse, "survey_response"),
+        ],
         DocKind::as_str,
     );
 }

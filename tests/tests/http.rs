@@ -133,6 +133,7 @@ async fn openapi_document_describes_every_route() {
         ("/v1/groups/{id}", "patch"),
         ("/v1/organisation/confidentiality", "get"),
         ("/v1/organisation/confidentiality", "put"),
+        ("/v1/surveys/results", "get"),
         ("/healthz", "get"),
         ("/readyz", "get"),
         ("/metrics", "get"),

@@ -68,14 +68,15 @@ backend_test! {
                 {"name": "Buddy call", "day": 2, "window_days": 1},
                 {"name": "Day 11 review", "day": 11, "window_days": 2}
             ],
-            "surveys": [{"key": "end_of_induction", "title": "How did it go?"}]
+            "surveys": [{"key": "end_of_induction", "title": "How did it go?", "respondent": "mentee",
+                "when": "close", "questions": [{"id": "confidence", "text": "How confident are you?", "kind": "scale"}]}]
         })).await;
         assert_eq!(nights["touchpoints"].as_array().map(Vec::len), Some(2));
         assert_eq!(nights["surveys"][0]["key"], "end_of_induction");
         let nights_id = nights["id"].as_str().unwrap().to_owned();
         let fetched = json_body(app.get(&format!("/v1/programmes/{nights_id}"), Some(org.mentor.token())).await).await;
         assert_eq!(fetched["contact_every_days"], 3, "{backend}");
-        // Surveys are checked lightly: objects with a key.
+        // Surveys are checked against their shape (see tests/tests/surveys.rs).
         let bad = app.request(Method::PATCH, &format!("/v1/programmes/{nights_id}"), Some(coordinator),
             Some(&json!({"surveys": [{"title": "no key"}]}))).await;
         assert_error(bad, 400, "invalid_programme").await;

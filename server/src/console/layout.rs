@@ -83,6 +83,7 @@ pub enum Section {
     Programmes,
     Training,
     Groups,
+    Surveys,
 }
 
 pub fn head(title: &str) -> Markup {
@@ -119,6 +120,7 @@ pub fn layout(user: &ConsoleUser, section: Section, title: &str, main: Markup) -
                             li { a href="/console/programmes" aria-current=[current(Section::Programmes)] { "Programmes" } }
                             li { a href="/console/training" aria-current=[current(Section::Training)] { "Training" } }
                             li { a href="/console/groups" aria-current=[current(Section::Groups)] { "Groups" } }
+                            li { a href="/console/surveys" aria-current=[current(Section::Surveys)] { "Surveys" } }
                         }
                     }
                     form.sign-out method="post" action="/console/sign-out" {

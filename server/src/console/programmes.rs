@@ -2,8 +2,8 @@
 //! add one and a page to change one; and the dashboard's programme filter.
 //!
 //! Touchpoints are edited as lines of `name, day, window days` and required
-//! courses one per line; surveys are set through the API only (the
-//! evaluation work defines them) and are kept as they are here.
+//! courses one per line; surveys are set through the API only
+//! (`PATCH /v1/programmes/{id}`) and shown read-only on a programme's page.
 
 use actix_web::{HttpResponse, ResponseError, web};
 use maud::{Markup, html};
@@ -307,6 +307,32 @@ fn list_page(
     layout(user, Section::Programmes, "Programmes", main)
 }
 
+/// The programme's surveys, read-only (they are set through the API).
+fn surveys_markup(view: &ProgrammeView) -> Markup {
+    use sync_core::api::{QuestionKind, SurveyRespondent, SurveyWhen};
+    html! {
+        section aria-labelledby="surveys-heading" data-surveys=(view.surveys.len()) {
+            h2 #surveys-heading { "Surveys" }
+            @if view.surveys.is_empty() {
+                p { "None. Set them through the API (PATCH /v1/programmes/" (view.id) ")." }
+            }
+            @for survey in &view.surveys {
+                h3 data-survey=(survey.key) { (survey.title) }
+                p.hint {
+                    "Asks " (match survey.respondent { SurveyRespondent::Mentee => "the mentee", SurveyRespondent::Mentor => "the mentor", SurveyRespondent::Both => "both" })
+                    ", " (match survey.when { SurveyWhen::AfterDays(days) => format!("{days} days after the start"), SurveyWhen::Close => "when the pairing closes".to_owned() }) ". "
+                    a href="/console/surveys" { "Results" }
+                }
+                ol {
+                    @for q in &survey.questions {
+                        li { (q.text) " " span.hint { (match q.kind { QuestionKind::Scale => "(1 to 5)", QuestionKind::Text => "(free text)" }) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn edit_page_markup(
     user: &ConsoleUser,
     view: &ProgrammeView,
@@ -320,6 +346,7 @@ fn edit_page_markup(
         h1 { (view.name) span.sub { (view.kind.as_str()) " programme" } }
         (notices(error, done))
         p { a href={ "/console?programme_id=" (view.id) } { "Its pairings on the dashboard" } }
+        (surveys_markup(view))
         @if writes {
             section aria-labelledby="edit-heading" {
                 h2 #edit-heading { "Change the programme" }

@@ -118,7 +118,7 @@ pub fn find_docs_of_groups(conn: &mut DbConnection, org_id: OrgId, ids: &[GroupI
         .load(conn)
 }
 
-/// The documents these people own alone (their journals).
+/// The documents these people own alone (their journals and survey responses).
 pub fn find_owned_docs(conn: &mut DbConnection, org_id: OrgId, owners: &[PersonId]) -> QueryResult<Vec<StoredDoc>> {
     if owners.is_empty() {
         return Ok(Vec::new());
@@ -138,6 +138,7 @@ pub fn erase_document(conn: &mut DbConnection, tombstone: &Tombstone) -> QueryRe
     diesel::delete(action_projections::table.filter(action_projections::document_id.eq(id))).execute(conn)?;
     diesel::delete(goal_projections::table.filter(goal_projections::document_id.eq(id))).execute(conn)?;
     diesel::delete(session_projections::table.filter(session_projections::document_id.eq(id))).execute(conn)?;
+    super::survey_responses::delete(conn, id)?;
     diesel::delete(document_changes::table.filter(document_changes::document_id.eq(id))).execute(conn)?;
     diesel::delete(documents::table.filter(documents::id.eq(id))).execute(conn)?;
     match conn {

@@ -2,8 +2,8 @@
 //! erasure, within what a care provider must keep.
 //!
 //! The person is deactivated (every device revoked, so their phones wipe), their
-//! own documents (the journal; survey responses and concerns when they exist)
-//! are erased at once, leaving tombstones, and their name and email are replaced
+//! own documents (the journal, survey responses with their projected scores;
+//! concerns when they exist) are erased at once, leaving tombstones, and their name and email are replaced
 //! by a pseudonym in the records that must stay (the person row that pairings,
 //! stored changes and audit events point to). Audit events name people by id
 //! only, so they now show the pseudonym; their details never held a name. Pair

@@ -38,6 +38,12 @@ pub fn manage_programmes(roles: Roles) -> Result<(), DomainError> {
     manage_organisation(roles)
 }
 
+/// Survey results (aggregates of 5 or more respondents, shared text without
+/// names): coordinators and admins.
+pub fn read_survey_results(roles: Roles) -> Result<(), DomainError> {
+    manage_organisation(roles)
+}
+
 /// Creating, pausing, resuming and ending pairings: coordinators only (an
 /// admin who is not also a coordinator does not).
 pub fn change_pairings(roles: Roles) -> Result<(), DomainError> {

@@ -6,6 +6,7 @@
 //! ([`permissions::manage_programmes`]); everyone in the organisation reads.
 
 use serde::{Deserialize, Serialize};
+use sync_core::api::{QuestionKind, Survey, SurveyQuestion, SurveyRespondent, SurveyWhen};
 use utoipa::ToSchema;
 
 use super::programme::touchpoints::{TouchpointSpec, induction_touchpoints, programme_touchpoints};
@@ -20,6 +21,10 @@ pub const INDUCTION: &str = "Induction";
 const MAX_ITEMS: usize = 50;
 /// Largest stored surveys list, in bytes of JSON.
 const MAX_SURVEYS_BYTES: usize = 64 * 1024;
+/// Most questions one survey asks.
+const MAX_QUESTIONS: usize = 30;
+/// Latest day after the start a survey may fall on (ten years).
+const MAX_SURVEY_DAY: u32 = 3660;
 
 /// Formal schemes have touchpoints and can be overdue; informal ones do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
@@ -60,9 +65,8 @@ pub struct ProgrammeView {
     pub touchpoints: Vec<TouchpointSpec>,
     /// Courses a mentor must hold, unexpired, to be approved for it.
     pub required_training: Vec<String>,
-    /// Survey definitions (objects with a `key`), as given.
-    #[schema(value_type = Vec<Object>)]
-    pub surveys: Vec<serde_json::Value>,
+    /// The surveys it runs: who answers, when, and what they are asked.
+    pub surveys: Vec<Survey>,
     /// Whether pairings without a programme join this one.
     pub is_default: bool,
     #[schema(value_type = String)]
@@ -80,11 +84,18 @@ impl ProgrammeView {
             max_mentees_per_mentor: programme.max_mentees_per_mentor,
             touchpoints: programme_touchpoints(programme),
             required_training: required_training(programme),
-            surveys: serde_json::from_str(&programme.surveys).unwrap_or_default(),
+            surveys: programme_surveys(programme),
             is_default: default_id == Some(programme.id),
             created_at: programme.created_at,
         }
     }
+}
+
+/// The surveys a programme runs, as stored (an item stored before surveys had a
+/// shape, and so not one, is left out).
+pub fn programme_surveys(programme: &Programme) -> Vec<Survey> {
+    let items: Vec<serde_json::Value> = serde_json::from_str(&programme.surveys).unwrap_or_default();
+    items.into_iter().filter_map(|item| serde_json::from_value(item).ok()).collect()
 }
 
 /// The courses a programme requires, as stored.
@@ -111,14 +122,67 @@ pub struct ProgrammeInput {
     pub touchpoints: Option<Vec<TouchpointSpec>>,
     #[serde(default)]
     pub required_training: Option<Vec<String>>,
+    /// Replaces the whole list. Each: `{key, title, respondent: mentee | mentor |
+    /// both, when: {"after_days": N} | "close", questions: [{id, text, kind: scale
+    /// | text}]}`.
     #[serde(default)]
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[schema(value_type = Option<Vec<Survey>>)]
     pub surveys: Option<Vec<serde_json::Value>>,
+}
+
+/// The surveys of the default programme: the mentee at day 30 and day 90, both
+/// at close, asked about confidence in the role, the support received, whether
+/// the mentor was available when needed, their intention to stay in the job for
+/// the next 12 months and whether the match suited them (1 to 5), with an
+/// optional comment. The migration `2026-12-01-000017_surveys` gives the same
+/// list to existing organisations' Induction programmes.
+pub fn induction_surveys() -> Vec<Survey> {
+    let questions = |availability: &str, suited: &str| {
+        let scale =
+            |id: &str, text: &str| SurveyQuestion { id: id.into(), text: text.into(), kind: QuestionKind::Scale };
+        vec![
+            scale("confidence", "How confident do you feel in your role?"),
+            scale("support", "How well supported do you feel by the mentoring?"),
+            scale("availability", availability),
+            scale("stay", "How likely are you to stay in this job for the next 12 months?"),
+            scale("match", suited),
+            SurveyQuestion {
+                id: "comment".into(),
+                text: "Anything else you would like to tell us? (optional)".into(),
+                kind: QuestionKind::Text,
+            },
+        ]
+    };
+    let mentee = questions(
+        "Has your mentor been available when you needed them?",
+        "How well does the match with your mentor suit you?",
+    );
+    let survey = |key: &str, title: &str, respondent, when, questions: &[SurveyQuestion]| Survey {
+        key: key.into(),
+        title: title.into(),
+        respondent,
+        when,
+        questions: questions.to_vec(),
+    };
+    vec![
+        survey("day_30", "Your first month", SurveyRespondent::Mentee, SurveyWhen::AfterDays(30), &mentee),
+        survey("day_90", "Your first three months", SurveyRespondent::Mentee, SurveyWhen::AfterDays(90), &mentee),
+        survey(
+            "close",
+            "Looking back on the mentoring",
+            SurveyRespondent::Both,
+            SurveyWhen::Close,
+            &questions(
+                "Were you and your mentoring partner available to each other when needed?",
+                "How well did the match suit you?",
+            ),
+        ),
+    ]
 }
 
 /// The default programme of a new organisation: 12 weeks, welcome on day 1,
 /// first contact within 7 days, check-ins at days 30, 60 and 90, no required
-/// training until a coordinator sets some.
+/// training until a coordinator sets some, and the [`induction_surveys`].
 pub fn induction(org_id: OrgId) -> Programme {
     Programme {
         id: ProgrammeId::new_random(),
@@ -133,7 +197,7 @@ pub fn induction(org_id: OrgId) -> Programme {
         kind: ProgrammeKind::Formal.as_str().to_owned(),
         touchpoints: serde_json::to_string(&induction_touchpoints()).ok(),
         required_training: "[]".to_owned(),
-        surveys: "[]".to_owned(),
+        surveys: serde_json::to_string(&induction_surveys()).unwrap_or_else(|_| "[]".to_owned()),
     }
 }
 
@@ -177,31 +241,67 @@ fn validate_courses(list: &[String]) -> Result<String, DomainError> {
     serde_json::to_string(&clean).map_err(|_| DomainError::invalid("invalid_programme", "unreadable courses"))
 }
 
-/// Surveys belong to the evaluation work; here they are only checked to be a
-/// list of objects, each with a distinct non-empty string `key`.
+/// Checks the surveys a coordinator sent, each against the shape of
+/// [`Survey`], and says which item and field is wrong. Keys are distinct in the
+/// programme and question ids in a survey; keys and ids are short words
+/// (letters, digits, `_`, `-`) because phones derive document ids from them.
 fn validate_surveys(list: &[serde_json::Value]) -> Result<String, DomainError> {
-    let bad = |message: &str| DomainError::invalid("invalid_programme", message.to_owned());
+    let bad = |message: String| DomainError::invalid("invalid_programme", message);
     if list.len() > MAX_ITEMS {
-        return Err(bad("too many surveys"));
+        return Err(bad(format!("at most {MAX_ITEMS} surveys")));
     }
-    let mut keys = Vec::new();
-    for survey in list {
-        let key = survey
-            .as_object()
-            .and_then(|o| o.get("key"))
-            .and_then(serde_json::Value::as_str)
-            .filter(|k| !k.trim().is_empty())
-            .ok_or_else(|| bad("each survey must be an object with a non-empty string `key`"))?;
-        if keys.contains(&key) {
-            return Err(bad("survey keys must be distinct"));
+    let mut clean: Vec<Survey> = Vec::with_capacity(list.len());
+    for (n, item) in list.iter().enumerate() {
+        let survey: Survey = serde_json::from_value(item.clone()).map_err(|e| {
+            bad(format!(
+                "surveys[{n}]: {e}; a survey is {{key, title, respondent: mentee | mentor | both, \
+                 when: {{\"after_days\": N}} | \"close\", questions: [{{id, text, kind: scale | text}}]}}"
+            ))
+        })?;
+        let key = word(&format!("surveys[{n}].key"), &survey.key)?;
+        if clean.iter().any(|s| s.key == key) {
+            return Err(bad(format!("surveys[{n}].key: {key:?} is used twice; survey keys must be distinct")));
         }
-        keys.push(key);
+        let title = required_text(&format!("surveys[{n}].title"), &survey.title, 200)?;
+        if let SurveyWhen::AfterDays(days) = survey.when
+            && !(1..=MAX_SURVEY_DAY).contains(&days)
+        {
+            return Err(bad(format!("surveys[{n}].when.after_days must be 1 to {MAX_SURVEY_DAY}")));
+        }
+        if survey.questions.is_empty() || survey.questions.len() > MAX_QUESTIONS {
+            return Err(bad(format!("surveys[{n}].questions: between 1 and {MAX_QUESTIONS} questions")));
+        }
+        let mut questions: Vec<SurveyQuestion> = Vec::with_capacity(survey.questions.len());
+        for (q, question) in survey.questions.iter().enumerate() {
+            let id = word(&format!("surveys[{n}].questions[{q}].id"), &question.id)?;
+            if questions.iter().any(|other| other.id == id) {
+                return Err(bad(format!("surveys[{n}].questions[{q}].id: {id:?} is used twice in the survey")));
+            }
+            let text = required_text(&format!("surveys[{n}].questions[{q}].text"), &question.text, 500)?;
+            questions.push(SurveyQuestion { id, text, kind: question.kind });
+        }
+        clean.push(Survey { key, title, respondent: survey.respondent, when: survey.when, questions });
     }
-    let text = serde_json::to_string(list).map_err(|_| bad("unreadable surveys"))?;
+    let text = serde_json::to_string(&clean).map_err(|_| bad("unreadable surveys".into()))?;
     if text.len() > MAX_SURVEYS_BYTES {
-        return Err(bad("the surveys are too large"));
+        return Err(bad("the surveys are too large".into()));
     }
     Ok(text)
+}
+
+/// A survey key or question id: 1 to 64 letters, digits, `_` or `-`.
+fn word(field: &str, value: &str) -> Result<String, DomainError> {
+    let value = value.trim();
+    let ok =
+        (1..=64).contains(&value.len()) && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(DomainError::invalid(
+            "invalid_programme",
+            format!("`{field}` must be 1 to 64 letters, digits, `_` or `-`, not {value:?}"),
+        ))
+    }
 }
 
 /// Checks `input` into the changes it makes.
@@ -351,4 +451,47 @@ pub fn update(
         )?;
         find(conn, org_id, id)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn migration_gives_existing_induction_programmes_the_same_surveys() {
+        let expected = serde_json::to_string(&induction_surveys()).unwrap();
+        for up in [
+            include_str!("../../../migrations/sqlite/2026-12-01-000017_surveys/up.sql"),
+            include_str!("../../../migrations/postgres/2026-12-01-000017_surveys/up.sql"),
+        ] {
+            assert!(up.contains(&format!("SET surveys = '{expected}'")), "the migration's surveys differ");
+        }
+    }
+
+    #[test]
+    fn surveys_are_checked_with_clear_messages() {
+        let good = serde_json::to_value(induction_surveys()).unwrap();
+        let list: Vec<serde_json::Value> = serde_json::from_value(good).unwrap();
+        assert!(validate_surveys(&list).is_ok());
+        let message = |value: serde_json::Value| match validate_surveys(&[value]) {
+            Err(error) => error.to_string(),
+            Ok(_) => String::new(),
+        };
+        let base = serde_json::json!({"key": "k", "title": "T", "respondent": "mentee", "when": "close",
+            "questions": [{"id": "q", "text": "Q?", "kind": "scale"}]});
+        let mut wrong = base.clone();
+        wrong["respondent"] = "manager".into();
+        assert!(message(wrong).contains("surveys[0]"));
+        let mut wrong = base.clone();
+        wrong["when"] = serde_json::json!({"after_days": 0});
+        assert!(message(wrong).contains("after_days"));
+        let mut wrong = base.clone();
+        wrong["questions"][0]["kind"] = "stars".into();
+        assert!(message(wrong).contains("surveys[0]"));
+        let mut wrong = base;
+        wrong["key"] = "a key".into();
+        assert!(message(wrong).contains("surveys[0].key"));
+    }
 }

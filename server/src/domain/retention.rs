@@ -2,7 +2,8 @@
 //!
 //! - Pair documents (sessions, goal plans) are erased N years after their
 //!   pairing ended or completed (default 6).
-//! - A leaver's own documents (their journal) are erased N days after they were
+//! - A leaver's own documents (their journal, their survey responses and the
+//!   scores projected from them) are erased N days after they were
 //!   deactivated (default 30).
 //! - Audit events are deleted N years after they were recorded (default 8).
 //! - Devices not seen for N days are revoked (default 90), so a lost phone

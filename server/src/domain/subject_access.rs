@@ -190,11 +190,17 @@ fn collect(conn: &mut DbConnection, person: &people::Person) -> Result<Collected
     stored.extend(governance::find_owned_docs(conn, org_id, &[me])?);
     let mut documents = Vec::new();
     let mut journal = Value::Array(Vec::new());
+    let mut survey_responses = Vec::new();
     for doc in &stored {
         let (header, mut loaded) = load_document(conn, doc.id)?;
         let exported = export_document(&header, &mut loaded, me, &labels)?;
         if header.kind == DocKind::Journal {
             journal = exported.content.get("reflections").cloned().unwrap_or(Value::Array(Vec::new()));
+        }
+        if header.kind == DocKind::SurveyResponse
+            && let Some(response) = exported.content.get("response").filter(|r| !r.is_null())
+        {
+            survey_responses.push(response.clone());
         }
         documents.push(exported);
     }
@@ -214,7 +220,7 @@ fn collect(conn: &mut DbConnection, person: &people::Person) -> Result<Collected
         "pairings": pairing_json,
         "devices": device_json,
         "journal": journal,
-        "survey_responses": [],
+        "survey_responses": survey_responses,
         "concerns": [],
         "documents": documents.iter().map(|d| json!({
             "id": d.id,
@@ -317,6 +323,10 @@ fn export_document(
             let reflections = doc.reflections().map_err(|e| bad(e.to_string()))?;
             to_value(serde_json::to_value(json!({ "reflections": reflections })))?
         }
+        DocKind::SurveyResponse => {
+            let response = doc.survey_response().map_err(|e| bad(e.to_string()))?;
+            to_value(serde_json::to_value(json!({ "response": response })))?
+        }
     };
     Ok(ExportedDoc { id: header.id.to_string(), kind: header.kind, third_parties, content: relabel(content, labels) })
 }
@@ -391,7 +401,20 @@ fn index_html(data: &Collected) -> Markup {
                         pre { (pretty(&doc.content)) }
                     }
                 }
-                h2 { "Survey responses and concerns" }
+                h2 { "Your survey responses" }
+                @if let Some(responses) = json["survey_responses"].as_array().filter(|r| !r.is_empty()) {
+                    p { "Scores reach the organisation's reports; free text only where you chose to share it." }
+                    @for response in responses {
+                        section {
+                            h3 { (response["survey_key"].as_str().unwrap_or_default()) ", " (response["submitted_at"].as_str().unwrap_or_default()) }
+                            p { "Free text shared with the coordinator: " (if response["share_text"].as_bool() == Some(true) { "yes" } else { "no" }) }
+                            pre { (pretty(&response["answers"])) }
+                        }
+                    }
+                } @else {
+                    p { "None are held." }
+                }
+                h2 { "Concerns" }
                 p { "None are held." }
                 h2 { "Audit events about you" }
                 pre { (pretty(&json["audit_events"])) }

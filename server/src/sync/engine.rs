@@ -754,6 +754,12 @@ fn write_projection(
         (Projection::GroupSession(session), _, Some(group_id)) => {
             scheme_db::replace_group_session(conn, id, org_id, group_id, session, now)
         }
+        (Projection::SurveyResponse(response), _, _) => match header.owner_id() {
+            Some(respondent) => {
+                crate::domain::surveys::project_response(conn, id, org_id, respondent, response.as_deref(), now)
+            }
+            None => Ok(()),
+        },
         _ => Ok(()),
     }
 }

@@ -26,6 +26,9 @@ pub enum Projection {
     Goals(Vec<GoalProjection>),
     Agreement(AgreementProjection),
     GroupSession(GroupSessionProjection),
+    /// A survey response: checked against its pairing and survey when written
+    /// (`domain::surveys::project_response`). `None` until submitted.
+    SurveyResponse(Option<Box<sync_core::SurveyResponseView>>),
     None,
 }
 
@@ -90,6 +93,7 @@ pub fn project(doc: &mut Document) -> Result<Projection, DocumentError> {
             }))
         }
         DocKind::Journal => Ok(Projection::None),
+        DocKind::SurveyResponse => Ok(Projection::SurveyResponse(doc.survey_response()?.map(Box::new))),
     }
 }
 

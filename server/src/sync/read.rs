@@ -47,6 +47,9 @@ pub fn document_view(
         DocKind::Journal => {
             cached.doc.reflections().map(|reflections| serde_json::to_value(ReflectionsJson { reflections }))
         }
+        DocKind::SurveyResponse => {
+            cached.doc.survey_response().map(|response| serde_json::to_value(SurveyResponseJson { response }))
+        }
     }
     .map_err(|e| {
         // The write rules govern who writes where, not the shape of values: a pair
@@ -65,4 +68,9 @@ struct GoalsJson {
 #[derive(serde::Serialize)]
 struct ReflectionsJson {
     reflections: Vec<sync_core::Reflection>,
+}
+
+#[derive(serde::Serialize)]
+struct SurveyResponseJson {
+    response: Option<sync_core::SurveyResponseView>,
 }

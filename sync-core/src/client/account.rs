@@ -58,6 +58,9 @@ pub struct Mentorship {
     /// The programme it belongs to (empty in records stored before it was kept).
     #[serde(default)]
     pub programme_id: String,
+    /// When it was completed or ended (`YYYY-MM-DD`), if it has.
+    #[serde(default)]
+    pub ended_on: Option<String>,
 }
 
 impl From<MentorshipItem> for Mentorship {
@@ -71,6 +74,7 @@ impl From<MentorshipItem> for Mentorship {
             status: item.status,
             started_on: item.started_on,
             programme_id: item.programme_id,
+            ended_on: item.ended_on,
         }
     }
 }
@@ -338,7 +342,7 @@ impl Client {
         Ok(list)
     }
 
-    fn cached_mentorships(signed_in: &SignedIn) -> Result<Vec<Mentorship>, ClientError> {
+    pub(super) fn cached_mentorships(signed_in: &SignedIn) -> Result<Vec<Mentorship>, ClientError> {
         match signed_in.replica.store().setting(MENTORSHIPS)? {
             Some(json) => serde_json::from_str(&json).map_err(|e| ClientError::Storage { message: e.to_string() }),
             None => Ok(Vec::new()),

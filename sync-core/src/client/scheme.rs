@@ -89,6 +89,9 @@ impl Client {
         if let Err(error) = self.fetch_groups(serial) {
             tracing::warn!(%error, "could not fetch groups");
         }
+        if let Err(error) = self.fetch_programme_surveys(serial) {
+            tracing::warn!(%error, "could not fetch the programmes' surveys");
+        }
         let statement = self.authed(serial, |token| self.transport.confidentiality(token));
         let stored = statement.and_then(|body| {
             self.with_sign_in(serial, |s| {

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::ClientError;
 use super::error::invalid;
+use super::surveys::ProgrammeSurveys;
 use crate::api::{
     ChangePasswordRequest, Confidentiality, ErrorBody, GroupItem, LoginRequest, MentorshipItem, RefreshRequest,
     TokenResponse,
@@ -77,6 +78,13 @@ impl Transport {
     pub(super) fn groups(&self, token: &str) -> Result<Vec<GroupItem>, ClientError> {
         retry_once_if_offline(|| {
             read_json(check(self.authorized(self.agent.get(&self.url("/v1/groups")), token).call())?)
+        })
+    }
+
+    /// `GET /v1/programmes`, read for their surveys.
+    pub(super) fn programme_surveys(&self, token: &str) -> Result<Vec<ProgrammeSurveys>, ClientError> {
+        retry_once_if_offline(|| {
+            read_json(check(self.authorized(self.agent.get(&self.url("/v1/programmes")), token).call())?)
         })
     }
 

@@ -91,6 +91,9 @@ fn read_views(doc: &mut Document, out: &mut Outcome) {
         DocKind::GroupSession => {
             out.record("group session", doc.group_session_view());
         }
+        DocKind::SurveyResponse => {
+            out.record("survey response", doc.survey_response());
+        }
     }
 }
 
