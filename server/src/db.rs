@@ -13,6 +13,7 @@
 //! [`DbError`]. Nothing here knows about HTTP.
 
 pub mod audit_events;
+pub mod concerns;
 pub mod devices;
 pub mod documents;
 pub mod governance;

@@ -2,6 +2,7 @@
 //! `config`; [`config`] registers them all.
 
 pub mod auth;
+pub mod concerns;
 pub mod devices;
 pub mod documents;
 pub mod governance;
@@ -38,5 +39,6 @@ pub fn config(cfg: &mut ServiceConfig) {
     documents::config(cfg);
     governance::config(cfg);
     groups::config(cfg);
+    concerns::config(cfg);
     crate::console::config(cfg);
 }

@@ -377,3 +377,20 @@ diesel::table! {
         retired_at -> Text,
     }
 }
+
+diesel::table! {
+    concern_projections (document_id) {
+        document_id -> Text,
+        org_id -> Text,
+        mentorship_id -> Text,
+        author_id -> Text,
+        kind -> Text,
+        status -> Text,
+        raised_at -> Text,
+        acknowledged_at -> Nullable<Text>,
+        closed_at -> Nullable<Text>,
+        updated_at -> Text,
+    }
+}
+diesel::allow_tables_to_appear_in_same_query!(concern_projections, mentorships);
+diesel::allow_tables_to_appear_in_same_query!(concern_projections, people);

@@ -68,8 +68,8 @@ uuid_newtype!(
     MentorshipId
 );
 uuid_newtype!(
-    /// A document: a session, a goal plan, an agreement, a group session or a
-    /// reflection journal.
+    /// A document: a session, a goal plan, an agreement, a group session, a
+    /// reflection journal or a concern.
     DocumentId
 );
 uuid_newtype!(
@@ -133,6 +133,8 @@ pub enum DocKind {
     Agreement,
     /// One meeting of a group.
     GroupSession,
+    /// A concern a pair member raised privately with the organisation's coordinators.
+    Concern,
 }
 
 wire_names!(DocKind);
@@ -167,6 +169,16 @@ pub enum DocScope {
         /// The group that grants access.
         group_id: GroupId,
     },
+    /// A concern: read and written by its author; coordinators of the
+    /// organisation read it and write the response (through the server, which
+    /// checks their role). Never the partner's: the mentorship only says what
+    /// the concern is about.
+    Concern {
+        /// The pairing the concern is about.
+        mentorship_id: MentorshipId,
+        /// The mentor or mentee who raised it.
+        author_id: UserId,
+    },
 }
 
 /// Everything needed to create a document's deterministic genesis and to apply its
@@ -196,6 +208,11 @@ pub enum DocRole {
     Member,
     /// Anyone else, including coordinators and admins.
     Outsider,
+    /// A coordinator of the organisation answering a concern. Never returned by
+    /// [`DocHeader::role_of`] (a header does not know who coordinates): the server
+    /// grants it after checking the person's role and organisation, and it
+    /// writes nothing but a concern's response.
+    Coordinator,
 }
 
 impl DocHeader {
@@ -219,6 +236,11 @@ impl DocHeader {
         Self { id, kind: DocKind::GroupSession, scope: DocScope::Group { group_id } }
     }
 
+    /// A concern raised by `author_id` about a pairing.
+    pub fn concern(id: DocumentId, mentorship_id: MentorshipId, author_id: UserId) -> Self {
+        Self { id, kind: DocKind::Concern, scope: DocScope::Concern { mentorship_id, author_id } }
+    }
+
     /// A person's journal.
     pub fn journal(owner_id: UserId) -> Self {
         Self { id: DocumentId::journal_of(owner_id), kind: DocKind::Journal, scope: DocScope::Owner { owner_id } }
@@ -231,15 +253,25 @@ impl DocHeader {
             DocScope::Pair { mentee_id, .. } if mentee_id == user => DocRole::Mentee,
             DocScope::Owner { owner_id } if owner_id == user => DocRole::Owner,
             DocScope::Group { .. } => DocRole::Member,
+            DocScope::Concern { author_id, .. } if author_id == user => DocRole::Owner,
             _ => DocRole::Outsider,
         }
     }
 
-    /// The mentorship this document belongs to, if it is a pair document.
+    /// The mentorship this document belongs to, if it is a pair document. A
+    /// concern is not the pair's: see [`DocHeader::concern_about`].
     pub fn mentorship_id(&self) -> Option<MentorshipId> {
         match self.scope {
             DocScope::Pair { mentorship_id, .. } => Some(mentorship_id),
-            DocScope::Owner { .. } | DocScope::Group { .. } => None,
+            DocScope::Owner { .. } | DocScope::Group { .. } | DocScope::Concern { .. } => None,
+        }
+    }
+
+    /// The pairing a concern is about; `None` for every other document.
+    pub fn concern_about(&self) -> Option<MentorshipId> {
+        match self.scope {
+            DocScope::Concern { mentorship_id, .. } => Some(mentorship_id),
+            DocScope::Pair { .. } | DocScope::Owner { .. } | DocScope::Group { .. } => None,
         }
     }
 
@@ -247,14 +279,16 @@ impl DocHeader {
     pub fn group_id(&self) -> Option<GroupId> {
         match self.scope {
             DocScope::Group { group_id } => Some(group_id),
-            DocScope::Pair { .. } | DocScope::Owner { .. } => None,
+            DocScope::Pair { .. } | DocScope::Owner { .. } | DocScope::Concern { .. } => None,
         }
     }
 
-    /// The owner of a private document; `None` for pair documents.
+    /// The owner of a private document (a concern's author); `None` for pair
+    /// and group documents.
     pub fn owner_id(&self) -> Option<UserId> {
         match self.scope {
             DocScope::Owner { owner_id } => Some(owner_id),
+            DocScope::Concern { author_id, .. } => Some(author_id),
             DocScope::Pair { .. } | DocScope::Group { .. } => None,
         }
     }
@@ -272,6 +306,7 @@ impl DocHeader {
             }
             (DocKind::Journal, DocScope::Owner { owner_id }) => self.id == DocumentId::journal_of(owner_id),
             (DocKind::GroupSession, DocScope::Group { .. }) => true,
+            (DocKind::Concern, DocScope::Concern { .. }) => true,
             _ => false,
         }
     }

@@ -17,6 +17,7 @@ use crate::db::{DbConnection, DbError};
 use crate::model::Timestamp;
 
 pub use crate::db::projections::{ActionProjection, GoalProjection, SessionProjection};
+pub use crate::db::concerns::ConcernProjection;
 pub use crate::db::scheme_projections::{AgreementProjection, GroupSessionProjection};
 
 /// The projection of a document, by kind. Journals have none at all: not even counts.
@@ -26,6 +27,8 @@ pub enum Projection {
     Goals(Vec<GoalProjection>),
     Agreement(AgreementProjection),
     GroupSession(GroupSessionProjection),
+    /// Kind and status only; the text stays in the document.
+    Concern(ConcernProjection),
     None,
 }
 
@@ -90,6 +93,17 @@ pub fn project(doc: &mut Document) -> Result<Projection, DocumentError> {
             }))
         }
         DocKind::Journal => Ok(Projection::None),
+        DocKind::Concern => {
+            let view = doc.concern_view()?;
+            // Nothing raised yet (a genesis-only document): nothing to show.
+            Ok(match view.kind {
+                Some(kind) => Projection::Concern(ConcernProjection {
+                    kind: kind.as_str().to_owned(),
+                    status: view.status.as_str().to_owned(),
+                }),
+                None => Projection::None,
+            })
+        }
     }
 }
 
