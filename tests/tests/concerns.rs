@@ -15,12 +15,16 @@ use serde_json::json;
 use sync_core::automerge::transaction::Transactable;
 use sync_core::automerge::{ActorId, ROOT, ReadDoc};
 use sync_core::protocol::SyncRequest;
-use sync_core::{Client, ClientError, ConcernKind, ConcernStatus, DocHeader, Document, DocumentId, MentorshipId, UserId};
+use sync_core::{
+    Client, ClientError, ConcernKind, ConcernStatus, DocHeader, Document, DocumentId, MentorshipId, UserId,
+};
 
 const WORRY: &str = "I saw bruising on Mr Ahmed's arm after the night shift and Zoë said not to mention it 😟";
 
 fn actor(hex: &str) -> ActorId {
-    ActorId::from((0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect::<Vec<u8>>())
+    ActorId::from(
+        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect::<Vec<u8>>(),
+    )
 }
 
 fn one_offer(doc: &mut Document) -> SyncRequest {

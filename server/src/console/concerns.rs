@@ -44,7 +44,9 @@ pub async fn inbox(state: web::Data<AppState>, user: ConsoleUser, query: web::Qu
     let sync = state.sync.clone();
     let items = state
         .db
-        .run(move |conn| Ok::<_, ConsoleError>(concerns::list(conn, &sync.cache, org_id, &actor, None).map_err(ApiError::from)?))
+        .run(move |conn| {
+            Ok::<_, ConsoleError>(concerns::list(conn, &sync.cache, org_id, &actor, None).map_err(ApiError::from)?)
+        })
         .await?;
     let items: Vec<ConcernItem> = items.into_iter().filter(filter).collect();
     Ok(html(render(move || Ok(inbox_markup(&user, &show, &items))).await?))

@@ -157,10 +157,9 @@ pub fn answer(
         }
         let writer = ServerWriter { org_id, person };
         let status = how.status();
-        let ((), changed) = write_on_server(conn, cache, writer, id, |doc, me| {
-            doc.respond_to_concern(me, status, &response)
-        })?
-        .map_err(refusal)?;
+        let ((), changed) =
+            write_on_server(conn, cache, writer, id, |doc, me| doc.respond_to_concern(me, status, &response))?
+                .map_err(refusal)?;
         let row = concerns_db::find_by_id(conn, org_id, id)?.ok_or(DomainError::not_found("concern"))?;
         record_audit(
             conn,

@@ -78,7 +78,9 @@ pub async fn list_concerns(
 ) -> Result<HttpResponse, ApiError> {
     let status = match query.into_inner().status.as_deref() {
         None | Some("") => None,
-        Some(text) => Some(text.parse::<ConcernStatus>().map_err(|e| ApiError::bad_request("invalid_status", e.to_string()))?),
+        Some(text) => {
+            Some(text.parse::<ConcernStatus>().map_err(|e| ApiError::bad_request("invalid_status", e.to_string()))?)
+        }
     };
     let sync = state.sync.clone();
     let list = state
@@ -102,8 +104,7 @@ async fn answer(
     let item = state
         .db
         .run(move |conn| {
-            let (item, changed) =
-                concerns::answer(conn, &sync.cache, user.org_id, &user.actor(), id, how, &response)?;
+            let (item, changed) = concerns::answer(conn, &sync.cache, user.org_id, &user.actor(), id, how, &response)?;
             announce(&sync.notifier, conn, &changed);
             Ok::<_, ApiError>(item)
         })

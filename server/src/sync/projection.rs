@@ -16,8 +16,8 @@ use crate::db::projections::{self as projections_db, Owner};
 use crate::db::{DbConnection, DbError};
 use crate::model::Timestamp;
 
-pub use crate::db::projections::{ActionProjection, GoalProjection, SessionProjection};
 pub use crate::db::concerns::ConcernProjection;
+pub use crate::db::projections::{ActionProjection, GoalProjection, SessionProjection};
 pub use crate::db::scheme_projections::{AgreementProjection, GroupSessionProjection};
 
 /// The projection of a document, by kind. Journals have none at all: not even counts.

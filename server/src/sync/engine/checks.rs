@@ -32,7 +32,8 @@ pub(crate) fn readable(conn: &mut DbConnection, caller: &Caller) -> Result<Acces
         if pair.status == MentorshipStatus::Ended {
             ended_pairs.insert(pair.id);
         } else {
-            pairs.insert(pair.id, Pair { mentorship_id: pair.id, mentor_id: pair.mentor_id, mentee_id: pair.mentee_id });
+            pairs
+                .insert(pair.id, Pair { mentorship_id: pair.id, mentor_id: pair.mentor_id, mentee_id: pair.mentee_id });
         }
     }
     let groups = groups_db::find_by_person(conn, caller.org_id, caller.person)?.into_iter().map(|g| g.id).collect();
