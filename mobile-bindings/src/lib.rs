@@ -22,8 +22,10 @@ use sync_core::{ClientError, ReflectionInput, SignOut};
 
 uniffi::setup_scaffolding!();
 
+mod concerns;
 mod scheme;
 mod surveys;
+pub use concerns::Concern;
 pub use scheme::{Agreement, AgreementInput, Group, GroupSessionView};
 pub use surveys::{DueSurvey, SurveyAnswer, SurveyQuestion};
 

@@ -27,7 +27,8 @@
 //!   [`sign_in`], [`dashboard`], [`pairing`], [`people`], [`devices`] (revoking),
 //!   [`audit`] (the audit trail, admins; also records page views),
 //!   [`programmes`], [`training`] (the matrix and a person's page), [`matching`]
-//!   (the new-pairing form with suggestions),
+//!   (the new-pairing form with suggestions), [`concerns`] (the inbox: the one
+//!   page showing a pair member's words, those they sent the coordinators),
 //!   and [`events`], the server-sent events that make pages live.
 //!
 //! Every route reads its rows inside one `Db::run` and renders (HTML, SVG) only
@@ -39,6 +40,7 @@
 
 pub mod audit;
 pub mod charts;
+pub mod concerns;
 pub mod csrf;
 pub mod dashboard;
 pub mod devices;
@@ -99,6 +101,9 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/pairings/{id}/resume", post(pairing::resume))
         .route("/pairings/{id}/end", post(pairing::end))
         .route("/groups", web::get().to(scheme::groups_page))
+        .route("/concerns", web::get().to(concerns::inbox))
+        .route("/concerns/{id}/acknowledge", post(concerns::acknowledge))
+        .route("/concerns/{id}/close", post(concerns::close))
         .route("/people", web::get().to(people::page))
         .route("/people", post(people::add_person))
         .route("/people/{id}/access", post(people::set_access))

@@ -14,6 +14,7 @@
 
 pub mod audit_events;
 pub mod auth_cache;
+pub mod concerns;
 pub mod devices;
 pub mod documents;
 pub mod governance;

@@ -9,6 +9,7 @@
 //! message.
 
 pub mod audit;
+pub mod concerns;
 pub mod devices;
 pub mod erasure;
 pub mod groups;

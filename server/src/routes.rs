@@ -2,6 +2,7 @@
 //! `config`; [`config`] registers them all.
 
 pub mod auth;
+pub mod concerns;
 pub mod devices;
 pub mod documents;
 pub mod governance;
@@ -40,5 +41,6 @@ pub fn config(cfg: &mut ServiceConfig) {
     governance::config(cfg);
     groups::config(cfg);
     surveys::config(cfg);
+    concerns::config(cfg);
     crate::console::config(cfg);
 }

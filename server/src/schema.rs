@@ -433,3 +433,21 @@ diesel::table! {
 
 diesel::joinable!(survey_answers -> survey_responses (document_id));
 diesel::allow_tables_to_appear_in_same_query!(survey_responses, survey_answers);
+
+diesel::table! {
+    concern_projections (document_id) {
+        document_id -> Text,
+        org_id -> Text,
+        mentorship_id -> Text,
+        author_id -> Text,
+        kind -> Text,
+        status -> Text,
+        raised_at -> Text,
+        acknowledged_at -> Nullable<Text>,
+        closed_at -> Nullable<Text>,
+        updated_at -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(concern_projections, mentorships);
+diesel::allow_tables_to_appear_in_same_query!(concern_projections, people);

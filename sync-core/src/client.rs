@@ -21,6 +21,7 @@ use crate::replica::Replica;
 use crate::store::StoreKey;
 
 mod account;
+mod concerns;
 mod editing;
 mod error;
 mod files;
@@ -30,6 +31,7 @@ mod sync;
 mod transport;
 
 pub use account::{Account, Mentorship, SignOut};
+pub use concerns::Concern;
 pub use editing::{OpenAction, Rejection};
 pub use error::ClientError;
 pub use scheme::{Agreement, Group};

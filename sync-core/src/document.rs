@@ -13,7 +13,7 @@ use automerge::{
     ActorId, AutoCommit, AutomergeError, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, TextEncoding, Value,
 };
 
-use crate::ids::{DocHeader, DocKind, DocScope, UserId};
+use crate::ids::{DocHeader, DocKind, DocRole, DocScope, UserId};
 
 mod contained;
 use crate::rules::{self, Path, Violation};
@@ -192,6 +192,9 @@ impl Document {
             ],
             DocScope::Owner { owner_id } => vec![("owner_id", owner_id.to_string())],
             DocScope::Group { group_id } => vec![("group_id", group_id.to_string())],
+            DocScope::Concern { mentorship_id, author_id } => {
+                vec![("mentorship_id", mentorship_id.to_string()), ("author_id", author_id.to_string())]
+            }
         };
         for (key, expected) in owners {
             let path = format!("/{key}");
@@ -213,6 +216,12 @@ impl Document {
     /// Refuse the edit unless `user` may write at `path`.
     pub(crate) fn authorize(&self, user: UserId, path: &Path) -> Result<(), DocumentError> {
         rules::check_path(&self.header, user, path).map_err(DocumentError::from)
+    }
+
+    /// Refuse the edit unless `user`, in the part `role` (granted by the caller
+    /// after its own check), may write at `path`.
+    pub(crate) fn authorize_as(&self, role: DocRole, user: UserId, path: &Path) -> Result<(), DocumentError> {
+        rules::check_path_as(&self.header, role, user, path).map_err(DocumentError::from)
     }
 
     /// Run `edit` as one change: committed if it succeeds, rolled back if not, so a
@@ -332,6 +341,10 @@ fn genesis(header: &DocHeader) -> Result<AutoCommit, DocumentError> {
         }
         DocScope::Group { group_id } => {
             doc.put(ROOT, "group_id", group_id.to_string())?;
+        }
+        DocScope::Concern { mentorship_id, author_id } => {
+            doc.put(ROOT, "mentorship_id", mentorship_id.to_string())?;
+            doc.put(ROOT, "author_id", author_id.to_string())?;
         }
     }
     for key in rules::root_keys(header.kind) {

@@ -77,7 +77,7 @@ uuid_newtype!(
 );
 uuid_newtype!(
     /// A document: a session, a goal plan, an agreement, a group session, a
-    /// reflection journal or a survey response.
+    /// reflection journal, a survey response or a concern.
     DocumentId
 );
 uuid_newtype!(
@@ -191,6 +191,8 @@ pub enum DocKind {
     GroupSession,
     /// One person's answers to one survey of one pairing; private to them.
     SurveyResponse,
+    /// A concern a pair member raised privately with the organisation's coordinators.
+    Concern,
 }
 
 wire_names!(DocKind);
@@ -225,6 +227,16 @@ pub enum DocScope {
         /// The group that grants access.
         group_id: GroupId,
     },
+    /// A concern: read and written by its author; coordinators of the
+    /// organisation read it and write the response (through the server, which
+    /// checks their role). Never the partner's: the mentorship only says what
+    /// the concern is about.
+    Concern {
+        /// The pairing the concern is about.
+        mentorship_id: MentorshipId,
+        /// The mentor or mentee who raised it.
+        author_id: UserId,
+    },
 }
 
 /// Everything needed to create a document's deterministic genesis and to apply its
@@ -254,6 +266,11 @@ pub enum DocRole {
     Member,
     /// Anyone else, including coordinators and admins.
     Outsider,
+    /// A coordinator of the organisation answering a concern. Never returned by
+    /// [`DocHeader::role_of`] (a header does not know who coordinates): the server
+    /// grants it after checking the person's role and organisation, and it
+    /// writes nothing but a concern's response.
+    Coordinator,
 }
 
 impl DocHeader {
@@ -324,6 +341,11 @@ impl DocHeader {
         }
     }
 
+    /// A concern raised by `author_id` about a pairing.
+    pub fn concern(id: DocumentId, mentorship_id: MentorshipId, author_id: UserId) -> Self {
+        Self { id, kind: DocKind::Concern, scope: DocScope::Concern { mentorship_id, author_id } }
+    }
+
     /// A person's journal.
     pub fn journal(owner_id: UserId) -> Self {
         Self { id: DocumentId::journal_of(owner_id), kind: DocKind::Journal, scope: DocScope::Owner { owner_id } }
@@ -336,15 +358,25 @@ impl DocHeader {
             DocScope::Pair { mentee_id, .. } if mentee_id == user => DocRole::Mentee,
             DocScope::Owner { owner_id } if owner_id == user => DocRole::Owner,
             DocScope::Group { .. } => DocRole::Member,
+            DocScope::Concern { author_id, .. } if author_id == user => DocRole::Owner,
             _ => DocRole::Outsider,
         }
     }
 
-    /// The mentorship this document belongs to, if it is a pair document.
+    /// The mentorship this document belongs to, if it is a pair document. A
+    /// concern is not the pair's: see [`DocHeader::concern_about`].
     pub fn mentorship_id(&self) -> Option<MentorshipId> {
         match self.scope {
             DocScope::Pair { mentorship_id, .. } => Some(mentorship_id),
-            DocScope::Owner { .. } | DocScope::Group { .. } => None,
+            DocScope::Owner { .. } | DocScope::Group { .. } | DocScope::Concern { .. } => None,
+        }
+    }
+
+    /// The pairing a concern is about; `None` for every other document.
+    pub fn concern_about(&self) -> Option<MentorshipId> {
+        match self.scope {
+            DocScope::Concern { mentorship_id, .. } => Some(mentorship_id),
+            DocScope::Pair { .. } | DocScope::Owner { .. } | DocScope::Group { .. } => None,
         }
     }
 
@@ -352,14 +384,16 @@ impl DocHeader {
     pub fn group_id(&self) -> Option<GroupId> {
         match self.scope {
             DocScope::Group { group_id } => Some(group_id),
-            DocScope::Pair { .. } | DocScope::Owner { .. } => None,
+            DocScope::Pair { .. } | DocScope::Owner { .. } | DocScope::Concern { .. } => None,
         }
     }
 
-    /// The owner of a private document; `None` for pair documents.
+    /// The owner of a private document (a concern's author); `None` for pair
+    /// and group documents.
     pub fn owner_id(&self) -> Option<UserId> {
         match self.scope {
             DocScope::Owner { owner_id } => Some(owner_id),
+            DocScope::Concern { author_id, .. } => Some(author_id),
             DocScope::Pair { .. } | DocScope::Group { .. } => None,
         }
     }
@@ -380,6 +414,7 @@ impl DocHeader {
             // The id derives from the pairing and survey written inside, which the
             // server checks against its id before projecting it.
             (DocKind::SurveyResponse, DocScope::Owner { .. }) => true,
+            (DocKind::Concern, DocScope::Concern { .. }) => true,
             _ => false,
         }
     }

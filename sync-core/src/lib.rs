@@ -71,6 +71,7 @@ mod agreement;
 pub mod api;
 #[cfg(feature = "phone")]
 mod client;
+mod concern;
 mod document;
 mod goal_plan;
 mod group_session;
@@ -90,9 +91,10 @@ pub use agreement::{AgreementInput, AgreementView};
 pub use automerge;
 #[cfg(feature = "phone")]
 pub use client::{
-    Account, Agreement, Client, ClientError, DueSurvey, Group, Mentorship, OpenAction, Rejection, SignOut,
+    Account, Agreement, Client, ClientError, Concern, DueSurvey, Group, Mentorship, OpenAction, Rejection, SignOut,
     SyncProgress, SyncReport,
 };
+pub use concern::{ConcernKind, ConcernStatus, ConcernView};
 pub use document::{Document, DocumentError, MAX_TEXT_LEN, SCHEMA_VERSION, TEXT_ENCODING};
 pub use goal_plan::{Goal, GoalCategory, GoalStatus, ProgressNote};
 pub use group_session::GroupSessionView;

@@ -83,6 +83,10 @@ pub enum Rule {
     GroupOnly,
     /// What each member hopes for from an agreement: that member only.
     OwnHopesOnly,
+    /// A concern: its author and the organisation's coordinators only.
+    ConcernOnly,
+    /// A concern's response: the organisation's coordinators only.
+    CoordinatorOnly,
     /// The top-level layout is fixed by the genesis change.
     FixedStructure,
     /// The change touches an object the document never had, or nests too deep.
@@ -107,6 +111,8 @@ impl Rule {
             Rule::OwnerOnly => "owner_only",
             Rule::GroupOnly => "group_only",
             Rule::OwnHopesOnly => "own_hopes_only",
+            Rule::ConcernOnly => "concern_only",
+            Rule::CoordinatorOnly => "coordinator_only",
             Rule::FixedStructure => "fixed_structure",
             Rule::UnknownObject => "unknown_object",
             Rule::Malformed => "malformed",
@@ -125,6 +131,8 @@ impl fmt::Display for Rule {
             Rule::OwnerOnly => "only its owner may write a private document (a journal, a survey response)",
             Rule::GroupOnly => "only the group's current members may write its documents",
             Rule::OwnHopesOnly => "each member of the pair writes only their own hopes",
+            Rule::ConcernOnly => "only its author and the organisation's coordinators may write a concern",
+            Rule::CoordinatorOnly => "only the organisation's coordinators may respond to a concern",
             Rule::FixedStructure => "the document's top-level layout cannot be changed",
             Rule::UnknownObject => "the change writes into an object this document does not have",
             Rule::Malformed => "the change could not be decoded, or its checksum or encoding is wrong",
@@ -162,6 +170,7 @@ pub(crate) fn root_keys(kind: DocKind) -> &'static [&'static str] {
         DocKind::Agreement => &["terms", "hopes", "sign_offs"],
         DocKind::GroupSession => &["meta", "notes", "attendance", "accounts"],
         DocKind::SurveyResponse => &["response"],
+        DocKind::Concern => &["concern", "response"],
     }
 }
 
@@ -171,11 +180,24 @@ pub(crate) fn root_keys(kind: DocKind) -> &'static [&'static str] {
 /// element written. A write directly into the root object is a structural change
 /// and is refused for everyone: the root's fields come from the genesis change.
 pub fn check_path(header: &DocHeader, user: UserId, path: &Path) -> Result<(), Violation> {
-    let role = header.role_of(user);
+    check_path_as(header, header.role_of(user), user, path)
+}
+
+/// [`check_path`] for `user` in the part `role`, which the caller granted after
+/// its own check: [`DocRole::Coordinator`] (the server, having checked that
+/// `user` coordinates the organisation) writes a concern's response and nothing
+/// else. Any other role must be the one [`DocHeader::role_of`] gives.
+pub fn check_path_as(header: &DocHeader, role: DocRole, user: UserId, path: &Path) -> Result<(), Violation> {
     let outsider_rule = match header.kind {
         DocKind::Session | DocKind::GoalPlan | DocKind::Agreement => Rule::PairOnly,
         DocKind::Journal | DocKind::SurveyResponse => Rule::OwnerOnly,
         DocKind::GroupSession => Rule::GroupOnly,
+        DocKind::Concern => Rule::ConcernOnly,
+    };
+    let role = match role {
+        DocRole::Coordinator if header.kind == DocKind::Concern => DocRole::Coordinator,
+        DocRole::Coordinator => DocRole::Outsider,
+        _ => header.role_of(user),
     };
     if role == DocRole::Outsider {
         return Err(Violation::at(path, outsider_rule));
@@ -191,6 +213,10 @@ pub fn check_path(header: &DocHeader, user: UserId, path: &Path) -> Result<(), V
         // Goal plans: both members everywhere below the root; journals and survey
         // responses: the owner.
         (DocKind::GoalPlan | DocKind::Journal | DocKind::SurveyResponse, _, _) => None,
+        // Concerns: the author writes what they raised, coordinators the response.
+        (DocKind::Concern, "concern", _) => Some((DocRole::Owner, Rule::AuthorOnly)),
+        (DocKind::Concern, "response", _) => Some((DocRole::Coordinator, Rule::CoordinatorOnly)),
+        (DocKind::Concern, _, _) => return Err(Violation::at(path, Rule::FixedStructure)),
         (DocKind::GroupSession, "accounts", Some(author)) if author == user.to_string() => None,
         (DocKind::GroupSession, "accounts", _) => return Err(Violation::at(path, Rule::AuthorOnly)),
         (DocKind::GroupSession, _, _) => None,

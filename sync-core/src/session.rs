@@ -451,7 +451,7 @@ impl Document {
         let slot = match self.header().role_of(author) {
             DocRole::Mentor => "mentor",
             DocRole::Mentee => "mentee",
-            DocRole::Owner | DocRole::Member | DocRole::Outsider => "outsider",
+            DocRole::Owner | DocRole::Member | DocRole::Outsider | DocRole::Coordinator => "outsider",
         };
         self.authorize(author, &Path::keys(["sign_offs", slot]))?;
         let heads = hex_heads(&self.heads());

@@ -20,9 +20,9 @@ use super::scheme::Agreements;
 use super::sessions::planned_text;
 use super::skills;
 use crate::db::{DbConnection, DbError};
-use crate::domain::programme;
+use crate::domain::{concerns, programme};
 use crate::error::ApiError;
-use crate::model::{Day, OrgId, ProgrammeId};
+use crate::model::{Day, MentorshipId, OrgId, ProgrammeId};
 use crate::state::AppState;
 
 /// Everything the dashboard needs, in nine queries whatever the programme's size.
@@ -81,8 +81,14 @@ pub async fn dashboard(state: web::Data<AppState>, user: ConsoleUser, query: web
     let now = OffsetDateTime::now_utc();
     let selected = query.into_inner().selected();
     let (rows, agreements) = rows(&state, &user, now, selected).await?;
+    let org_id = user.org_id;
+    let safeguarding = state.db.run(move |conn| concerns::open_safeguarding(conn, org_id)).await?;
     Ok(html(
-        render(move || Ok(dashboard_page(&user, &rows, selected, render_fragment(&rows, &agreements, now)?))).await?,
+        render(move || {
+            let fragment = render_fragment(&rows, &agreements, now)?;
+            Ok(dashboard_page(&user, &rows, selected, &safeguarding, fragment))
+        })
+        .await?,
     ))
 }
 
@@ -103,14 +109,34 @@ pub async fn weekly_chart(state: web::Data<AppState>, user: ConsoleUser) -> Page
     Ok(svg(chart))
 }
 
-/// The dashboard page around its live fragment.
-fn dashboard_page(user: &ConsoleUser, rows: &Rows, selected: Option<ProgrammeId>, fragment: Markup) -> Markup {
+/// The dashboard page around its live fragment, with open safeguarding
+/// concerns flagged first (how many, never what they say).
+fn dashboard_page(
+    user: &ConsoleUser,
+    rows: &Rows,
+    selected: Option<ProgrammeId>,
+    safeguarding: &[MentorshipId],
+    fragment: Markup,
+) -> Markup {
     let live = match selected {
         Some(id) => format!("/console/fragments/dashboard?programme_id={id}"),
         None => "/console/fragments/dashboard".to_owned(),
     };
     let main = html! {
         h1 { "Programme" }
+        @if !safeguarding.is_empty() {
+            p.flag.safeguarding role="alert" data-open-safeguarding=(safeguarding.len()) {
+                strong {
+                    (safeguarding.len())
+                    @if safeguarding.len() == 1 { " open safeguarding concern" } @else { " open safeguarding concerns" }
+                }
+                @if concerns::read_concerns(&user.actor()).is_ok() {
+                    ": " a href="/console/concerns" { "read and respond in the concerns inbox" } "."
+                } @else {
+                    ": the coordinators respond to them."
+                }
+            }
+        }
         (programmes::filter_form(&rows.programmes, selected))
         p #live-status.live-status role="status" aria-live="polite" {
             "Updates as phones sync."

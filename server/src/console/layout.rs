@@ -84,6 +84,7 @@ pub enum Section {
     Training,
     Groups,
     Surveys,
+    Concerns,
 }
 
 pub fn head(title: &str) -> Markup {
@@ -121,6 +122,9 @@ pub fn layout(user: &ConsoleUser, section: Section, title: &str, main: Markup) -
                             li { a href="/console/training" aria-current=[current(Section::Training)] { "Training" } }
                             li { a href="/console/groups" aria-current=[current(Section::Groups)] { "Groups" } }
                             li { a href="/console/surveys" aria-current=[current(Section::Surveys)] { "Surveys" } }
+                            @if crate::domain::concerns::read_concerns(&user.actor()).is_ok() {
+                                li { a href="/console/concerns" aria-current=[current(Section::Concerns)] { "Concerns" } }
+                            }
                         }
                     }
                     form.sign-out method="post" action="/console/sign-out" {

@@ -118,7 +118,22 @@ pub fn find_docs_of_groups(conn: &mut DbConnection, org_id: OrgId, ids: &[GroupI
         .load(conn)
 }
 
-/// The documents these people own alone (their journals and survey responses).
+/// These documents of the organisation (a concern's, found through its
+/// projection).
+pub fn find_docs_by_ids(conn: &mut DbConnection, org_id: OrgId, ids: &[DocumentId]) -> QueryResult<Vec<StoredDoc>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    documents::table
+        .filter(documents::org_id.eq(org_id))
+        .filter(documents::id.eq_any(ids))
+        .order(documents::id)
+        .select((documents::id, documents::kind, documents::mentorship_id, documents::owner_id))
+        .load(conn)
+}
+
+/// The documents these people own alone (their journals, survey responses and
+/// the concerns they raised).
 pub fn find_owned_docs(conn: &mut DbConnection, org_id: OrgId, owners: &[PersonId]) -> QueryResult<Vec<StoredDoc>> {
     if owners.is_empty() {
         return Ok(Vec::new());
@@ -139,6 +154,7 @@ pub fn erase_document(conn: &mut DbConnection, tombstone: &Tombstone) -> QueryRe
     diesel::delete(goal_projections::table.filter(goal_projections::document_id.eq(id))).execute(conn)?;
     diesel::delete(session_projections::table.filter(session_projections::document_id.eq(id))).execute(conn)?;
     super::survey_responses::delete(conn, id)?;
+    super::concerns::delete(conn, id)?;
     diesel::delete(document_changes::table.filter(document_changes::document_id.eq(id))).execute(conn)?;
     diesel::delete(documents::table.filter(documents::id.eq(id))).execute(conn)?;
     match conn {

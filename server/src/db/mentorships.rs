@@ -150,16 +150,17 @@ pub struct AccessPair {
     pub id: MentorshipId,
     pub mentor_id: PersonId,
     pub mentee_id: PersonId,
+    pub status: MentorshipStatus,
 }
 
-/// The pairings involving `person_id` that still grant access to their
-/// documents (all but `ended`). Runs on every sync, so it reads only what the
+/// The pairings involving `person_id`, with their status: all but `ended` grant
+/// access to their documents; an ended one still lets its members keep the
+/// concerns they raised about it. Runs on every sync, so it reads only what the
 /// access test needs.
 pub fn find_access_pairs(conn: &mut DbConnection, org_id: OrgId, person_id: PersonId) -> QueryResult<Vec<AccessPair>> {
     mentorships::table
         .filter(mentorships::org_id.eq(org_id))
         .filter(mentorships::mentor_id.eq(person_id).or(mentorships::mentee_id.eq(person_id)))
-        .filter(mentorships::status.ne(MentorshipStatus::Ended))
-        .select((mentorships::id, mentorships::mentor_id, mentorships::mentee_id))
+        .select((mentorships::id, mentorships::mentor_id, mentorships::mentee_id, mentorships::status))
         .load(conn)
 }

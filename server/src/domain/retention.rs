@@ -3,8 +3,9 @@
 //! - Pair documents (sessions, goal plans) are erased N years after their
 //!   pairing ended or completed (default 6).
 //! - A leaver's own documents (their journal, their survey responses and the
-//!   scores projected from them) are erased N days after they were
-//!   deactivated (default 30).
+//!   scores projected from them, the concerns they raised) are erased N days
+//!   after they were deactivated (default 30). Concerns about a pairing also go
+//!   with the pairing's documents, whoever raised them.
 //! - Audit events are deleted N years after they were recorded (default 8).
 //! - Devices not seen for N days are revoked (default 90), so a lost phone
 //!   wipes itself on its next sync.
@@ -157,7 +158,11 @@ pub fn run(conn: &mut DbConnection, org_id: OrgId, mode: RunMode, now: Timestamp
         let today = now.day();
         let pair_cutoff = Day::from(years_before(today.date(), policy.pair_document_years));
         let ended = governance_db::find_pairings_ended_by(conn, org_id, pair_cutoff)?;
-        let pair_docs = governance_db::find_docs_of_pairings(conn, &ended)?;
+        let mut pair_docs = governance_db::find_docs_of_pairings(conn, &ended)?;
+        // Concerns about those pairings go with the pairing's documents (they are
+        // the author's, so they are not in the pairing's own list).
+        let concern_ids = crate::db::concerns::find_ids_about(conn, &ended)?;
+        pair_docs.extend(governance_db::find_docs_by_ids(conn, org_id, &concern_ids)?);
         let pairings: std::collections::BTreeSet<_> = pair_docs.iter().filter_map(|d| d.mentorship_id).collect();
 
         let leaver_cutoff = now - std::time::Duration::from_secs(u64::from(policy.leaver_days) * 86_400);

@@ -191,6 +191,7 @@ fn collect(conn: &mut DbConnection, person: &people::Person) -> Result<Collected
     let mut documents = Vec::new();
     let mut journal = Value::Array(Vec::new());
     let mut survey_responses = Vec::new();
+    let mut concerns = Vec::new();
     for doc in &stored {
         let (header, mut loaded) = load_document(conn, doc.id)?;
         let exported = export_document(&header, &mut loaded, me, &labels)?;
@@ -201,6 +202,9 @@ fn collect(conn: &mut DbConnection, person: &people::Person) -> Result<Collected
             && let Some(response) = exported.content.get("response").filter(|r| !r.is_null())
         {
             survey_responses.push(response.clone());
+        }
+        if header.kind == DocKind::Concern {
+            concerns.push(exported.content.clone());
         }
         documents.push(exported);
     }
@@ -221,7 +225,7 @@ fn collect(conn: &mut DbConnection, person: &people::Person) -> Result<Collected
         "devices": device_json,
         "journal": journal,
         "survey_responses": survey_responses,
-        "concerns": [],
+        "concerns": concerns,
         "documents": documents.iter().map(|d| json!({
             "id": d.id,
             "kind": d.kind.as_str(),
@@ -327,6 +331,17 @@ fn export_document(
             let response = doc.survey_response().map_err(|e| bad(e.to_string()))?;
             to_value(serde_json::to_value(json!({ "response": response })))?
         }
+        // The person's own concerns. Concerns their partner raised about their
+        // pairing are the partner's, confidential to the coordinators, and not
+        // exported here (see ARCHITECTURE.md, "Concerns").
+        DocKind::Concern => {
+            let mut view = doc.concern_view().map_err(|e| bad(e.to_string()))?;
+            if view.responded_by.is_some() {
+                view.responded_by = Some("a coordinator".to_owned());
+                third_parties.push("response: a coordinator's words".to_owned());
+            }
+            to_value(serde_json::to_value(view))?
+        }
     };
     Ok(ExportedDoc { id: header.id.to_string(), kind: header.kind, third_parties, content: relabel(content, labels) })
 }
@@ -414,8 +429,21 @@ fn index_html(data: &Collected) -> Markup {
                 } @else {
                     p { "None are held." }
                 }
-                h2 { "Concerns" }
-                p { "None are held." }
+                h2 { "Concerns you raised" }
+                @if let Some(concerns) = json["concerns"].as_array().filter(|c| !c.is_empty()) {
+                    @for concern in concerns {
+                        section {
+                            h3 { (concern["kind"].as_str().unwrap_or_default()) ", " (concern["raised_at"].as_str().unwrap_or_default()) }
+                            p { (concern["text"].as_str().unwrap_or_default()) }
+                            p { "Status: " (concern["status"].as_str().unwrap_or_default()) }
+                            @if let Some(response) = concern["response"].as_str().filter(|r| !r.is_empty()) {
+                                p { "Response from a coordinator: " (response) }
+                            }
+                        }
+                    }
+                } @else {
+                    p { "None are held." }
+                }
                 h2 { "Audit events about you" }
                 pre { (pretty(&json["audit_events"])) }
             }

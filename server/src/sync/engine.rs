@@ -16,6 +16,7 @@
 //! with Automerge's sync protocol until both sides agree.
 
 mod checks;
+mod respond;
 
 use std::collections::{HashMap, HashSet};
 
@@ -27,6 +28,7 @@ use sync_core::{DocHeader, Document, DocumentError};
 
 use self::checks::{Verdict, check_and_apply};
 pub(crate) use self::checks::{Access, may_hold, readable};
+pub use self::respond::{ServerWriter, write_on_server};
 use super::SyncError;
 use super::cache::{self, CachedDoc, DocCache};
 use super::cursor;
@@ -759,6 +761,15 @@ fn write_projection(
                 crate::domain::surveys::project_response(conn, id, org_id, respondent, response.as_deref(), now)
             }
             None => Ok(()),
+        },
+        (Projection::Concern(concern), _, _) => match (header.concern_about(), header.owner_id()) {
+            (Some(mentorship_id), Some(author_id)) => crate::db::concerns::replace(
+                conn,
+                crate::db::concerns::ConcernOwner { document_id: id, org_id, mentorship_id, author_id },
+                concern,
+                now,
+            ),
+            _ => Ok(()),
         },
         _ => Ok(()),
     }

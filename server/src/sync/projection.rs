@@ -16,6 +16,7 @@ use crate::db::projections::{self as projections_db, Owner};
 use crate::db::{DbConnection, DbError};
 use crate::model::Timestamp;
 
+pub use crate::db::concerns::ConcernProjection;
 pub use crate::db::projections::{ActionProjection, GoalProjection, SessionProjection};
 pub use crate::db::scheme_projections::{AgreementProjection, GroupSessionProjection};
 
@@ -29,6 +30,8 @@ pub enum Projection {
     /// A survey response: checked against its pairing and survey when written
     /// (`domain::surveys::project_response`). `None` until submitted.
     SurveyResponse(Option<Box<sync_core::SurveyResponseView>>),
+    /// Kind and status only; the text stays in the document.
+    Concern(ConcernProjection),
     None,
 }
 
@@ -94,6 +97,17 @@ pub fn project(doc: &mut Document) -> Result<Projection, DocumentError> {
         }
         DocKind::Journal => Ok(Projection::None),
         DocKind::SurveyResponse => Ok(Projection::SurveyResponse(doc.survey_response()?.map(Box::new))),
+        DocKind::Concern => {
+            let view = doc.concern_view()?;
+            // Nothing raised yet (a genesis-only document): nothing to show.
+            Ok(match view.kind {
+                Some(kind) => Projection::Concern(ConcernProjection {
+                    kind: kind.as_str().to_owned(),
+                    status: view.status.as_str().to_owned(),
+                }),
+                None => Projection::None,
+            })
+        }
     }
 }
 

@@ -50,6 +50,7 @@ pub fn document_view(
         DocKind::SurveyResponse => {
             cached.doc.survey_response().map(|response| serde_json::to_value(SurveyResponseJson { response }))
         }
+        DocKind::Concern => cached.doc.concern_view().map(serde_json::to_value),
     }
     .map_err(|e| {
         // The write rules govern who writes where, not the shape of values: a pair
@@ -73,4 +74,25 @@ struct ReflectionsJson {
 #[derive(serde::Serialize)]
 struct SurveyResponseJson {
     response: Option<sync_core::SurveyResponseView>,
+}
+
+/// A stored concern, read for the coordinators' inbox (the caller checks the
+/// reader's role and organisation first: there is no access test here).
+pub fn concern_view(
+    conn: &mut DbConnection,
+    cache: &DocCache,
+    id: DocumentId,
+) -> Result<sync_core::ConcernView, SyncError> {
+    let stored = documents_db::find_refs_by_ids(conn, &[id])?.into_iter().next().ok_or(SyncError::NotFound)?;
+    let header = engine::stored_header(&stored)?;
+    if header.kind != DocKind::Concern {
+        return Err(SyncError::NotFound);
+    }
+    let slot = cache.slot(id);
+    let mut guard = cache::lock(&slot);
+    let cached = engine::load(conn, &mut guard, header, Some(stored.last_change_id))?;
+    cached
+        .doc
+        .concern_view()
+        .map_err(|e| SyncError::Unreadable { message: format!("the document cannot be read as a concern: {e}") })
 }

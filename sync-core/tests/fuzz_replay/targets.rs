@@ -64,6 +64,7 @@ fn members(header: &DocHeader) -> Vec<UserId> {
         DocScope::Owner { owner_id } => vec![owner_id],
         // Membership is checked by the holder, not the header: no one to name here.
         DocScope::Group { .. } => Vec::new(),
+        DocScope::Concern { author_id, .. } => vec![author_id],
     }
 }
 
@@ -93,6 +94,9 @@ fn read_views(doc: &mut Document, out: &mut Outcome) {
         }
         DocKind::SurveyResponse => {
             out.record("survey response", doc.survey_response());
+        }
+        DocKind::Concern => {
+            out.record("concern", doc.concern_view());
         }
     }
 }

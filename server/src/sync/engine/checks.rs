@@ -11,29 +11,41 @@ use super::Caller;
 use crate::db::DbConnection;
 use crate::db::groups as groups_db;
 use crate::db::mentorships as mentorships_db;
+use crate::model::MentorshipStatus;
 use crate::sync::SyncError;
 use crate::sync::cache::CachedDoc;
 
 /// What `caller` may hold: the pairings (theirs, unless ended) and the groups
-/// (theirs now, as member or facilitator) whose documents they read and write.
+/// (theirs now, as member or facilitator) whose documents they read and write,
+/// and their ended pairings (whose concerns they keep).
 pub(crate) struct Access {
     pub(crate) pairs: HashMap<MentorshipId, Pair>,
     pub(crate) groups: HashSet<GroupId>,
+    pub(crate) ended_pairs: HashSet<MentorshipId>,
 }
 
 /// Read from the database on every request, never from the request itself.
 pub(crate) fn readable(conn: &mut DbConnection, caller: &Caller) -> Result<Access, SyncError> {
-    let pairs = mentorships_db::find_access_pairs(conn, caller.org_id, caller.person)?
-        .into_iter()
-        .map(|pair| (pair.id, Pair { mentorship_id: pair.id, mentor_id: pair.mentor_id, mentee_id: pair.mentee_id }))
-        .collect();
+    let mut pairs = HashMap::new();
+    let mut ended_pairs = HashSet::new();
+    for pair in mentorships_db::find_access_pairs(conn, caller.org_id, caller.person)? {
+        if pair.status == MentorshipStatus::Ended {
+            ended_pairs.insert(pair.id);
+        } else {
+            pairs
+                .insert(pair.id, Pair { mentorship_id: pair.id, mentor_id: pair.mentor_id, mentee_id: pair.mentee_id });
+        }
+    }
     let groups = groups_db::find_by_person(conn, caller.org_id, caller.person)?.into_iter().map(|g| g.id).collect();
-    Ok(Access { pairs, groups })
+    Ok(Access { pairs, groups, ended_pairs })
 }
 
 /// Whether `caller` may hold the document `header` names: a pair document of
 /// one of their pairings (with that pairing's people), their own journal, or a
-/// document of a group they belong to now.
+/// document of a group they belong to now, or a concern they raised about one
+/// of their pairings (kept after the pairing ended: the response matters most
+/// then). Coordinators' phones never hold concerns: the server answers for them.
+/// The partner in the pairing is an outsider to it.
 pub(crate) fn may_hold(header: &DocHeader, caller: &Caller, access: &Access) -> bool {
     if !header.is_consistent() || header.role_of(caller.person) == DocRole::Outsider {
         return false;
@@ -45,6 +57,10 @@ pub(crate) fn may_hold(header: &DocHeader, caller: &Caller, access: &Access) -> 
             .is_some_and(|pair| pair.mentor_id == mentor_id && pair.mentee_id == mentee_id),
         DocScope::Owner { owner_id } => owner_id == caller.person,
         DocScope::Group { group_id } => access.groups.contains(&group_id),
+        DocScope::Concern { mentorship_id, author_id } => {
+            author_id == caller.person
+                && (access.pairs.contains_key(&mentorship_id) || access.ended_pairs.contains(&mentorship_id))
+        }
     }
 }
 
