@@ -22,7 +22,9 @@ use sync_core::{ClientError, ReflectionInput, SignOut};
 
 uniffi::setup_scaffolding!();
 
+mod reminders;
 mod scheme;
+pub use reminders::Reminder;
 pub use scheme::{Agreement, AgreementInput, Group, GroupSessionView};
 
 /// Every failure, in the terms an app acts on. The field is `reason`, not

@@ -377,3 +377,11 @@ diesel::table! {
         retired_at -> Text,
     }
 }
+
+// Issue 15, reminders: when each organisation's weekly digest was last sent.
+diesel::table! {
+    digest_sends (org_id) {
+        org_id -> Text,
+        last_sent_at -> Nullable<Text>,
+    }
+}

@@ -24,6 +24,7 @@ mod account;
 mod editing;
 mod error;
 mod files;
+mod reminders;
 mod scheme;
 mod sync;
 mod transport;
@@ -31,6 +32,7 @@ mod transport;
 pub use account::{Account, Mentorship, SignOut};
 pub use editing::{OpenAction, Rejection};
 pub use error::ClientError;
+pub use reminders::Reminder;
 pub use scheme::{Agreement, Group};
 pub use sync::{SyncProgress, SyncReport};
 

@@ -89,7 +89,7 @@ pub use agreement::{AgreementInput, AgreementView};
 pub use automerge;
 #[cfg(feature = "phone")]
 pub use client::{
-    Account, Agreement, Client, ClientError, Group, Mentorship, OpenAction, Rejection, SignOut, SyncProgress,
+    Account, Agreement, Client, ClientError, Group, Mentorship, OpenAction, Rejection, Reminder, SignOut, SyncProgress,
     SyncReport,
 };
 pub use document::{Document, DocumentError, MAX_TEXT_LEN, SCHEMA_VERSION, TEXT_ENCODING};

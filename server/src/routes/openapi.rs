@@ -60,6 +60,7 @@ use crate::routes;
         routes::groups::update_group,
         routes::groups::get_confidentiality,
         routes::groups::put_confidentiality,
+        routes::reminders::list_reminders,
         openapi_json,
     ),
     components(schemas(crate::error::ErrorBody, routes::devices::DeviceScope)),

@@ -74,6 +74,8 @@ impl Client {
         let mut run =
             SyncRun { report: SyncReport::default(), fallback: HashMap::new(), new_actor: false, rebased: false };
         run.run(self, serial, progress)?;
+        // After a successful sync only; a failure here keeps the cached list.
+        self.refresh_reminders(serial);
         Ok(run.report)
     }
 }

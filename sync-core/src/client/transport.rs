@@ -9,7 +9,7 @@ use super::ClientError;
 use super::error::invalid;
 use crate::api::{
     ChangePasswordRequest, Confidentiality, ErrorBody, GroupItem, LoginRequest, MentorshipItem, RefreshRequest,
-    TokenResponse,
+    ReminderItem, TokenResponse,
 };
 use crate::protocol;
 
@@ -77,6 +77,13 @@ impl Transport {
     pub(super) fn groups(&self, token: &str) -> Result<Vec<GroupItem>, ClientError> {
         retry_once_if_offline(|| {
             read_json(check(self.authorized(self.agent.get(&self.url("/v1/groups")), token).call())?)
+        })
+    }
+
+    /// `GET /v1/reminders`.
+    pub(super) fn reminders(&self, token: &str) -> Result<Vec<ReminderItem>, ClientError> {
+        retry_once_if_offline(|| {
+            read_json(check(self.authorized(self.agent.get(&self.url("/v1/reminders")), token).call())?)
         })
     }
 
