@@ -23,9 +23,11 @@ use sync_core::{ClientError, ReflectionInput, SignOut};
 uniffi::setup_scaffolding!();
 
 mod concerns;
+mod reminders;
 mod scheme;
 mod surveys;
 pub use concerns::Concern;
+pub use reminders::Reminder;
 pub use scheme::{Agreement, AgreementInput, Group, GroupSessionView};
 pub use surveys::{DueSurvey, SurveyAnswer, SurveyQuestion};
 

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::{DEFAULT_BIND, DEFAULT_DATA_DIR, DEFAULT_DATABASE_URL, Settings};
 use crate::db::{self, DbError, people};
@@ -72,6 +72,48 @@ pub enum Command {
         #[command(subcommand)]
         command: RetentionCommand,
     },
+    /// The coordinators' weekly digest.
+    Digest {
+        #[command(subcommand)]
+        command: DigestCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DigestCommand {
+    /// Send every organisation's digest to its coordinators now (and count it
+    /// as this week's), or with `--dry-run` print what would be sent.
+    Send {
+        /// Print the digests instead of sending them.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        smtp: SmtpArgs,
+    },
+}
+
+/// Where the digest goes out (`serve` and `digest send`).
+#[derive(Debug, Clone, Args)]
+pub struct SmtpArgs {
+    /// The mail server: `smtp://HOST:PORT`, `smtp://HOST:PORT?tls=required`
+    /// (STARTTLS) or `smtps://USER:PASSWORD@HOST:PORT`. Unset: no digest. Prefer the
+    /// environment variable: the URL may carry a password.
+    #[arg(long, env = "ALONGSIDE_SMTP_URL", hide_env_values = true, value_parser = secret_arg)]
+    pub smtp_url: Option<SecretString>,
+    /// The digest's sender.
+    #[arg(long, env = "ALONGSIDE_SMTP_FROM", default_value = crate::config::DEFAULT_SMTP_FROM)]
+    pub smtp_from: String,
+}
+
+impl SmtpArgs {
+    fn settings(&self) -> Option<crate::config::SmtpSettings> {
+        let url = self.smtp_url.clone().filter(|url| !url.expose_secret().trim().is_empty())?;
+        Some(crate::config::SmtpSettings { url, from: self.smtp_from.clone() })
+    }
+}
+
+fn secret_arg(text: &str) -> Result<SecretString, String> {
+    Ok(SecretString::from(text.to_owned()))
 }
 
 #[derive(Debug, Subcommand)]
@@ -138,6 +180,9 @@ pub struct ServeArgs {
     /// address, e.g. `listen:127.0.0.1:9091`).
     #[arg(long, env = "ALONGSIDE_METRICS", default_value = "off", hide_env_values = true)]
     pub metrics: crate::config::MetricsAccess,
+    /// The weekly digest's mail server (off when unset).
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -242,6 +287,10 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
+    #[error("no mail server: set ALONGSIDE_SMTP_URL (or pass --dry-run to print the digest)")]
+    NoSmtp,
+    #[error(transparent)]
+    Mail(#[from] crate::digest_mail::MailError),
     #[error("the audit chain is broken at event {seq} ({event_id}): {problem}")]
     AuditBroken { seq: i64, event_id: String, problem: &'static str },
 }
@@ -369,6 +418,9 @@ fn run_offline(conn: &mut db::DbConnection, command: Command) -> Result<(), CliE
         Command::Audit { command } => crate::governance_cli::audit(conn, command, &mut out)?,
         Command::Sar { command } => crate::governance_cli::sar(conn, command, &mut out)?,
         Command::Retention { command } => crate::governance_cli::retention(conn, command, &mut out)?,
+        Command::Digest { command: DigestCommand::Send { dry_run, smtp } } => {
+            digest_send(conn, dry_run, smtp.settings(), &mut out)?
+        }
     }
     Ok(())
 }
@@ -400,6 +452,7 @@ async fn serve(database_url: String, data_dir: PathBuf, args: ServeArgs) -> Resu
         db_pool_size: args.db_pool_size,
         doc_cache_mb: args.doc_cache_mb,
         metrics: args.metrics,
+        smtp: args.smtp.settings(),
         ..Settings::default()
     };
     let app = Application::build(settings).await?;
@@ -412,4 +465,38 @@ async fn serve(database_url: String, data_dir: PathBuf, args: ServeArgs) -> Resu
     let host = address.rsplit_once(':').map_or(address.as_str(), |(host, _)| host);
     println!("Listening on http://{host}:{}", app.port());
     app.run_until_stopped().await.map_err(CliError::Serve)
+}
+
+/// `alongside digest send [--dry-run]`: per organisation with a coordinator,
+/// prints the digest (dry run) or sends it and records the send, so `serve`
+/// does not send another within the week.
+fn digest_send(
+    conn: &mut db::DbConnection,
+    dry_run: bool,
+    smtp: Option<crate::config::SmtpSettings>,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let today = Day::today().date();
+    let mailer = match (dry_run, smtp) {
+        (true, _) => None,
+        (false, Some(smtp)) => Some(crate::digest_mail::Mailer::new(&smtp)?),
+        (false, None) => return Err(CliError::NoSmtp),
+    };
+    for digest in domain::digest::compose_all(conn, today)? {
+        match &mailer {
+            None => {
+                let to: Vec<String> = digest.recipients.iter().map(|r| format!("{} <{}>", r.name, r.email)).collect();
+                print_line(out, &format!("To: {}", to.join(", ")));
+                print_line(out, &format!("Subject: {}", digest.subject()));
+                print_line(out, "");
+                print_line(out, &digest.text());
+            }
+            Some(mailer) => {
+                let messages = mailer.send(&digest)?;
+                db::reminders::record_send(conn, digest.org_id, crate::model::Timestamp::now())?;
+                print_line(out, &format!("{}: sent to {messages} coordinators", digest.org_id));
+            }
+        }
+    }
+    Ok(())
 }

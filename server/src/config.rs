@@ -45,6 +45,47 @@ pub struct Settings {
     pub metrics: MetricsAccess,
     /// How fast request bodies must arrive (see `body_deadline`).
     pub body_deadline: crate::body_deadline::BodyDeadline,
+    /// Where the coordinators' weekly digest is sent from and through
+    /// (`ALONGSIDE_SMTP_URL`); `None` (the default): no digest is sent.
+    pub smtp: Option<SmtpSettings>,
+    /// When `serve` looks for digests due.
+    pub digest: DigestSchedule,
+}
+
+/// The mail server for the digest. The URL may carry credentials, so it is a
+/// secret: never logged, printed as `[REDACTED]` by `Debug`.
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    /// `smtp://HOST:PORT` (plain, for a relay on the same host or network),
+    /// `smtp://HOST:PORT?tls=required` (STARTTLS) or `smtps://USER:PASSWORD@HOST:PORT`
+    /// (TLS from the start); credentials percent-encoded.
+    pub url: SecretString,
+    /// The sender, e.g. `Alongside <alongside@care.example>`.
+    pub from: String,
+}
+
+/// The default sender of the digest.
+pub const DEFAULT_SMTP_FROM: &str = "Alongside <alongside@localhost>";
+
+/// How `serve` schedules the digest: it checks every `check_every` (the
+/// first time `first_check_after` start-up) and sends an organisation's digest
+/// when none was sent in the last `period` (recorded in the database, so
+/// several processes and restarts send it once).
+#[derive(Debug, Clone, Copy)]
+pub struct DigestSchedule {
+    pub first_check_after: Duration,
+    pub check_every: Duration,
+    pub period: Duration,
+}
+
+impl Default for DigestSchedule {
+    fn default() -> Self {
+        Self {
+            first_check_after: Duration::from_secs(5 * 60),
+            check_every: Duration::from_secs(60 * 60),
+            period: Duration::from_secs(7 * 24 * 60 * 60),
+        }
+    }
 }
 
 /// Who may read the Prometheus metrics (`ALONGSIDE_METRICS`). They name routes,
@@ -126,6 +167,8 @@ impl Default for Settings {
             live_recheck: Duration::from_secs(5),
             metrics: MetricsAccess::Off,
             body_deadline: crate::body_deadline::BodyDeadline::default(),
+            smtp: None,
+            digest: DigestSchedule::default(),
         }
     }
 }

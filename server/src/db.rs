@@ -28,6 +28,7 @@ pub mod people;
 pub mod programmes;
 pub mod projections;
 pub mod refresh_tokens;
+pub mod reminders;
 pub mod retired_actors;
 pub mod scheme_projections;
 pub mod sites;

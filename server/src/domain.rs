@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod concerns;
 pub mod devices;
+pub mod digest;
 pub mod erasure;
 pub mod groups;
 pub mod matching;
@@ -21,6 +22,7 @@ pub mod people;
 pub mod permissions;
 pub mod programme;
 pub mod programmes;
+pub mod reminders;
 pub mod retention;
 pub mod subject_access;
 pub mod surveys;

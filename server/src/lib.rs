@@ -28,6 +28,7 @@ pub mod config;
 pub mod console;
 pub mod db;
 pub mod demo;
+pub mod digest_mail;
 pub mod domain;
 pub mod error;
 mod governance_cli;
@@ -182,6 +183,9 @@ impl Application {
             server = server.workers(workers);
         }
         retention_task::spawn(state.db.clone());
+        if let Some(smtp) = &state.settings.smtp {
+            digest_mail::spawn(state.db.clone(), smtp, state.settings.digest);
+        }
         let metrics_server = match &state.settings.metrics {
             config::MetricsAccess::Listen(address) => Some(Self::metrics_server(&state, address)?),
             _ => None,

@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod passwords;
 pub mod people;
 pub mod programmes;
+pub mod reminders;
 pub mod sites;
 pub mod surveys;
 pub mod sync;
@@ -42,5 +43,6 @@ pub fn config(cfg: &mut ServiceConfig) {
     groups::config(cfg);
     surveys::config(cfg);
     concerns::config(cfg);
+    reminders::config(cfg);
     crate::console::config(cfg);
 }

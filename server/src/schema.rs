@@ -451,3 +451,10 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(concern_projections, mentorships);
 diesel::allow_tables_to_appear_in_same_query!(concern_projections, people);
+
+diesel::table! {
+    digest_sends (org_id) {
+        org_id -> Text,
+        last_sent_at -> Nullable<Text>,
+    }
+}

@@ -251,3 +251,26 @@ pub struct Survey {
 
 /// The lowest and highest score of a scale question.
 pub const SCALE: std::ops::RangeInclusive<u32> = 1..=5;
+
+/// One reminder (`GET /v1/reminders`): something the signed-in person should
+/// do, what it is about and when it is due. Titles are made from dates, names
+/// and the programme's own words, never from text the pair wrote. The mobile
+/// contract's `Reminder` record; `overdue` is as of the server's day, and the
+/// phone works it out again from `due_on` whenever it reads its cached copy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Reminder))]
+pub struct ReminderItem {
+    /// `touchpoint`, `action`, `session_sign_off`, `agreement` or `training`
+    /// (more kinds may be added: treat an unknown one as a plain reminder).
+    pub kind: String,
+    /// What it is about, e.g. "Action from the 3 Dec 2026 session with Mia Mentee, due 10 Dec 2026".
+    pub title: String,
+    /// `YYYY-MM-DD`: the last day it can be done on time.
+    pub due_on: String,
+    /// `due_on` is before today.
+    pub overdue: bool,
+    /// The pairing it is about, if any (training is about the person).
+    pub mentorship_id: Option<String>,
+    /// The document it is about, if any (the session, the agreement).
+    pub document_id: Option<String>,
+}

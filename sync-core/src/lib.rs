@@ -91,8 +91,8 @@ pub use agreement::{AgreementInput, AgreementView};
 pub use automerge;
 #[cfg(feature = "phone")]
 pub use client::{
-    Account, Agreement, Client, ClientError, Concern, DueSurvey, Group, Mentorship, OpenAction, Rejection, SignOut,
-    SyncProgress, SyncReport,
+    Account, Agreement, Client, ClientError, Concern, DueSurvey, Group, Mentorship, OpenAction, Rejection, Reminder,
+    SignOut, SyncProgress, SyncReport,
 };
 pub use concern::{ConcernKind, ConcernStatus, ConcernView};
 pub use document::{Document, DocumentError, MAX_TEXT_LEN, SCHEMA_VERSION, TEXT_ENCODING};

@@ -29,6 +29,9 @@ fun main(args: Array<String>) {
     val mentee = Client("$dir/mentee", url)
     mentee.login("mentee@bindings.example", PASSWORD, "Kotlin mentee phone")
     mentee.sync()
+    // Reminders came with the sync: the new pairing's welcome is due, not overdue.
+    val reminders = mentee.reminders()
+    check(reminders.any { it.kind == "touchpoint" && !it.overdue && it.mentorshipId == mentorship }, "reminders: $reminders")
     val seen = mentee.session(sessionId)
     check(seen.notes == "Written from Kotlin 🚀", "mentee reads ${seen.notes}")
 

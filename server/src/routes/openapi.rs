@@ -64,6 +64,7 @@ use crate::routes;
         routes::concerns::list_concerns,
         routes::concerns::acknowledge_concern,
         routes::concerns::close_concern,
+        routes::reminders::list_reminders,
         openapi_json,
     ),
     components(schemas(crate::error::ErrorBody, routes::devices::DeviceScope)),

@@ -236,6 +236,7 @@ impl Client {
             tracing::warn!(%error, "could not fetch mentorships after sign-in");
         }
         self.refresh_scheme(serial);
+        self.refresh_reminders(serial);
         Ok(account)
     }
 

@@ -94,6 +94,8 @@ impl Client {
             inventory_needed: false,
         };
         run.run(self, serial, progress)?;
+        // After a successful sync only; a failure here keeps the cached list.
+        self.refresh_reminders(serial);
         Ok(run.report)
     }
 }

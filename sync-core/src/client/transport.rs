@@ -10,7 +10,7 @@ use super::error::invalid;
 use super::surveys::ProgrammeSurveys;
 use crate::api::{
     ChangePasswordRequest, Confidentiality, ErrorBody, GroupItem, LoginRequest, MentorshipItem, RefreshRequest,
-    TokenResponse,
+    ReminderItem, TokenResponse,
 };
 use crate::protocol;
 
@@ -85,6 +85,13 @@ impl Transport {
     pub(super) fn programme_surveys(&self, token: &str) -> Result<Vec<ProgrammeSurveys>, ClientError> {
         retry_once_if_offline(|| {
             read_json(check(self.authorized(self.agent.get(&self.url("/v1/programmes")), token).call())?)
+        })
+    }
+
+    /// `GET /v1/reminders`.
+    pub(super) fn reminders(&self, token: &str) -> Result<Vec<ReminderItem>, ClientError> {
+        retry_once_if_offline(|| {
+            read_json(check(self.authorized(self.agent.get(&self.url("/v1/reminders")), token).call())?)
         })
     }
 
