@@ -13,6 +13,7 @@
 //! [`DbError`]. Nothing here knows about HTTP.
 
 pub mod audit_events;
+pub mod departures;
 pub mod devices;
 pub mod documents;
 pub mod governance;
@@ -24,6 +25,7 @@ pub mod people;
 pub mod programmes;
 pub mod projections;
 pub mod refresh_tokens;
+pub mod reports;
 pub mod retired_actors;
 pub mod scheme_projections;
 pub mod sites;

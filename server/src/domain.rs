@@ -14,6 +14,7 @@ pub mod erasure;
 pub mod groups;
 pub mod matching;
 pub mod mentorships;
+pub mod oversight;
 pub mod organisations;
 pub mod passwords;
 pub mod people;

@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod passwords;
 pub mod people;
 pub mod programmes;
+pub mod reports;
 pub mod sites;
 pub mod sync;
 pub mod training;
@@ -38,5 +39,6 @@ pub fn config(cfg: &mut ServiceConfig) {
     documents::config(cfg);
     governance::config(cfg);
     groups::config(cfg);
+    reports::config(cfg);
     crate::console::config(cfg);
 }

@@ -377,3 +377,14 @@ diesel::table! {
         retired_at -> Text,
     }
 }
+
+// Issue 15: the day a deactivated person left and why.
+diesel::table! {
+    person_departures (person_id) {
+        person_id -> Text,
+        org_id -> Text,
+        left_on -> Text,
+        leaving_reason -> Nullable<Text>,
+        recorded_at -> Text,
+    }
+}

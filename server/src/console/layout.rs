@@ -83,6 +83,7 @@ pub enum Section {
     Programmes,
     Training,
     Groups,
+    Reports,
 }
 
 pub fn head(title: &str) -> Markup {
@@ -119,6 +120,7 @@ pub fn layout(user: &ConsoleUser, section: Section, title: &str, main: Markup) -
                             li { a href="/console/programmes" aria-current=[current(Section::Programmes)] { "Programmes" } }
                             li { a href="/console/training" aria-current=[current(Section::Training)] { "Training" } }
                             li { a href="/console/groups" aria-current=[current(Section::Groups)] { "Groups" } }
+                            li { a href="/console/reports/oversight" aria-current=[current(Section::Reports)] { "Reports" } }
                         }
                     }
                     form.sign-out method="post" action="/console/sign-out" {
