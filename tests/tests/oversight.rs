@@ -166,23 +166,28 @@ fn suppressed() -> (String, String, bool) {
 
 /// A well-formed PDF: header, trailer, and a cross-reference table where
 /// `startxref` says it is, whose entries point at the objects they name.
+/// (Bytes, not text: WinAnsi bytes in the content are not UTF-8.)
 fn assert_real_pdf(bytes: &[u8]) {
     assert!(bytes.starts_with(b"%PDF-"), "not a PDF header");
-    let text = String::from_utf8_lossy(bytes);
-    assert!(text.trim_end().ends_with("%%EOF"), "no %%EOF");
-    let start: usize = text.rsplit("startxref").next().unwrap().split_whitespace().next().unwrap().parse().unwrap();
-    assert!(text[start..].starts_with("xref"), "startxref does not point at the xref table");
-    let mut lines = text[start..].lines().skip(1);
-    let header = lines.next().unwrap();
-    let count: usize = header.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let find_last = |needle: &[u8]| bytes.windows(needle.len()).rposition(|w| w == needle);
+    let contains = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    let eof = find_last(b"%%EOF").expect("no %%EOF");
+    assert!(bytes[eof + 5..].iter().all(u8::is_ascii_whitespace), "bytes after %%EOF");
+    let after = find_last(b"startxref").expect("no startxref") + "startxref".len();
+    let tail = std::str::from_utf8(&bytes[after..eof]).unwrap();
+    let start: usize = tail.trim().parse().unwrap();
+    assert!(bytes[start..].starts_with(b"xref"), "startxref does not point at the xref table");
+    let table = std::str::from_utf8(&bytes[start..after]).unwrap();
+    let mut lines = table.lines().skip(1);
+    let count: usize = lines.next().unwrap().split_whitespace().nth(1).unwrap().parse().unwrap();
     assert!(count > 5, "too few objects: {count}");
     for (number, line) in lines.take(count).enumerate().skip(1) {
         let offset: usize = line.split_whitespace().next().unwrap().parse().unwrap();
-        assert!(text[offset..].starts_with(&format!("{number} 0 obj")), "object {number} not at {offset}");
+        assert!(bytes[offset..].starts_with(format!("{number} 0 obj").as_bytes()), "object {number} not at {offset}");
     }
-    assert!(text.contains("/Type /Catalog"), "no catalog");
-    assert!(text.contains("/BaseFont /Helvetica"), "no font");
-    assert!(text.contains("Oversight report"), "no title");
+    assert!(contains(b"/Type /Catalog"), "no catalog");
+    assert!(contains(b"/BaseFont /Helvetica"), "no font");
+    assert!(contains(b"(Oversight report)"), "no title");
 }
 
 backend_test! {
@@ -270,8 +275,9 @@ backend_test! {
         leave(&app, &token, &small[0], x + Duration::days(40), "resigned").await;
         leave(&app, &token, &later[0], y + Duration::days(20), "other").await;
         let (db_url, left_on) = (app.db_url.clone(), (x + Duration::days(300)).to_string());
+        let cli_left_on = left_on.clone();
         let printed = tokio::task::spawn_blocking(move || {
-            run_cli(&db_url, &["user", "deactivate", "--email", "n2@rowan.example", "--left-on", &left_on, "--reason", "other"])
+            run_cli(&db_url, &["user", "deactivate", "--email", "n2@rowan.example", "--left-on", &cli_left_on, "--reason", "other"])
         })
         .await
         .unwrap();

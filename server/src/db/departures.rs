@@ -7,7 +7,7 @@ use crate::model::{Day, LeavingReason, OrgId, PersonId, Timestamp};
 use crate::schema::person_departures;
 
 /// A leaver's departure, kept while they are deactivated.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = person_departures)]
 pub struct Departure {
     pub person_id: PersonId,

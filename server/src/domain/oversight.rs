@@ -374,7 +374,9 @@ pub struct Row {
 /// A metric as the report lists it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MetricInfo {
+    #[schema(value_type = String)]
     pub key: &'static str,
+    #[schema(value_type = String)]
     pub label: &'static str,
     pub unit: Unit,
 }

@@ -331,7 +331,9 @@ pub fn update(
         }
         match (&departure, deactivated_at) {
             (Some(departure), _) => departures::upsert(conn, departure)?,
-            (None, Some(None)) => drop(departures::delete(conn, org_id, id)?),
+            (None, Some(None)) => {
+                departures::delete(conn, org_id, id)?;
+            }
             (None, _) => {}
         }
         if matches!(deactivated_at, Some(Some(_))) {
