@@ -105,9 +105,13 @@ async fn pair_from(app: &TestApp, org: &str, mentor: &str, mentee: &str, start: 
 }
 
 async fn leave(app: &TestApp, token: &str, id: &str, left_on: Date, reason: &str) {
-    let response =
-        patch(app, &format!("/v1/people/{id}"), token, json!({"active": false, "left_on": left_on.to_string(), "leaving_reason": reason}))
-            .await;
+    let response = patch(
+        app,
+        &format!("/v1/people/{id}"),
+        token,
+        json!({"active": false, "left_on": left_on.to_string(), "leaving_reason": reason}),
+    )
+    .await;
     let status = response.status();
     let body = json_body(response).await;
     assert_eq!(status, 200, "deactivating {id}: {body}");
@@ -154,9 +158,15 @@ fn shown(count: u32, of: u32) -> (String, String, bool) {
     (count.to_string(), of.to_string(), false)
 }
 
-fn cell(csv: &HashMap<(String, String, String), CsvCell>, cohort: &str, site: &str, metric: &str) -> (String, String, bool) {
-    let (_, count, of, suppressed, _) =
-        csv.get(&(cohort.to_owned(), site.to_owned(), metric.to_owned())).unwrap_or_else(|| panic!("{cohort} {site} {metric}"));
+fn cell(
+    csv: &HashMap<(String, String, String), CsvCell>,
+    cohort: &str,
+    site: &str,
+    metric: &str,
+) -> (String, String, bool) {
+    let (_, count, of, suppressed, _) = csv
+        .get(&(cohort.to_owned(), site.to_owned(), metric.to_owned()))
+        .unwrap_or_else(|| panic!("{cohort} {site} {metric}"));
     (count.clone(), of.clone(), *suppressed)
 }
 

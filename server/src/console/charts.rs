@@ -151,10 +151,8 @@ pub fn retention(bars: &[RetentionBar]) -> Result<String, ApiError> {
             .light_line_style(RGBColor(0xe6, 0xe6, 0xe6))
             .draw()
             .map_err(failed)?;
-        let groups: [(&str, RGBColor, fn(&RetentionBar) -> Option<f64>, u32); 2] = [
-            ("Mentored", SHADOWING, |b| b.mentored, 0),
-            ("Not mentored", UPCOMING, |b| b.not_mentored, 1),
-        ];
+        let groups: [(&str, RGBColor, fn(&RetentionBar) -> Option<f64>, u32); 2] =
+            [("Mentored", SHADOWING, |b| b.mentored, 0), ("Not mentored", UPCOMING, |b| b.not_mentored, 1)];
         for (name, colour, pick, side) in groups {
             let rects = bars.iter().enumerate().filter_map(|(index, bar)| {
                 let percent = (pick(bar)? * 100.0).round().clamp(0.0, 100.0) as u32;

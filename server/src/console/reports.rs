@@ -58,7 +58,12 @@ struct ReportData {
     programmes: Vec<Programme>,
 }
 
-async fn load(state: &AppState, user: &ConsoleUser, query: &ReportQuery, format: Option<&'static str>) -> Result<ReportData, DomainError> {
+async fn load(
+    state: &AppState,
+    user: &ConsoleUser,
+    query: &ReportQuery,
+    format: Option<&'static str>,
+) -> Result<ReportData, DomainError> {
     let filter = query.filter()?;
     let user = user.clone();
     state
@@ -177,7 +182,8 @@ fn cohort_table(title: &str, rows: &[&Row]) -> Markup {
 
 fn report_page(user: &ConsoleUser, data: &ReportData) -> Markup {
     let report = &data.report;
-    let filter = ReportFilter { from: report.from, to: report.to, site_id: report.site_id, programme_id: report.programme_id };
+    let filter =
+        ReportFilter { from: report.from, to: report.to, site_id: report.site_id, programme_id: report.programme_id };
     let query = query_string(&filter);
     let mut cohorts: Vec<(String, Vec<&Row>)> = Vec::new();
     for row in &report.rows {

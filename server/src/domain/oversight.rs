@@ -211,7 +211,12 @@ pub const METRICS: &[Metric] = &[
         compute: cancelled_or_missed,
     },
     Metric { key: "goals_achieved", label: "Goals achieved", unit: Unit::Share, compute: goals_achieved },
-    Metric { key: "agreements_signed", label: "Agreements signed by both", unit: Unit::Share, compute: agreements_signed },
+    Metric {
+        key: "agreements_signed",
+        label: "Agreements signed by both",
+        unit: Unit::Share,
+        compute: agreements_signed,
+    },
     Metric {
         key: "mentor_training_current",
         label: "Mentors with training current",
@@ -464,8 +469,11 @@ pub fn starters_of(
             .filter(|m| m.mentee_id == person.id)
             .filter(|m| m.status != MentorshipStatus::Proposed && m.started_on.is_some_and(|d| d <= today))
             .collect();
-        let in_programme: Vec<Mentorship> =
-            own.iter().filter(|m| filter.programme_id.is_none_or(|p| m.programme_id == p)).map(|m| (*m).clone()).collect();
+        let in_programme: Vec<Mentorship> = own
+            .iter()
+            .filter(|m| filter.programme_id.is_none_or(|p| m.programme_id == p))
+            .map(|m| (*m).clone())
+            .collect();
         if in_programme.is_empty() && !own.is_empty() {
             // Mentored, but only in another programme.
             continue;
@@ -478,9 +486,12 @@ pub fn starters_of(
             left_on: if person.is_active() {
                 None
             } else {
-                Some(departures.get(&person.id).map(|d| d.left_on).unwrap_or_else(|| {
-                    person.deactivated_at.map(|at| at.day()).unwrap_or(today)
-                }))
+                Some(
+                    departures
+                        .get(&person.id)
+                        .map(|d| d.left_on)
+                        .unwrap_or_else(|| person.deactivated_at.map(|at| at.day()).unwrap_or(today)),
+                )
             },
             pairings: in_programme,
         });
@@ -558,10 +569,7 @@ pub fn add_months(date: Date, months: i32) -> Date {
     let index = date.year() * 12 + i32::from(u8::from(date.month())) - 1 + months;
     let (year, month) = (index.div_euclid(12), index.rem_euclid(12) + 1);
     let month = u8::try_from(month).ok().and_then(|m| Month::try_from(m).ok()).unwrap_or(Month::January);
-    (1..=date.day())
-        .rev()
-        .find_map(|day| Date::from_calendar_date(year, month, day).ok())
-        .unwrap_or(date)
+    (1..=date.day()).rev().find_map(|day| Date::from_calendar_date(year, month, day).ok()).unwrap_or(date)
 }
 
 // ---- the metrics ----
@@ -795,8 +803,11 @@ pub fn csv(report: &Report) -> String {
     for row in &report.rows {
         for metric in METRICS {
             let Some(cell) = row.cells.get(metric.key) else { continue };
-            let reasons: Vec<String> =
-                cell.reasons.iter().map(|r| format!("{} ({} sessions, {} pairings)", r.reason, r.sessions, r.pairings)).collect();
+            let reasons: Vec<String> = cell
+                .reasons
+                .iter()
+                .map(|r| format!("{} ({} sessions, {} pairings)", r.reason, r.sessions, r.pairings))
+                .collect();
             let fields = [
                 row.cohort.clone().unwrap_or_else(|| "all".into()),
                 row.site_id.map(|id| id.to_string()).unwrap_or_default(),
@@ -887,7 +898,10 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(code(ReportFilter::parse(Some("2026-13-01"), None, None, None, today)), "invalid_date");
-        assert_eq!(code(ReportFilter::parse(Some("2026-06-01"), Some("2026-01-01"), None, None, today)), "invalid_range");
+        assert_eq!(
+            code(ReportFilter::parse(Some("2026-06-01"), Some("2026-01-01"), None, None, today)),
+            "invalid_range"
+        );
         assert_eq!(code(ReportFilter::parse(None, None, Some("oak"), None, today)), "invalid_site_id");
         assert_eq!(code(ReportFilter::parse(None, None, None, Some("1"), today)), "invalid_programme_id");
         let default = ReportFilter::parse(None, None, None, None, today).unwrap();

@@ -6,8 +6,8 @@ use utoipa::ToSchema;
 use super::permissions::{self, AccessChange};
 use super::{Actor, AuditObject, DomainError, Email, NewPassword, parse_input_date, record_audit, required_text};
 use crate::auth::password;
-use crate::db::people::{self, Person};
 use crate::db::departures::{self, Departure};
+use crate::db::people::{self, Person};
 use crate::db::{self, DbConnection, devices, organisations, sites};
 use crate::model::{Day, LeavingReason, OrgId, PersonId, Role, Roles, SiteId, Timestamp};
 
@@ -80,11 +80,7 @@ impl From<&Person> for PersonView {
 impl PersonView {
     /// The view with the person's departure (read separately, see [`departure`]).
     pub fn with_departure(self, departure: Option<&Departure>) -> Self {
-        Self {
-            left_on: departure.map(|d| d.left_on),
-            leaving_reason: departure.and_then(|d| d.leaving_reason),
-            ..self
-        }
+        Self { left_on: departure.map(|d| d.left_on), leaving_reason: departure.and_then(|d| d.leaving_reason), ..self }
     }
 }
 

@@ -45,7 +45,12 @@ impl OversightQuery {
 }
 
 /// Builds the report; `format` names a download, which is audited.
-async fn load(state: &AppState, user: AuthUser, query: &OversightQuery, format: Option<&'static str>) -> Result<Report, ApiError> {
+async fn load(
+    state: &AppState,
+    user: AuthUser,
+    query: &OversightQuery,
+    format: Option<&'static str>,
+) -> Result<Report, ApiError> {
     permissions::manage_organisation(user.roles)?;
     let filter = query.filter()?;
     let report = state

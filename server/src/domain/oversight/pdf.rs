@@ -108,7 +108,8 @@ pub fn render(report: &Report) -> Vec<u8> {
             }
             current.y -= LINE;
             if !cell.reasons.is_empty() {
-                let reasons: Vec<String> = cell.reasons.iter().map(|r| format!("{} ({})", r.reason, r.sessions)).collect();
+                let reasons: Vec<String> =
+                    cell.reasons.iter().map(|r| format!("{} ({})", r.reason, r.sessions)).collect();
                 current.text(REGULAR, 8.0, MARGIN + 16.0, &format!("Commonest reasons: {}", reasons.join("; ")));
                 current.y -= LINE;
             }
