@@ -469,11 +469,8 @@ pub fn starters_of(
             .filter(|m| m.mentee_id == person.id)
             .filter(|m| m.status != MentorshipStatus::Proposed && m.started_on.is_some_and(|d| d <= today))
             .collect();
-        let in_programme: Vec<Mentorship> = own
-            .iter()
-            .filter(|m| filter.programme_id.is_none_or(|p| m.programme_id == p))
-            .map(|m| (*m).clone())
-            .collect();
+        let in_programme: Vec<Mentorship> =
+            own.iter().copied().filter(|m| filter.programme_id.is_none_or(|p| m.programme_id == p)).cloned().collect();
         if in_programme.is_empty() && !own.is_empty() {
             // Mentored, but only in another programme.
             continue;

@@ -276,10 +276,7 @@ pub fn update(
             if left_on > Day::today() {
                 return Err(DomainError::invalid("invalid_left_on", "`left_on` cannot be a day to come"));
             }
-            let started = match start_date {
-                Some(start) => start,
-                None => current.start_date,
-            };
+            let started = start_date.unwrap_or(current.start_date);
             if let Some(started) = started
                 && left_on < started
             {
