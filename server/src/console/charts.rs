@@ -121,6 +121,10 @@ pub struct RetentionBar {
     pub not_mentored: Option<f64>,
 }
 
+/// One series of the retention chart: name, colour, the share it shows, and
+/// its side of the pair (0 left, 1 right).
+type RetentionLayer = (&'static str, RGBColor, fn(&RetentionBar) -> Option<f64>, u32);
+
 /// Grouped bars: the share of starters still in post at each horizon,
 /// mentored beside not mentored. A suppressed figure draws no bar.
 pub fn retention(bars: &[RetentionBar]) -> Result<String, ApiError> {
@@ -151,7 +155,7 @@ pub fn retention(bars: &[RetentionBar]) -> Result<String, ApiError> {
             .light_line_style(RGBColor(0xe6, 0xe6, 0xe6))
             .draw()
             .map_err(failed)?;
-        let groups: [(&str, RGBColor, fn(&RetentionBar) -> Option<f64>, u32); 2] =
+        let groups: [RetentionLayer; 2] =
             [("Mentored", SHADOWING, |b| b.mentored, 0), ("Not mentored", UPCOMING, |b| b.not_mentored, 1)];
         for (name, colour, pick, side) in groups {
             let rects = bars.iter().enumerate().filter_map(|(index, bar)| {
