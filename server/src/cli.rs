@@ -16,7 +16,7 @@ use crate::domain::mentorships::{self as mentorship_ops, NewMentorship};
 use crate::domain::people::NewPerson;
 use crate::domain::{self, Actor, DomainError, Email, Role};
 use crate::error::cause_chain;
-use crate::model::{Day, DeviceId, OrgId};
+use crate::model::{Day, DeviceId, LeavingReason, OrgId};
 use crate::{Application, StartError, demo, telemetry};
 
 #[derive(Debug, Parser)]
@@ -207,6 +207,33 @@ pub enum UserCommand {
         #[arg(long, env = "ALONGSIDE_ORG")]
         org: Option<String>,
     },
+    /// Deactivate a leaver, recording the day they left and why: their devices
+    /// are revoked (phones wipe on the next sync). Prints their id.
+    Deactivate(UserDeactivateArgs),
+    /// Reactivate someone deactivated (their departure is forgotten; the audit
+    /// trail keeps it). Prints their id.
+    Reactivate {
+        #[arg(long, env = "ALONGSIDE_USER_EMAIL")]
+        email: String,
+        /// Organisation id: needed when the email has accounts in several.
+        #[arg(long, env = "ALONGSIDE_ORG")]
+        org: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct UserDeactivateArgs {
+    #[arg(long, env = "ALONGSIDE_USER_EMAIL")]
+    pub email: String,
+    /// Organisation id: needed when the email has accounts in several.
+    #[arg(long, env = "ALONGSIDE_ORG")]
+    pub org: Option<String>,
+    /// The day they left, YYYY-MM-DD (default today).
+    #[arg(long, value_parser = parse_date_arg)]
+    pub left_on: Option<Day>,
+    /// resigned, dismissed, end_of_contract, retired or other.
+    #[arg(long, value_parser = parse_leaving_reason)]
+    pub reason: LeavingReason,
 }
 
 #[derive(Debug, Args)]
@@ -226,6 +253,9 @@ pub struct UserAddArgs {
     /// to keep it out of shell history.
     #[arg(long, env = "ALONGSIDE_USER_PASSWORD", hide_env_values = true)]
     pub password: String,
+    /// The day they started in post, YYYY-MM-DD (default: today, the day the account is made).
+    #[arg(long, env = "ALONGSIDE_USER_START", value_parser = parse_date_arg)]
+    pub start: Option<Day>,
 }
 
 #[derive(Debug, Args)]
@@ -258,6 +288,13 @@ pub enum DeviceCommand {
         #[arg(long, env = "ALONGSIDE_DEVICE")]
         device: String,
     },
+}
+
+fn parse_leaving_reason(text: &str) -> Result<LeavingReason, String> {
+    text.trim().parse().map_err(|_| {
+        let known: Vec<&str> = LeavingReason::ALL.iter().map(|r| r.as_str()).collect();
+        format!("`{text}` is not a leaving reason (one of {})", known.join(", "))
+    })
 }
 
 fn parse_date_arg(text: &str) -> Result<Day, String> {
@@ -367,12 +404,35 @@ fn run_offline(conn: &mut db::DbConnection, command: Command) -> Result<(), CliE
                     password: args.password,
                     line_manager_id: None,
                     site_id: None,
-                    start_date: None,
+                    start_date: args.start.map(|day| day.to_string()),
                 },
             )?;
             print_line(&mut out, &person.id.to_string());
         }
         Command::User { command: UserCommand::ResetPassword { email, org } } => {
+        Command::User { command: UserCommand::ResetPassword { email, org } } => {
+        Command::User { command: UserCommand::Deactivate(args) } => {
+            let email = Email::parse(&args.email)?;
+            let org: Option<OrgId> = args.org.as_deref().map(|org| id_arg(org, "organisation")).transpose()?;
+            let person = domain::people::find_one_by_email(conn, &email, org)?;
+            let update = domain::people::PersonUpdate {
+                active: Some(false),
+                left_on: args.left_on.map(|day| day.to_string()),
+                leaving_reason: Some(args.reason),
+                ..Default::default()
+            };
+            let person = domain::people::update(conn, person.org_id, &Actor::system(), person.id, &update)?;
+            print_line(&mut out, &person.id.to_string());
+        }
+        Command::User { command: UserCommand::Reactivate { email, org } } => {
+            let email = Email::parse(&email)?;
+            let org: Option<OrgId> = org.as_deref().map(|org| id_arg(org, "organisation")).transpose()?;
+            let person = domain::people::find_one_by_email(conn, &email, org)?;
+            let update = domain::people::PersonUpdate { active: Some(true), ..Default::default() };
+            let person = domain::people::update(conn, person.org_id, &Actor::system(), person.id, &update)?;
+            print_line(&mut out, &person.id.to_string());
+        }
+        Command::User { command: UserCommand::ResetPassword { email } } => {
             let email = Email::parse(&email)?;
             let org: Option<OrgId> = org.as_deref().map(|org| id_arg(org, "organisation")).transpose()?;
             let person = domain::people::find_one_by_email(conn, &email, org)?;

@@ -29,6 +29,7 @@
 //!   [`programmes`], [`training`] (the matrix and a person's page), [`matching`]
 //!   (the new-pairing form with suggestions), [`concerns`] (the inbox: the one
 //!   page showing a pair member's words, those they sent the coordinators),
+//!   (the new-pairing form with suggestions), [`reports`] (the oversight report),
 //!   and [`events`], the server-sent events that make pages live.
 //!
 //! Every route reads its rows inside one `Db::run` and renders (HTML, SVG) only
@@ -55,6 +56,7 @@ pub mod people;
 pub mod programmes;
 pub mod progress;
 pub mod queries;
+pub mod reports;
 pub mod scheme;
 pub mod sessions;
 pub mod sign_in;
@@ -107,6 +109,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/people", web::get().to(people::page))
         .route("/people", post(people::add_person))
         .route("/people/{id}/access", post(people::set_access))
+        .route("/people/{id}/start-date", post(people::set_start_date))
         .route("/people/{id}", web::get().to(training::person_page))
         .route("/people/{id}/profile", post(training::save_profile))
         .route("/people/{id}/training", post(training::record_training))
@@ -116,6 +119,10 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/programmes/{id}", post(programmes::update))
         .route("/training", web::get().to(training::matrix))
         .route("/surveys", web::get().to(surveys::page))
+        .route("/reports/oversight", web::get().to(reports::page))
+        .route("/reports/oversight.csv", web::get().to(reports::csv))
+        .route("/reports/oversight.pdf", web::get().to(reports::pdf))
+        .route("/reports/oversight/retention.svg", web::get().to(reports::retention_chart))
         .route("/people/{id}/password-reset", post(passwords::reset))
         .route("/password", web::get().to(passwords::page))
         .route("/password", post(passwords::change))

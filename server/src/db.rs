@@ -15,6 +15,7 @@
 pub mod audit_events;
 pub mod auth_cache;
 pub mod concerns;
+pub mod departures;
 pub mod devices;
 pub mod documents;
 pub mod governance;
@@ -29,6 +30,7 @@ pub mod programmes;
 pub mod projections;
 pub mod refresh_tokens;
 pub mod reminders;
+pub mod reports;
 pub mod retired_actors;
 pub mod scheme_projections;
 pub mod sites;

@@ -17,6 +17,7 @@ pub mod groups;
 pub mod matching;
 pub mod mentorships;
 pub mod organisations;
+pub mod oversight;
 pub mod passwords;
 pub mod people;
 pub mod permissions;

@@ -20,5 +20,5 @@ mod vocab;
 
 pub use self::ids::{DeviceId, DocumentId, GroupId, MentorshipId, OrgId, PersonId, ProgrammeId, SiteId};
 pub use self::time::{Day, Timestamp};
-pub use self::vocab::{EndOutcome, MentorshipStatus, Role, Roles, SiteKind};
+pub use self::vocab::{EndOutcome, LeavingReason, MentorshipStatus, Role, Roles, SiteKind};
 pub use sync_core::InvalidId;

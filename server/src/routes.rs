@@ -16,6 +16,7 @@ pub mod passwords;
 pub mod people;
 pub mod programmes;
 pub mod reminders;
+pub mod reports;
 pub mod sites;
 pub mod surveys;
 pub mod sync;
@@ -44,5 +45,6 @@ pub fn config(cfg: &mut ServiceConfig) {
     surveys::config(cfg);
     concerns::config(cfg);
     reminders::config(cfg);
+    reports::config(cfg);
     crate::console::config(cfg);
 }

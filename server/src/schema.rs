@@ -458,3 +458,13 @@ diesel::table! {
         last_sent_at -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    person_departures (person_id) {
+        person_id -> Text,
+        org_id -> Text,
+        left_on -> Text,
+        leaving_reason -> Nullable<Text>,
+        recorded_at -> Text,
+    }
+}

@@ -113,6 +113,85 @@ pub fn sessions_per_week(weeks: &[WeekCount]) -> Result<String, ApiError> {
     Ok(svg)
 }
 
+/// One horizon of the retention chart: its label and the shares still in
+/// post, mentored and not (`None`: suppressed or nothing to measure).
+pub struct RetentionBar {
+    pub label: &'static str,
+    pub mentored: Option<f64>,
+    pub not_mentored: Option<f64>,
+}
+
+/// One series of the retention chart: name, colour, the share it shows, and
+/// its side of the pair (0 left, 1 right).
+type RetentionLayer = (&'static str, RGBColor, fn(&RetentionBar) -> Option<f64>, u32);
+
+/// Grouped bars: the share of starters still in post at each horizon,
+/// mentored beside not mentored. A suppressed figure draws no bar.
+pub fn retention(bars: &[RetentionBar]) -> Result<String, ApiError> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, 300)).into_drawing_area();
+        root.fill(&WHITE).map_err(failed)?;
+        let count = u32::try_from(bars.len()).unwrap_or(u32::MAX).max(1);
+        let mut chart = ChartBuilder::on(&root)
+            .caption("Still in post (whole period, all sites)", (FONT, 18).into_font().color(&INK))
+            .margin(12)
+            .x_label_area_size(32)
+            .y_label_area_size(44)
+            .build_cartesian_2d((0u32..count).into_segmented(), 0u32..120u32)
+            .map_err(failed)?;
+        let label = |value: &SegmentValue<u32>| match value {
+            SegmentValue::CenterOf(index) => bars.get(*index as usize).map(|b| b.label.to_owned()).unwrap_or_default(),
+            _ => String::new(),
+        };
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(bars.len().max(1))
+            .x_label_formatter(&label)
+            .y_desc("Per cent")
+            .y_label_formatter(&|v: &u32| if *v <= 100 { v.to_string() } else { String::new() })
+            .label_style((FONT, 12).into_font().color(&INK))
+            .light_line_style(RGBColor(0xe6, 0xe6, 0xe6))
+            .draw()
+            .map_err(failed)?;
+        let groups: [RetentionLayer; 2] =
+            [("Mentored", SHADOWING, |b| b.mentored, 0), ("Not mentored", UPCOMING, |b| b.not_mentored, 1)];
+        for (name, colour, pick, side) in groups {
+            let rects = bars.iter().enumerate().filter_map(|(index, bar)| {
+                let percent = (pick(bar)? * 100.0).round().clamp(0.0, 100.0) as u32;
+                let index = u32::try_from(index).ok()?;
+                let mut rect = Rectangle::new(
+                    [(SegmentValue::Exact(index), 0), (SegmentValue::Exact(index + 1), percent)],
+                    colour.filled(),
+                );
+                // Two bars share a segment: the mentored one on the left.
+                if side == 0 {
+                    rect.set_margin(0, 0, 30, 120);
+                } else {
+                    rect.set_margin(0, 0, 120, 30);
+                }
+                Some(rect)
+            });
+            chart
+                .draw_series(rects)
+                .map_err(failed)?
+                .label(name)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font((FONT, 12).into_font().color(&INK))
+            .background_style(WHITE.mix(0.9))
+            .border_style(RGBColor(0xbb, 0xbb, 0xbb))
+            .draw()
+            .map_err(failed)?;
+        root.present().map_err(failed)?;
+    }
+    Ok(svg)
+}
+
 /// Rows of the timeline, bottom to top (a discrete `0..3` axis holds 0 to 3).
 const ROWS: [&str; 4] = ["Check-in", "Meeting", "Shadowing", "Touchpoints"];
 

@@ -85,6 +85,7 @@ pub enum Section {
     Groups,
     Surveys,
     Concerns,
+    Reports,
 }
 
 pub fn head(title: &str) -> Markup {
@@ -125,6 +126,7 @@ pub fn layout(user: &ConsoleUser, section: Section, title: &str, main: Markup) -
                             @if crate::domain::concerns::read_concerns(&user.actor()).is_ok() {
                                 li { a href="/console/concerns" aria-current=[current(Section::Concerns)] { "Concerns" } }
                             }
+                            li { a href="/console/reports/oversight" aria-current=[current(Section::Reports)] { "Reports" } }
                         }
                     }
                     form.sign-out method="post" action="/console/sign-out" {

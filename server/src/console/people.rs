@@ -15,13 +15,14 @@ use super::login::ConsoleUser;
 use super::progress::plural;
 use super::queries::{self, Filter};
 use crate::db::DbConnection;
+use crate::db::departures::Departure;
 use crate::db::people::Person;
 use crate::db::sites::Site;
 use crate::domain::mentorships::{self as mentorship_ops, MentorshipView, NewMentorship, Warning};
 use crate::domain::people::{self as people_ops, NewPerson, PersonUpdate};
 use crate::domain::{Actor, AuditObject, DomainError, Role, Roles, parse_input_date, permissions};
 use crate::error::{ApiError, sentence};
-use crate::model::{PersonId, SiteId};
+use crate::model::{LeavingReason, PersonId, SiteId};
 use crate::state::AppState;
 
 fn people_data(conn: &mut DbConnection, actor: &Actor, user: &ConsoleUser) -> Result<PeopleData, DomainError> {
@@ -216,10 +217,20 @@ pub struct AccessForm {
     /// `deactivate` or `reactivate`.
     #[serde(default)]
     action: String,
+    /// With `deactivate`: the day they left (empty: today).
+    #[serde(default)]
+    left_on: String,
+    /// With `deactivate`: resigned, dismissed, end_of_contract, retired, other.
+    #[serde(default)]
+    leaving_reason: String,
+    /// `person`: back to the person's page rather than the list.
+    #[serde(default)]
+    back: String,
 }
 
-/// Deactivates a leaver (revoking their devices, so their phones wipe) or
-/// reactivates someone, with the same rules as `PATCH /v1/people/{id}`.
+/// Deactivates a leaver (revoking their devices, so their phones wipe),
+/// recording the day they left and why when the form says, or reactivates
+/// someone, with the same rules as `PATCH /v1/people/{id}`.
 pub async fn set_access(state: web::Data<AppState>, id: web::Path<String>, form: CsrfForm<AccessForm>) -> Page {
     let CsrfForm { user, form } = form;
     let id: PersonId = path_id("person", &id)?;
@@ -228,6 +239,7 @@ pub async fn set_access(state: web::Data<AppState>, id: web::Path<String>, form:
         "reactivate" => Some(true),
         _ => None,
     };
+    let back = if form.back == "person" { format!("/console/people/{id}") } else { "/console/people".to_owned() };
     state
         .db
         .run(move |conn| {
@@ -236,11 +248,95 @@ pub async fn set_access(state: web::Data<AppState>, id: web::Path<String>, form:
             people_ops::find(conn, user.org_id, &actor, id)?;
             let active =
                 active.ok_or_else(|| DomainError::invalid("invalid_action", "choose deactivate or reactivate"))?;
-            let update = PersonUpdate { active: Some(active), ..PersonUpdate::default() };
+            let leaving_reason = match form.leaving_reason.trim() {
+                "" => None,
+                text => Some(text.parse::<LeavingReason>().map_err(|_| {
+                    DomainError::invalid("invalid_leaving_reason", "choose a reason for leaving from the list")
+                })?),
+            };
+            let update = PersonUpdate {
+                active: Some(active),
+                left_on: optional(&form.left_on),
+                leaving_reason,
+                ..PersonUpdate::default()
+            };
             people_ops::update(conn, user.org_id, &actor, id, &update)
         })
         .await?;
-    Ok(see_other("/console/people"))
+    Ok(see_other(&back))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StartDateForm {
+    #[serde(default)]
+    start_date: String,
+}
+
+/// Sets (or, left empty, clears) the day a person started in post.
+pub async fn set_start_date(state: web::Data<AppState>, id: web::Path<String>, form: CsrfForm<StartDateForm>) -> Page {
+    let CsrfForm { user, form } = form;
+    let id: PersonId = path_id("person", &id)?;
+    state
+        .db
+        .run(move |conn| {
+            let update = PersonUpdate { start_date: Some(optional(&form.start_date)), ..PersonUpdate::default() };
+            people_ops::update(conn, user.org_id, &user.actor(), id, &update)
+        })
+        .await?;
+    Ok(see_other(&format!("/console/people/{id}")))
+}
+
+/// The person page's "Employment" section: when they started in post, and
+/// either the leaving form or the day they left and why.
+pub fn employment_section(user: &ConsoleUser, person: &Person, departure: Option<&Departure>) -> Markup {
+    let may_change = permissions::may_change_access(&user.actor(), person);
+    html! {
+        section aria-labelledby="employment-heading" {
+            h2 #employment-heading { "Employment" }
+            p {
+                "Started in post: " strong { (people_ops::started_in_post(person)) }
+                @if person.start_date.is_none() { " (the day the account was made; no start date recorded)" }
+            }
+            form.stack method="post" action={ "/console/people/" (person.id) "/start-date" } {
+                (csrf_field(&user.csrf_token))
+                label for="person_start_date" { "Start date in the organisation" }
+                input #person_start_date type="date" name="start_date" value=(person.start_date.map(|d| d.to_string()).unwrap_or_default());
+                button type="submit" { "Save start date" }
+            }
+            @if !person.is_active() {
+                p data-departure="recorded" {
+                    "Left on " strong { (departure.map(|d| d.left_on.to_string()).unwrap_or_else(|| "a day not recorded".into())) }
+                    ": " (departure.and_then(|d| d.leaving_reason).map(LeavingReason::label).unwrap_or("no reason recorded"))
+                }
+                @if may_change {
+                    form.inline method="post" action={ "/console/people/" (person.id) "/access" } {
+                        (csrf_field(&user.csrf_token))
+                        input type="hidden" name="action" value="reactivate";
+                        input type="hidden" name="back" value="person";
+                        button type="submit" { "Reactivate" }
+                    }
+                }
+            } @else if may_change {
+                h3 { "Record that they left" }
+                p { "Deactivating revokes every device they hold (their phones wipe on the next sync)." }
+                form.stack method="post" action={ "/console/people/" (person.id) "/access" } {
+                    (csrf_field(&user.csrf_token))
+                    input type="hidden" name="action" value="deactivate";
+                    input type="hidden" name="back" value="person";
+                    label for="left_on" { "Left on" }
+                    input #left_on type="date" name="left_on" required;
+                    label for="leaving_reason" { "Reason" }
+                    select #leaving_reason name="leaving_reason" required {
+                        option value="" { "Choose a reason" }
+                        @for reason in LeavingReason::ALL {
+                            option value=(reason.as_str()) { (reason.label()) }
+                        }
+                    }
+                    button.danger type="submit" { "Deactivate" }
+                }
+            }
+        }
+    }
 }
 
 /// What the add-person form holds (kept when it is shown again with an error).

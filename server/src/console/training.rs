@@ -162,6 +162,7 @@ struct PersonData {
     person: Person,
     profile: MentorProfile,
     training: Vec<ops::TrainingView>,
+    departure: Option<crate::db::departures::Departure>,
 }
 
 /// The profile form; lists are comma-separated.
@@ -239,7 +240,8 @@ async fn show_person(
             let person = people_ops::find(conn, loader.org_id, &actor, id)?;
             let profile = ops::profile(conn, loader.org_id, id)?;
             let training = ops::list(conn, loader.org_id, &actor, id)?;
-            Ok::<_, DomainError>(PersonData { person, profile, training })
+            let departure = people_ops::departure(conn, loader.org_id, id)?;
+            Ok::<_, DomainError>(PersonData { person, profile, training, departure })
         })
         .await?;
     let status = error.as_ref().map(ResponseError::status_code);
@@ -289,6 +291,7 @@ fn person_markup(user: &ConsoleUser, data: &PersonData, error: Option<&str>, don
         h1 { (p.display_name) span.sub { (p.email) } }
         @if let Some(text) = error { div.notice.error role="alert" { p { (text) } } }
         @if let Some(text) = done { div.notice.done role="status" { p { (text) } } }
+        (super::people::employment_section(user, p, data.departure.as_ref()))
         section aria-labelledby="profile-heading" {
             h2 #profile-heading { "Mentor profile" }
             form.stack method="post" action={ "/console/people/" (p.id) "/profile" } {

@@ -6,9 +6,10 @@ use utoipa::ToSchema;
 use super::permissions::{self, AccessChange};
 use super::{Actor, AuditObject, DomainError, Email, NewPassword, parse_input_date, record_audit, required_text};
 use crate::auth::password;
+use crate::db::departures::{self, Departure};
 use crate::db::people::{self, Person};
 use crate::db::{self, DbConnection, devices, organisations, sites};
-use crate::model::{Day, OrgId, PersonId, Role, Roles, SiteId, Timestamp};
+use crate::model::{Day, LeavingReason, OrgId, PersonId, Role, Roles, SiteId, Timestamp};
 
 /// Everything needed to add a person.
 #[derive(Debug, Clone)]
@@ -43,6 +44,13 @@ pub struct PersonView {
     pub created_at: Timestamp,
     #[schema(value_type = Option<String>)]
     pub deactivated_at: Option<Timestamp>,
+    /// The day a deactivated person left (`YYYY-MM-DD`); `null` while active.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub left_on: Option<Day>,
+    /// Why they left; `null` while active or when the deactivation gave no reason.
+    #[serde(default)]
+    pub leaving_reason: Option<LeavingReason>,
     /// Capacity, languages, shift pattern and specialisms, for matching; sent
     /// by `GET` and `PATCH /v1/people/{id}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -62,9 +70,37 @@ impl From<&Person> for PersonView {
             start_date: person.start_date,
             created_at: person.created_at,
             deactivated_at: person.deactivated_at,
+            left_on: None,
+            leaving_reason: None,
             profile: None,
         }
     }
+}
+
+impl PersonView {
+    /// The view with the person's departure (read separately, see [`departure`]).
+    pub fn with_departure(self, departure: Option<&Departure>) -> Self {
+        Self { left_on: departure.map(|d| d.left_on), leaving_reason: departure.and_then(|d| d.leaving_reason), ..self }
+    }
+}
+
+/// A deactivated person's departure, if recorded.
+pub fn departure(conn: &mut DbConnection, org_id: OrgId, id: PersonId) -> Result<Option<Departure>, DomainError> {
+    Ok(departures::find_by_person(conn, org_id, id)?)
+}
+
+/// Every departure recorded in the organisation, by person.
+pub fn departures(
+    conn: &mut DbConnection,
+    org_id: OrgId,
+) -> Result<std::collections::HashMap<PersonId, Departure>, DomainError> {
+    Ok(departures::find_by_org(conn, org_id)?.into_iter().map(|d| (d.person_id, d)).collect())
+}
+
+/// The day a person started in post: their start date, or else the day their
+/// account was made.
+pub fn started_in_post(person: &Person) -> Day {
+    person.start_date.unwrap_or_else(|| person.created_at.day())
 }
 
 fn missing_roles() -> DomainError {
@@ -186,8 +222,14 @@ pub struct PersonUpdate {
     /// `YYYY-MM-DD`.
     pub start_date: Option<Option<String>>,
     /// `false` deactivates (and revokes every device, so phones wipe); `true`
-    /// reactivates (the person signs in again on new devices).
+    /// reactivates (the person signs in again on new devices) and forgets the
+    /// departure (the audit trail keeps it).
     pub active: Option<bool>,
+    /// `YYYY-MM-DD`: the day a leaver left (default: the day of deactivation).
+    /// Only when deactivating, or correcting a deactivated person's record.
+    pub left_on: Option<String>,
+    /// Why they left; as `left_on`.
+    pub leaving_reason: Option<LeavingReason>,
 }
 
 /// Changes a person, within the rules of [`permissions::change_person`].
@@ -212,6 +254,8 @@ pub fn update(
         Some(None) => Some(None),
         None => None,
     };
+    let left_on = update.left_on.as_deref().map(|text| parse_input_date("left_on", text.trim())).transpose()?;
+    let departure_given = left_on.is_some() || update.leaving_reason.is_some();
 
     db::write_transaction(conn, |conn| {
         let current = people::find_by_id(conn, org_id, id)?.ok_or_else(|| DomainError::not_found("person"))?;
@@ -234,12 +278,48 @@ pub fn update(
             Some(true) if !current.is_active() => Some(None),
             _ => None,
         };
+        let leaving = match deactivated_at {
+            Some(Some(_)) => true,
+            Some(None) => false,
+            None => !current.is_active() && update.active != Some(true),
+        };
+        if departure_given && !leaving {
+            return Err(DomainError::invalid(
+                "not_leaving",
+                "`left_on` and `leaving_reason` go with deactivating a person (`active: false`) or correcting a deactivated person's record",
+            ));
+        }
+        let departure = if leaving && (departure_given || deactivated_at.is_some()) {
+            let earlier = departures::find_by_person(conn, org_id, id)?;
+            let left_on = left_on
+                .or(earlier.as_ref().map(|d| d.left_on))
+                .or(current.deactivated_at.map(Timestamp::day))
+                .unwrap_or_else(Day::today);
+            if left_on > Day::today() {
+                return Err(DomainError::invalid("invalid_left_on", "`left_on` cannot be a day to come"));
+            }
+            let started = start_date.unwrap_or(current.start_date);
+            if let Some(started) = started
+                && left_on < started
+            {
+                return Err(DomainError::invalid(
+                    "invalid_left_on",
+                    format!("`left_on` ({left_on}) is before the person's start date ({started})"),
+                ));
+            }
+            let leaving_reason = update.leaving_reason.or(earlier.and_then(|d| d.leaving_reason));
+            Some(Departure { person_id: id, org_id, left_on, leaving_reason, recorded_at: Timestamp::now() })
+        } else {
+            None
+        };
         let fields: Vec<&str> = [
             ("display_name", display_name.is_some()),
             ("roles", roles.is_some()),
             ("line_manager_id", update.line_manager_id.is_some()),
             ("site_id", update.site_id.is_some()),
             ("start_date", start_date.is_some()),
+            ("left_on", departure.is_some() && deactivated_at.is_none() && left_on.is_some()),
+            ("leaving_reason", departure.is_some() && deactivated_at.is_none() && update.leaving_reason.is_some()),
         ]
         .into_iter()
         .filter_map(|(name, changed)| changed.then_some(name))
@@ -259,7 +339,18 @@ pub fn update(
             start_date,
             deactivated_at,
         };
-        people::update(conn, org_id, id, &changes)?;
+        let only_departure = fields.iter().all(|f| matches!(*f, "left_on" | "leaving_reason"));
+        if !(only_departure && deactivated_at.is_none()) {
+            // Diesel refuses an update that sets nothing.
+            people::update(conn, org_id, id, &changes)?;
+        }
+        match (&departure, deactivated_at) {
+            (Some(departure), _) => departures::upsert(conn, departure)?,
+            (None, Some(None)) => {
+                departures::delete(conn, org_id, id)?;
+            }
+            (None, _) => {}
+        }
         if matches!(deactivated_at, Some(Some(_))) {
             // A leaver's phones wipe on their next sync; their console logins end
             // (for good: reactivation means signing in again).
@@ -279,7 +370,12 @@ pub fn update(
             actor,
             action,
             AuditObject::new("person", id),
-            serde_json::json!({ "fields": fields, "roles": roles.map(Roles::to_list) }),
+            serde_json::json!({
+                "fields": fields,
+                "roles": roles.map(Roles::to_list),
+                "left_on": departure.as_ref().map(|d| d.left_on.to_string()),
+                "leaving_reason": departure.as_ref().and_then(|d| d.leaving_reason).map(LeavingReason::as_str),
+            }),
         )?;
         people::find_by_id(conn, org_id, id)?.ok_or_else(|| DomainError::not_found("person"))
     })

@@ -189,7 +189,53 @@ impl EndOutcome {
     }
 }
 
-text_column!(SiteKind, MentorshipStatus);
+/// Why a person left the organisation (recorded when they are deactivated).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum LeavingReason {
+    Resigned,
+    Dismissed,
+    EndOfContract,
+    Retired,
+    Other,
+}
+
+impl LeavingReason {
+    pub const ALL: [Self; 5] = [Self::Resigned, Self::Dismissed, Self::EndOfContract, Self::Retired, Self::Other];
+
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// How the console words it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Resigned => "Resigned",
+            Self::Dismissed => "Dismissed",
+            Self::EndOfContract => "End of contract",
+            Self::Retired => "Retired",
+            Self::Other => "Other",
+        }
+    }
+}
+
+text_column!(SiteKind, MentorshipStatus, LeavingReason);
 
 #[cfg(test)]
 mod tests {

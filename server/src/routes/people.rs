@@ -9,7 +9,7 @@ use crate::domain::people::{self as ops, NewPerson, PersonUpdate, PersonView};
 use crate::domain::training::{self as profiles, ProfileUpdate, ShiftPattern};
 use crate::domain::{Role, Roles, permissions};
 use crate::error::{ApiError, ErrorBody};
-use crate::model::{PersonId, SiteId};
+use crate::model::{LeavingReason, PersonId, SiteId};
 use crate::state::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
@@ -43,16 +43,20 @@ pub struct CreatePersonRequest {
 #[get("/v1/people")]
 pub async fn list_people(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
     permissions::manage_organisation(user.roles)?;
-    let (list, mut profiles) = state
+    let (list, mut profiles, departures) = state
         .db
         .run(move |conn| {
             let list = ops::list(conn, user.org_id, &user.actor())?;
-            Ok::<_, crate::domain::DomainError>((list, profiles::profiles(conn, user.org_id)?))
+            let departures = ops::departures(conn, user.org_id)?;
+            Ok::<_, crate::domain::DomainError>((list, profiles::profiles(conn, user.org_id)?, departures))
         })
         .await?;
     let views: Vec<PersonView> = list
         .iter()
-        .map(|p| PersonView { profile: Some(profiles.remove(&p.id).unwrap_or_default()), ..PersonView::from(p) })
+        .map(|p| {
+            PersonView { profile: Some(profiles.remove(&p.id).unwrap_or_default()), ..PersonView::from(p) }
+                .with_departure(departures.get(&p.id))
+        })
         .collect();
     Ok(HttpResponse::Ok().json(views))
 }
@@ -116,7 +120,10 @@ pub async fn get_person(
         .run(move |conn| {
             let person = ops::find(conn, user.org_id, &user.actor(), id)?;
             let profile = profiles::profile(conn, user.org_id, id)?;
-            Ok::<_, crate::domain::DomainError>(PersonView { profile: Some(profile), ..PersonView::from(&person) })
+            let departure = ops::departure(conn, user.org_id, id)?;
+            Ok::<_, crate::domain::DomainError>(
+                PersonView { profile: Some(profile), ..PersonView::from(&person) }.with_departure(departure.as_ref()),
+            )
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -146,6 +153,15 @@ pub struct UpdatePersonRequest {
     /// wipe on the next sync); `true` reactivates them.
     #[serde(default)]
     pub active: Option<bool>,
+    /// With `active: false`, the day the person left (`YYYY-MM-DD`, default
+    /// today; not a day to come, not before their start date). Also corrects a
+    /// deactivated person's record. Reactivating forgets it (the audit trail
+    /// keeps it).
+    #[serde(default)]
+    pub left_on: Option<String>,
+    /// With `active: false` (or for a deactivated person): why they left.
+    #[serde(default)]
+    pub leaving_reason: Option<LeavingReason>,
     /// Most mentees at once (0 to 50); `null`: the programme's figure.
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable)]
@@ -167,7 +183,8 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(deserializer: D) -> R
 
 /// Change a person of the caller's organisation: name, roles, line manager, site,
 /// start date, mentor profile (capacity, languages, shift pattern,
-/// specialisms), or deactivate / reactivate (coordinators and admins). Only admins
+/// specialisms), or deactivate (with the day they left and why) / reactivate
+/// (coordinators and admins). Only admins
 /// change admins or grant the admin role; nobody deactivates themselves or
 /// withdraws their own coordinator or admin role.
 #[utoipa::path(
@@ -199,6 +216,8 @@ pub async fn update_person(
         site_id: body.site_id,
         start_date: body.start_date,
         active: body.active,
+        left_on: body.left_on,
+        leaving_reason: body.leaving_reason,
     };
     let profile_update = ProfileUpdate {
         capacity: body.capacity,
@@ -214,7 +233,10 @@ pub async fn update_person(
             let actor = user.actor();
             let person = ops::update(conn, user.org_id, &actor, id, &update)?;
             let profile = profiles::update_profile(conn, user.org_id, &actor, id, &profile_update)?;
-            Ok::<_, crate::domain::DomainError>(PersonView { profile: Some(profile), ..PersonView::from(&person) })
+            let departure = ops::departure(conn, user.org_id, id)?;
+            Ok::<_, crate::domain::DomainError>(
+                PersonView { profile: Some(profile), ..PersonView::from(&person) }.with_departure(departure.as_ref()),
+            )
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
