@@ -29,7 +29,7 @@
 //!   [`programmes`], [`training`] (the matrix and a person's page), [`matching`]
 //!   (the new-pairing form with suggestions), [`concerns`] (the inbox: the one
 //!   page showing a pair member's words, those they sent the coordinators),
-//!   (the new-pairing form with suggestions), [`reports`] (the oversight report),
+//!   [`reports`] (the oversight report),
 //!   and [`events`], the server-sent events that make pages live.
 //!
 //! Every route reads its rows inside one `Db::run` and renders (HTML, SVG) only
