@@ -409,8 +409,6 @@ fn run_offline(conn: &mut db::DbConnection, command: Command) -> Result<(), CliE
             )?;
             print_line(&mut out, &person.id.to_string());
         }
-        Command::User { command: UserCommand::ResetPassword { email, org } } => {
-        Command::User { command: UserCommand::ResetPassword { email, org } } => {
         Command::User { command: UserCommand::Deactivate(args) } => {
             let email = Email::parse(&args.email)?;
             let org: Option<OrgId> = args.org.as_deref().map(|org| id_arg(org, "organisation")).transpose()?;
@@ -432,7 +430,7 @@ fn run_offline(conn: &mut db::DbConnection, command: Command) -> Result<(), CliE
             let person = domain::people::update(conn, person.org_id, &Actor::system(), person.id, &update)?;
             print_line(&mut out, &person.id.to_string());
         }
-        Command::User { command: UserCommand::ResetPassword { email } } => {
+        Command::User { command: UserCommand::ResetPassword { email, org } } => {
             let email = Email::parse(&email)?;
             let org: Option<OrgId> = org.as_deref().map(|org| id_arg(org, "organisation")).transpose()?;
             let person = domain::people::find_one_by_email(conn, &email, org)?;
