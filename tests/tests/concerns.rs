@@ -34,6 +34,7 @@ fn one_offer(doc: &mut Document) -> SyncRequest {
         documents: vec![craft_offer(doc)],
         oldest_unsynced_secs: None,
         offered_before: Vec::new(),
+        cursor: None,
     }
 }
 

@@ -242,6 +242,7 @@ async fn offer_raw(app: &TestApp, fixture: &alongside_tests::OrgFixture, id: Doc
         documents: vec![craft_offer(&mut doc)],
         oldest_unsynced_secs: None,
         offered_before: Vec::new(),
+        cursor: None,
     };
     let response = app
         .client
