@@ -4,7 +4,9 @@
 //! What a coordinator sees is built only from the projections that sync writes
 //! (`session_projections`, `goal_projections`, `action_projections`,
 //! `skill_projections`, `device_sync`) and from the organisation's own records (people, pairings,
-//! programmes, devices). Pair documents and journals are never loaded here, so
+//! programmes, devices). Pair documents and journals are never loaded here (the
+//! one document kind read is a concern, in [`concerns`]' inbox: its author sent
+//! it to the coordinators), so
 //! notes, accounts of the shift, feedback, action text, goal titles and
 //! reflections cannot reach a page: the only free text from a pair is a summary
 //! it put under `shared` on purpose, the reason it gave for a cancelled or

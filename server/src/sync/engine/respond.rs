@@ -7,14 +7,14 @@
 //! phone as any other change on its next sync.
 
 use sync_core::automerge::{ActorId, Change};
-use sync_core::{Document, DocumentError};
+use sync_core::{DocHeader, Document, DocumentError};
 
 use super::{ChangedDoc, load, server_actor, stored_header, write_projection};
 use crate::db::DbConnection;
 use crate::db::documents::{self as documents_db, NewChange};
 use crate::model::{DocumentId, OrgId, PersonId, Timestamp};
 use crate::sync::SyncError;
-use crate::sync::cache::{self, DocCache};
+use crate::sync::cache::{self, CachedDoc, DocCache};
 use crate::sync::projection;
 
 /// Who the server writes for: a person of an organisation, already checked by
@@ -63,39 +63,7 @@ pub fn write_on_server<R>(
         Err(refusal) => return Ok(Err(refusal)),
     };
     let new: Vec<Change> = cached.doc.automerge().get_changes(&before);
-    let now = Timestamp::now();
-    let stored = (|| -> Result<ChangedDoc, SyncError> {
-        cached.index.extend(&new).map_err(|v| SyncError::stored(id, v.to_string()))?;
-        let rows: Vec<NewChange> = new
-            .iter()
-            .map(|change| NewChange {
-                document_id: id,
-                hash: change.hash().to_string(),
-                bytes: change.raw_bytes().to_vec(),
-                device_id: None,
-                person_id: Some(writer.person),
-                received_at: now,
-            })
-            .collect();
-        let last = documents_db::append_changes(conn, id, &rows)?;
-        let heads: Vec<String> = cached.doc.heads().iter().map(ToString::to_string).collect();
-        let added = i32::try_from(rows.len()).unwrap_or(i32::MAX);
-        documents_db::update_heads(conn, id, &heads.join(","), last, added, now)?;
-        cached.last_change_id = last;
-        cached.since_snapshot = cached.since_snapshot.saturating_add(added);
-        let projected =
-            projection::project(&mut cached.doc).map_err(|e| SyncError::Unreadable { message: e.to_string() })?;
-        write_projection(conn, &header, writer.org_id, &projected, now)?;
-        cached.projection = Some(projected);
-        Ok(ChangedDoc {
-            id,
-            org_id: writer.org_id,
-            mentorship_id: header.mentorship_id(),
-            owner_id: header.owner_id(),
-            group_id: header.group_id(),
-            changes_since_snapshot: cached.since_snapshot,
-        })
-    })();
+    let stored = store(conn, cached, &header, writer, &new);
     match stored {
         Ok(changed) => Ok(Ok((value, changed))),
         Err(error) => {
@@ -104,4 +72,46 @@ pub fn write_on_server<R>(
             Err(error)
         }
     }
+}
+
+/// Store the server's new changes of a document, its heads and its projection.
+fn store(
+    conn: &mut DbConnection,
+    cached: &mut CachedDoc,
+    header: &DocHeader,
+    writer: ServerWriter,
+    new: &[Change],
+) -> Result<ChangedDoc, SyncError> {
+    let id = header.id;
+    let now = Timestamp::now();
+    cached.index.extend(new).map_err(|v| SyncError::stored(id, v.to_string()))?;
+    let rows: Vec<NewChange> = new
+        .iter()
+        .map(|change| NewChange {
+            document_id: id,
+            hash: change.hash().to_string(),
+            bytes: change.raw_bytes().to_vec(),
+            device_id: None,
+            person_id: Some(writer.person),
+            received_at: now,
+        })
+        .collect();
+    let last = documents_db::append_changes(conn, id, &rows)?;
+    let heads: Vec<String> = cached.doc.heads().iter().map(ToString::to_string).collect();
+    let added = i32::try_from(rows.len()).unwrap_or(i32::MAX);
+    documents_db::update_heads(conn, id, &heads.join(","), last, added, now)?;
+    cached.last_change_id = last;
+    cached.since_snapshot = cached.since_snapshot.saturating_add(added);
+    let projected =
+        projection::project(&mut cached.doc).map_err(|e| SyncError::Unreadable { message: e.to_string() })?;
+    write_projection(conn, header, writer.org_id, &projected, now)?;
+    cached.projection = Some(projected);
+    Ok(ChangedDoc {
+        id,
+        org_id: writer.org_id,
+        mentorship_id: header.mentorship_id(),
+        owner_id: header.owner_id(),
+        group_id: header.group_id(),
+        changes_since_snapshot: cached.since_snapshot,
+    })
 }
