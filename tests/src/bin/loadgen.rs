@@ -18,6 +18,23 @@
 //! Alongside the server figures it measures the same per-document work done
 //! in-process by bare Automerge (load, apply one change, save), so the server's
 //! overhead shows as a ratio.
+//!
+//! `--open-loop` replaces the rounds: devices sync on a schedule, arrivals
+//! spread evenly over time (each sync first edits `--changed` documents), at a
+//! rate stepped up by a quarter every `--step-secs` (default 5) from
+//! `--start-rate` syncs per second (default 50). Latency counts from the
+//! scheduled time, so a server that falls behind shows it (no coordinated
+//! omission). It stops at the first step whose p99 reaches 100 ms (or that
+//! cannot keep up with its schedule, or fails a sync) and reports
+//! `open_loop.best`: the highest doc-syncs per second whose p99 stayed under
+//! 100 ms. `--pin` puts the server on core 0 and this process (the phones) on
+//! core 1 (`taskset`), and reports `server_core_capacity_doc_syncs_per_second`
+//! from the server's CPU per doc-sync:
+//!
+//! ```text
+//! target/release/alongside-loadgen --devices 200 --docs 4 --changed 2 --open-loop
+//! target/release/alongside-loadgen --devices 200 --docs 4 --changed 2 --open-loop --pin
+//! ```
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark harness: fail loudly
 
@@ -42,10 +59,25 @@ struct Options {
     rounds: usize,
     soak: Option<Duration>,
     backend: Backend,
+    open_loop: bool,
+    start_rate: f64,
+    step: Duration,
+    pin: bool,
 }
 
 fn options() -> Options {
-    let mut options = Options { devices: 100, docs: 10, changed: 5, rounds: 5, soak: None, backend: Backend::Sqlite };
+    let mut options = Options {
+        devices: 100,
+        docs: 10,
+        changed: 5,
+        rounds: 5,
+        soak: None,
+        backend: Backend::Sqlite,
+        open_loop: false,
+        start_rate: 50.0,
+        step: Duration::from_secs(5),
+        pin: false,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut number = |name: &str| -> usize {
@@ -58,6 +90,10 @@ fn options() -> Options {
             "--rounds" => options.rounds = number("--rounds").max(1),
             "--soak" => options.soak = Some(Duration::from_secs(number("--soak") as u64)),
             "--postgres" => options.backend = Backend::Postgres,
+            "--open-loop" => options.open_loop = true,
+            "--start-rate" => options.start_rate = number("--start-rate").max(1) as f64,
+            "--step-secs" => options.step = Duration::from_secs(number("--step-secs").max(1) as u64),
+            "--pin" => options.pin = true,
             other => panic!("unknown option {other}; see the module doc"),
         }
     }
@@ -188,6 +224,11 @@ fn main() {
     let pairs = seed(&database.url, options.devices);
     let server = ServerProcess::start(&database.url, data_dir.path(), &"ab".repeat(32));
     let address = server.address.clone();
+    if options.pin {
+        // Before any phone thread exists: threads inherit the affinity.
+        pin(server.pid().expect("server pid"), 0);
+        pin(std::process::id(), 1);
+    }
 
     // Sign in every device (mentor and mentee phones) concurrently; login latency is
     // dominated by argon2id on the server.
@@ -251,6 +292,13 @@ fn main() {
     let mut catch_up_round_trips = Vec::new();
     for (phone, _) in &devices {
         catch_up_round_trips.push(phone.client.sync().unwrap().round_trips);
+    }
+
+    if options.open_loop {
+        let (bare_us, _) = bare_automerge_us(2000);
+        let report = open_loop(&options, &devices, &server, bare_us);
+        println!("{}", serde_json::to_string_pretty(&report).unwrap());
+        return;
     }
 
     let barrier = Arc::new(Barrier::new(devices.len()));
@@ -367,4 +415,167 @@ fn main() {
         "soak": if options.soak.is_some() { json!(soak_samples) } else { json!(null) },
     });
     println!("{}", serde_json::to_string_pretty(&report).unwrap());
+}
+
+/// Pin every thread of process `pid` to one CPU (`taskset`, Linux).
+fn pin(pid: u32, cpu: usize) {
+    let status = std::process::Command::new("taskset")
+        .args(["-a", "-p", "-c", &cpu.to_string(), &pid.to_string()])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("taskset");
+    assert!(status.success(), "taskset could not pin process {pid} to CPU {cpu}");
+}
+
+/// One step of the open loop: what the syncs scheduled at `rate` per second for
+/// `duration` came to.
+struct Step {
+    rate: f64,
+    syncs: usize,
+    errors: usize,
+    doc_syncs: u64,
+    p50_ms: f64,
+    p99_ms: f64,
+    /// Seconds from the first scheduled start to the last finish.
+    elapsed_s: f64,
+    server_cpu_s: Option<f64>,
+}
+
+impl Step {
+    fn doc_syncs_per_second(&self) -> f64 {
+        self.doc_syncs as f64 / self.elapsed_s.max(1e-9)
+    }
+
+    /// Under 100 ms at p99, nothing failed, and the schedule was kept (the
+    /// last sync finished within a second of the step's end).
+    fn passed(&self, duration: Duration) -> bool {
+        self.errors == 0 && self.p99_ms < 100.0 && self.elapsed_s < duration.as_secs_f64() + 1.0
+    }
+
+    fn json(&self, bare_us: f64) -> serde_json::Value {
+        let cpu_us = self.server_cpu_s.map(|s| s * 1e6 / self.doc_syncs.max(1) as f64);
+        json!({
+            "scheduled_syncs_per_second": self.rate,
+            "syncs": self.syncs,
+            "errors": self.errors,
+            "doc_syncs": self.doc_syncs,
+            "doc_syncs_per_second": self.doc_syncs_per_second(),
+            "sync_ms": { "p50": self.p50_ms, "p99": self.p99_ms },
+            "server_cpu_us_per_doc_sync": cpu_us,
+            "ratio_server_cpu_to_bare": cpu_us.map(|us| us / bare_us),
+        })
+    }
+}
+
+/// Devices sync on a schedule (arrivals spread evenly, devices taken in turn),
+/// the rate stepped up until p99 reaches 100 ms.
+fn open_loop(
+    options: &Options,
+    devices: &[(Phone, Vec<String>)],
+    server: &ServerProcess,
+    bare_us: f64,
+) -> serde_json::Value {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let busy: Vec<Mutex<usize>> = devices.iter().map(|_| Mutex::new(0)).collect();
+    let workers = devices.len().min(64);
+    let mut steps: Vec<Step> = Vec::new();
+    let mut rate = options.start_rate;
+    let next_device = AtomicUsize::new(0);
+    loop {
+        let count = (rate * options.step.as_secs_f64()).round().max(1.0) as usize;
+        let begin = Instant::now() + Duration::from_millis(50);
+        let slot = AtomicUsize::new(0);
+        let cpu_before = server.pid().and_then(cpu_seconds);
+        let results: Vec<(Duration, Option<u64>, Instant)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|_| {
+                    let (slot, next_device, busy) = (&slot, &next_device, &busy);
+                    scope.spawn(move || {
+                        let mut mine = Vec::new();
+                        loop {
+                            let i = slot.fetch_add(1, Ordering::SeqCst);
+                            if i >= count {
+                                return mine;
+                            }
+                            let at = begin + Duration::from_secs_f64(i as f64 / rate);
+                            if let Some(wait) = at.checked_duration_since(Instant::now()) {
+                                std::thread::sleep(wait);
+                            }
+                            let d = next_device.fetch_add(1, Ordering::SeqCst) % devices.len();
+                            let mut round = busy[d].lock().unwrap();
+                            let (phone, ids) = &devices[d];
+                            for id in ids.iter().skip(*round % ids.len()).take(options.changed) {
+                                phone.client.edit_notes(id, 0, 0, &format!("[{}] ", *round)).unwrap();
+                            }
+                            *round += 1;
+                            let outcome = match phone.client.sync() {
+                                Ok(report) => Some(u64::from(report.docs_sent + report.docs_received)),
+                                Err(error) => {
+                                    eprintln!("sync failed: {error}");
+                                    None
+                                }
+                            };
+                            drop(round);
+                            let done = Instant::now();
+                            mine.push((done.saturating_duration_since(at), outcome, done));
+                        }
+                    })
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        });
+        let server_cpu_s = server.pid().and_then(cpu_seconds).zip(cpu_before).map(|(after, before)| after - before);
+        let mut latencies: Vec<f64> = results.iter().map(|(took, _, _)| millis(*took)).collect();
+        latencies.sort_by(f64::total_cmp);
+        let last = results.iter().map(|(_, _, done)| *done).max().unwrap_or(begin);
+        let step = Step {
+            rate,
+            syncs: results.len(),
+            errors: results.iter().filter(|(_, outcome, _)| outcome.is_none()).count(),
+            doc_syncs: results.iter().filter_map(|(_, outcome, _)| *outcome).sum(),
+            p50_ms: percentile(&latencies, 50.0),
+            p99_ms: percentile(&latencies, 99.0),
+            elapsed_s: last.saturating_duration_since(begin).as_secs_f64(),
+            server_cpu_s,
+        };
+        let passed = step.passed(options.step);
+        eprintln!(
+            "open loop: {rate:.0} syncs/s -> {:.0} doc-syncs/s, p99 {:.1} ms{}",
+            step.doc_syncs_per_second(),
+            step.p99_ms,
+            if passed { "" } else { " (over)" }
+        );
+        steps.push(step);
+        if !passed || steps.len() >= 40 {
+            break;
+        }
+        rate *= 1.25;
+    }
+    let best = steps
+        .iter()
+        .filter(|s| s.passed(options.step))
+        .max_by(|a, b| a.doc_syncs_per_second().total_cmp(&b.doc_syncs_per_second()));
+    // The server's CPU per doc-sync over every step that kept its schedule.
+    let kept: Vec<&Step> = steps.iter().filter(|s| s.passed(options.step)).collect();
+    let (cpu, doc_syncs) =
+        kept.iter().fold((0.0, 0u64), |(cpu, n), s| (cpu + s.server_cpu_s.unwrap_or(0.0), n + s.doc_syncs));
+    let cpu_us = (doc_syncs > 0).then(|| cpu * 1e6 / doc_syncs as f64);
+    json!({
+        "backend": options.backend.to_string(),
+        "machine": format!("{} cores", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)),
+        "mode": if options.pin { "open loop, server pinned to core 0, phones to core 1" } else { "open loop" },
+        "devices": devices.len(),
+        "documents_per_device": options.docs,
+        "changed_per_sync": options.changed,
+        "step_seconds": options.step.as_secs(),
+        "steps": steps.iter().map(|s| s.json(bare_us)).collect::<Vec<_>>(),
+        "best": best.map(|s| s.json(bare_us)),
+        "best_doc_syncs_per_second_p99_under_100ms": best.map(Step::doc_syncs_per_second),
+        "bare_automerge_us_per_doc_sync": bare_us,
+        "server_cpu_us_per_doc_sync": cpu_us,
+        "ratio_server_cpu_to_bare": cpu_us.map(|us| us / bare_us),
+        "server_core_capacity_doc_syncs_per_second": if options.pin { cpu_us.map(|us| 1e6 / us) } else { None },
+    })
 }
