@@ -29,8 +29,20 @@ fn seed(database_url: &str, n: usize) -> Vec<(String, String, String)> {
         let mentor = format!("mentor{i}@cursor.example");
         let mentee = format!("mentee{i}@cursor.example");
         for (email, role) in [(&mentor, "mentor"), (&mentee, "mentee")] {
-            let args =
-                ["user", "add", "--org", &org, "--email", email, "--name", email, "--role", role, "--password", PASSWORD];
+            let args = [
+                "user",
+                "add",
+                "--org",
+                &org,
+                "--email",
+                email,
+                "--name",
+                email,
+                "--role",
+                role,
+                "--password",
+                PASSWORD,
+            ];
             run_cli(database_url, &args);
         }
         let mentorship =

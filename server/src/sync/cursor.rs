@@ -50,8 +50,11 @@ pub struct Position {
 /// The database's identity and the organisation's last sequence number.
 pub fn position(conn: &mut DbConnection, org_id: OrgId) -> QueryResult<Position> {
     let epoch: String = sync_epoch::table.select(sync_epoch::epoch).first(conn)?;
-    let seq: Option<i64> =
-        sync_counters::table.filter(sync_counters::org_id.eq(org_id)).select(sync_counters::seq).first(conn).optional()?;
+    let seq: Option<i64> = sync_counters::table
+        .filter(sync_counters::org_id.eq(org_id))
+        .select(sync_counters::seq)
+        .first(conn)
+        .optional()?;
     Ok(Position { epoch, seq: seq.unwrap_or(0) })
 }
 
@@ -93,7 +96,9 @@ pub fn stamp(conn: &mut DbConnection, org_id: OrgId, changed: &[DocumentId]) -> 
             DbConnection::Pg(conn) => position.execute(conn)?,
         };
         diesel::update(
-            document_changes::table.filter(document_changes::document_id.eq(id)).filter(document_changes::seq.is_null()),
+            document_changes::table
+                .filter(document_changes::document_id.eq(id))
+                .filter(document_changes::seq.is_null()),
         )
         .set(document_changes::seq.eq(Some(seq)))
         .execute(conn)?;
@@ -153,11 +158,7 @@ pub fn recognised(cursor: &SyncCursor, position: &Position, access: &[u8]) -> bo
 
 /// The cursor for a reply.
 pub fn issue(position: &Position, access: Vec<u8>) -> SyncCursor {
-    SyncCursor {
-        epoch: position.epoch.clone(),
-        seq: u64::try_from(position.seq).unwrap_or(0),
-        access: access.into(),
-    }
+    SyncCursor { epoch: position.epoch.clone(), seq: u64::try_from(position.seq).unwrap_or(0), access: access.into() }
 }
 
 /// A readable document changed after the cursor, as stored.

@@ -26,9 +26,9 @@ use sync_core::protocol::{self, DocOffer, DocReply, SyncRequest, SyncResponse, W
 use sync_core::rules::{ObjectIndex, Rule};
 use sync_core::{DocHeader, Document, DocumentError};
 
-use self::checks::{Verdict, check_and_apply};
 pub(crate) use self::checks::{Access, may_hold, readable};
 pub use self::respond::{ServerWriter, write_on_server};
+use self::checks::{Verdict, check_and_apply};
 use super::SyncError;
 use super::cache::{self, CachedDoc, DocCache};
 use super::cursor;

@@ -222,8 +222,14 @@ pub fn replies() -> Vec<Seed> {
         sync_message,
     };
     let response = |documents: Vec<DocReply>, purge| {
-        protocol::encode(&SyncResponse { protocol: protocol::PROTOCOL_VERSION, documents, purge, actor_id: None, ..SyncResponse::default() })
-            .expect("a reply encodes")
+        protocol::encode(&SyncResponse {
+            protocol: protocol::PROTOCOL_VERSION,
+            documents,
+            purge,
+            actor_id: None,
+            ..SyncResponse::default()
+        })
+        .expect("a reply encodes")
     };
     let snapshot = Some(server.save().into());
     let mut state = sync::State::new();

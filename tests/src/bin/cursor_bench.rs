@@ -84,7 +84,8 @@ fn main() {
     let org = run_cli(&database.url, &["org", "create", "--name", "Bench Care"]).trim().to_owned();
     let (mentor, mentee) = ("mentor@bench.example", "mentee@bench.example");
     for (email, role) in [(mentor, "mentor"), (mentee, "mentee")] {
-        let args = ["user", "add", "--org", &org, "--email", email, "--name", email, "--role", role, "--password", PASSWORD];
+        let args =
+            ["user", "add", "--org", &org, "--email", email, "--name", email, "--role", role, "--password", PASSWORD];
         run_cli(&database.url, &args);
     }
     let mentorship =
@@ -151,7 +152,10 @@ fn main() {
             ms(pull.wall)
         );
     }
-    println!("medians of {} runs ({}, {} docs x {} edits):", options.runs, options.backend, options.docs, options.edits);
+    println!(
+        "medians of {} runs ({}, {} docs x {} edits):",
+        options.runs, options.backend, options.docs, options.edits
+    );
     println!(
         "  no-op sync: {:.0} bytes sent+received, {:.2} ms phone CPU, {:.2} ms wall",
         median(noop_bytes),
