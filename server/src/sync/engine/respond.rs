@@ -100,6 +100,8 @@ fn store(
     let heads: Vec<String> = cached.doc.heads().iter().map(ToString::to_string).collect();
     let added = i32::try_from(rows.len()).unwrap_or(i32::MAX);
     documents_db::update_heads(conn, id, &heads.join(","), last, added, now)?;
+    // Numbered like a sync's changes, so a phone syncing with a cursor receives them.
+    crate::sync::cursor::stamp(conn, writer.org_id, &[id])?;
     cached.last_change_id = last;
     cached.since_snapshot = cached.since_snapshot.saturating_add(added);
     let projected =
