@@ -130,7 +130,7 @@ fn answers_are_checked_against_the_survey() {
         wrong.answer_survey(pair.mentee_id, pair.mentorship_id, &s, &answer(3, None), ShareText::Keep),
         Err(DocumentError::Invalid(_))
     ));
-    let mut journal = phone(DocHeader::journal(pair.mentee_id));
+    let journal = phone(DocHeader::journal(pair.mentee_id));
     assert!(matches!(journal.survey_response(), Err(DocumentError::WrongKind { .. })));
 }
 
