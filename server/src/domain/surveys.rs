@@ -110,7 +110,7 @@ fn consistent(
         .filter_map(|a| {
             let shared_text = a.text.filter(|_| response.share_text);
             let score = a.score.and_then(|s| i32::try_from(s).ok());
-            (score.is_some() || shared_text.is_some()).then(|| NewAnswer {
+            (score.is_some() || shared_text.is_some()).then_some(NewAnswer {
                 document_id,
                 question_id: a.question_id,
                 score,
@@ -149,11 +149,11 @@ pub fn due_for_person(
     for named in mentorships_db::find_by_org_with_names(conn, org_id, Scope::Involving(person))? {
         let pairing = named.mentorship;
         let role = if pairing.mentee_id == person { "mentee" } else { "mentor" };
-        if !programmes.contains_key(&pairing.programme_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = programmes.entry(pairing.programme_id) {
             let surveys = programmes_db::find_by_id(conn, org_id, pairing.programme_id)?
                 .map(|p| programme_surveys(&p))
                 .unwrap_or_default();
-            programmes.insert(pairing.programme_id, surveys);
+            slot.insert(surveys);
         }
         let started_on = pairing.started_on.map(|d| d.to_string());
         let ended_on = pairing.ended_on.map(|d| d.to_string());
