@@ -110,9 +110,18 @@ impl DocumentId {
     /// The id of one person's response to one survey of one of their pairings:
     /// every phone of the respondent computes the same id, so two phones answer
     /// into one document.
+    ///
+    /// It is also certified for the respondent (see [`DocumentId::certified`]):
+    /// the first half derives from the pairing and survey, the second is the
+    /// certificate, so nobody can offer an id of another person's documents as
+    /// a survey response of their own.
     pub fn survey_response_of(respondent: UserId, mentorship: MentorshipId, survey_key: &str) -> Self {
         let name = format!("survey_response:{}:{}:{survey_key}", respondent.0, mentorship.0);
-        Self(Uuid::new_v5(&ALONGSIDE_NAMESPACE, name.as_bytes()))
+        let mut bytes = *Uuid::new_v5(&ALONGSIDE_NAMESPACE, name.as_bytes()).as_bytes();
+        bytes[6] = (bytes[6] & 0x0f) | 0x80;
+        let tail = certificate(DocKind::SurveyResponse, respondent.0, &bytes);
+        bytes[8..].copy_from_slice(&tail);
+        Self(Uuid::from_bytes(bytes))
     }
 
     /// The id of a person's private reflection journal.
@@ -292,6 +301,10 @@ impl DocHeader {
     /// The same document kind and scope under a fresh certified id, for kinds
     /// whose scope holds many documents; `None` for the one-per-scope kinds.
     pub fn with_fresh_id(self) -> Option<Self> {
+        if self.kind == DocKind::SurveyResponse {
+            // Its id derives from the pairing and survey answered.
+            return None;
+        }
         let key = self.certificate_scope()?;
         Some(Self { id: DocumentId::certified(self.kind, key), ..self })
     }
@@ -313,6 +326,11 @@ impl DocHeader {
         match (self.kind, self.scope) {
             (DocKind::Session, DocScope::Pair { mentorship_id, .. }) => Some(mentorship_id.0),
             (DocKind::GroupSession, DocScope::Group { group_id }) => Some(group_id.0),
+            // Many concerns per author; the author is the one who may hold it.
+            (DocKind::Concern, DocScope::Concern { author_id, .. }) => Some(author_id.0),
+            // One per respondent, pairing and survey; derived, and certified for
+            // the respondent ([`DocumentId::survey_response_of`]).
+            (DocKind::SurveyResponse, DocScope::Owner { owner_id }) => Some(owner_id.0),
             _ => None,
         }
     }
@@ -344,6 +362,12 @@ impl DocHeader {
     /// A concern raised by `author_id` about a pairing.
     pub fn concern(id: DocumentId, mentorship_id: MentorshipId, author_id: UserId) -> Self {
         Self { id, kind: DocKind::Concern, scope: DocScope::Concern { mentorship_id, author_id } }
+    }
+
+    /// A new concern raised by `author_id` about a pairing, with a fresh id
+    /// certified for its author.
+    pub fn new_concern(mentorship_id: MentorshipId, author_id: UserId) -> Self {
+        Self::concern(DocumentId::certified(DocKind::Concern, author_id.0), mentorship_id, author_id)
     }
 
     /// A person's journal.

@@ -9,10 +9,10 @@ mod common;
 use common::{pair, phone};
 use sync_core::automerge::ActorId;
 use sync_core::rules::{ObjectIndex, Path, Rule, check_changes, check_path, check_path_as};
-use sync_core::{ConcernKind, ConcernStatus, DocHeader, DocKind, DocRole, Document, DocumentError, DocumentId, UserId};
+use sync_core::{ConcernKind, ConcernStatus, DocHeader, DocKind, DocRole, Document, DocumentError, UserId};
 
 fn concern_of(author: UserId, pair: sync_core::Pair) -> DocHeader {
-    DocHeader::concern(DocumentId::new_random(), pair.mentorship_id, author)
+    DocHeader::new_concern(pair.mentorship_id, author)
 }
 
 #[test]

@@ -214,7 +214,7 @@ backend_test! {
         let mentee_id: UserId = org.mentee.id.parse().unwrap();
 
         // The author answers their own concern on a crafted phone: refused.
-        let header = DocHeader::concern(DocumentId::new_random(), m, mentee_id);
+        let header = DocHeader::new_concern(m, mentee_id);
         let mut doc = Document::create(header, actor(&org.mentee.session.actor_id)).unwrap();
         doc.raise_concern(mentee_id, ConcernKind::Other, "The rota is unfair.").unwrap();
         doc.respond_to_concern(mentee_id, ConcernStatus::Closed, "Sorted, says I").unwrap();
@@ -247,7 +247,7 @@ backend_test! {
 
         // A concern about someone else's pairing cannot be raised at all.
         let outsider: UserId = org.other_mentee.id.parse().unwrap();
-        let foreign = DocHeader::concern(DocumentId::new_random(), m, outsider);
+        let foreign = DocHeader::new_concern(m, outsider);
         let mut doc = Document::create(foreign, actor(&org.other_mentee.session.actor_id)).unwrap();
         doc.raise_concern(outsider, ConcernKind::Other, "Not my pairing").unwrap();
         let reply = post_sync(&app, org.other_mentee.token(), &one_offer(&mut doc)).await;

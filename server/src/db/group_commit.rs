@@ -190,11 +190,8 @@ impl GroupCommit {
                 (Ok(value), None) => Ok(value),
             };
         }
-        let value = match part {
-            Ok(value) => value,
-            // Nothing of it stays: no need to wait for the others' commit.
-            Err(error) => return Err(error),
-        };
+        // A failed part: nothing of it stays, so no need to wait for the others' commit.
+        let value = part?;
         // Someone waiting commits it: wait for that.
         shared.outcomes.entry(batch).or_insert(Outcome { error: None, waiters: 0 }).waiters += 1;
         loop {

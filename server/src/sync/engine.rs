@@ -27,8 +27,8 @@ use sync_core::rules::{ObjectIndex, Rule};
 use sync_core::{DocHeader, Document, DocumentError};
 
 pub(crate) use self::checks::{Access, may_hold, readable};
-pub use self::respond::{ServerWriter, write_on_server};
 use self::checks::{Verdict, check_and_apply};
+pub use self::respond::{ServerWriter, write_on_server};
 use super::SyncError;
 use super::cache::{self, CachedDoc, DocCache};
 use super::cursor;

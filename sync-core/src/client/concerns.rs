@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::error::invalid;
 use super::{Client, ClientError};
 use crate::concern::{ConcernKind, ConcernView};
-use crate::ids::{DocHeader, DocKind, DocumentId};
+use crate::ids::{DocHeader, DocKind};
 
 /// A concern the signed-in person raised, as their phone shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,18 +57,18 @@ impl Client {
         if text.trim().is_empty() {
             return Err(invalid("a concern needs a few words saying what it is about"));
         }
-        let id = DocumentId::new_random();
         self.with_signed_in(|signed_in| {
             let pair = Self::pair_of(signed_in, mentorship_id)?;
             let me = signed_in.replica.user();
-            let header = DocHeader::concern(id, pair.mentorship_id, me);
+            let header = DocHeader::new_concern(pair.mentorship_id, me);
+            let id = header.id;
             if pair.mentor_id != me && pair.mentee_id != me {
                 return Err(ClientError::Forbidden { message: "only the pair raises concerns about it".into() });
             }
             signed_in.replica.ensure(header)?;
-            Ok(signed_in.replica.edit(id, |doc, me| doc.raise_concern(me, kind, text))?)
-        })?;
-        Ok(id.to_string())
+            signed_in.replica.edit(id, |doc, me| doc.raise_concern(me, kind, text))?;
+            Ok(id.to_string())
+        })
     }
 
     /// The concerns the signed-in person raised from this device (or received
