@@ -260,7 +260,7 @@ pub const SCALE: std::ops::RangeInclusive<u32> = 1..=5;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Reminder))]
 pub struct ReminderItem {
-    /// `touchpoint`, `action`, `session_sign_off`, `agreement` or `training`
+    /// `touchpoint`, `action`, `session_sign_off`, `agreement`, `training` or `survey`
     /// (more kinds may be added: treat an unknown one as a plain reminder).
     pub kind: String,
     /// What it is about, e.g. "Action from the 3 Dec 2026 session with Mia Mentee, due 10 Dec 2026".

@@ -174,7 +174,11 @@ backend_test! {
         let mentee = Phone::login(&app, &s.org.other_mentee.email);
         mentee.client.sync().unwrap();
         let list = mentee.client.reminders().unwrap();
-        assert_eq!(kinds(&list, old), ["action", "agreement", "session_sign_off", "touchpoint"], "{backend}: {list:#?}");
+        assert_eq!(
+            kinds(&list, old),
+            ["action", "agreement", "session_sign_off", "survey", "touchpoint"],
+            "{backend}: {list:#?}"
+        );
         assert!(list.iter().all(|r| r.mentorship_id.as_deref() == Some(old)), "{backend}: {list:#?}");
         assert!(list.iter().all(|r| r.kind != "training"), "{backend}: the mentor's training is the mentor's");
         let touchpoint = list.iter().find(|r| r.kind == "touchpoint").unwrap();
@@ -189,6 +193,11 @@ backend_test! {
         assert!(signing.title.ends_with("waiting for both signatures"), "{backend}: {signing:?}");
         let agreement = list.iter().find(|r| r.kind == "agreement").unwrap();
         assert_eq!(agreement.due_on, day(-80 + 14).to_string());
+        // Induction asks the mentee at day 30 (day 90 is still to come).
+        let surveys: Vec<_> = list.iter().filter(|r| r.kind == "survey").collect();
+        assert_eq!(surveys.len(), 1, "{backend}: {surveys:#?}");
+        assert_eq!(surveys[0].due_on, day(-80 + 30).to_string());
+        assert!(surveys[0].overdue && surveys[0].title.starts_with("Survey \""), "{backend}: {:?}", surveys[0]);
         for r in &list {
             assert_no_pair_text(&r.title);
         }

@@ -62,6 +62,17 @@ async fn results(app: &TestApp, token: &str, query: &str) -> Value {
     json_body(response).await
 }
 
+/// The oversight report's cell for the whole period at every site.
+async fn report_cell(app: &TestApp, token: &str, metric: &str) -> Value {
+    let response = app.get("/v1/reports/oversight", Some(token)).await;
+    assert_eq!(response.status(), 200);
+    let report = json_body(response).await;
+    let rows = report["rows"].as_array().unwrap();
+    let total =
+        rows.iter().find(|r| r["cohort"].is_null() && r["site_scope"] == "all").unwrap_or_else(|| panic!("{report}"));
+    total["cells"][metric].clone()
+}
+
 fn mean_of<'a>(results: &'a Value, survey: &str, question: &str) -> &'a Value {
     results["means"]
         .as_array()
@@ -158,6 +169,8 @@ backend_test! {
         assert_eq!(confidence_mean["respondents"], 4, "{backend}: {four}");
         assert!(confidence_mean["mean"].is_null(), "{backend}: suppressed under 5: {four}");
         assert_eq!(four["comments"], json!([]), "{backend}: no text from a group under 5");
+        let cell = report_cell(&app, coordinator, "survey_mean.confidence").await;
+        assert_eq!(cell["suppressed"], true, "{backend}: the oversight report suppresses it too: {cell}");
         let console = Console::sign_in(&app, &org.coordinator.email).await;
         let (status, page) = console.page("/console/surveys").await;
         assert_eq!(status, 200);
@@ -171,6 +184,8 @@ backend_test! {
         let confidence_mean = mean_of(&five, "day_30", "confidence");
         assert_eq!(confidence_mean["respondents"], 5, "{backend}: {five}");
         assert_eq!(confidence_mean["mean"], 3.8, "{backend}: (2+3+4+5+5)/5");
+        let cell = report_cell(&app, coordinator, "survey_mean.confidence").await;
+        assert_eq!((cell["suppressed"].as_bool(), cell["value"].as_f64()), (Some(false), Some(3.8)), "{backend}: {cell}");
         assert_eq!(mean_of(&five, "day_30", "availability")["mean"], 5.0);
         assert_eq!(confidence_mean["programme_name"], "Induction");
         let comments: Vec<&str> = five["comments"].as_array().unwrap().iter().map(|c| c["text"].as_str().unwrap()).collect();

@@ -20,7 +20,7 @@
 //!
 //! Adding a metric is one function (`fn(&Group, &Sources) -> Cell`) and one
 //! row in [`METRICS`]; a metric that needs rows not yet read adds a field to
-//! [`Sources`] and its query to [`Sources::load`].
+//! [`Sources`] and its query to `Sources::load`.
 
 pub mod pdf;
 
@@ -116,6 +116,10 @@ pub enum Unit {
     Days,
     /// Sessions per pairing per month.
     PerMonth,
+    /// A mean survey score, from 1 to 5.
+    Score,
+    /// A number of things (concerns), not people.
+    Count,
 }
 
 /// One metric: its key (JSON and CSV), its label and how it is computed.
@@ -223,6 +227,42 @@ pub const METRICS: &[Metric] = &[
         unit: Unit::Share,
         compute: mentor_training_current,
     },
+    Metric {
+        key: "survey_mean.confidence",
+        label: "Survey: confidence in the role (mean, 1-5)",
+        unit: Unit::Score,
+        compute: |g, s| survey_mean(g, s, Some("confidence")),
+    },
+    Metric {
+        key: "survey_mean.support",
+        label: "Survey: support received (mean, 1-5)",
+        unit: Unit::Score,
+        compute: |g, s| survey_mean(g, s, Some("support")),
+    },
+    Metric {
+        key: "survey_mean.stay",
+        label: "Survey: intention to stay 12 months (mean, 1-5)",
+        unit: Unit::Score,
+        compute: |g, s| survey_mean(g, s, Some("stay")),
+    },
+    Metric {
+        key: "survey_mean.all",
+        label: "Survey: every scale question (mean, 1-5)",
+        unit: Unit::Score,
+        compute: |g, s| survey_mean(g, s, None),
+    },
+    Metric {
+        key: "concerns_raised",
+        label: "Concerns raised",
+        unit: Unit::Count,
+        compute: |g, s| concerns(g, s, false),
+    },
+    Metric {
+        key: "concerns_closed",
+        label: "Concerns closed (of those raised)",
+        unit: Unit::Share,
+        compute: |g, s| concerns(g, s, true),
+    },
 ];
 
 /// One figure. Suppressed cells carry no figure at all.
@@ -307,6 +347,10 @@ pub struct Sources {
     pub agreements: HashMap<MentorshipId, AgreementProjection>,
     pub training: HashMap<PersonId, Vec<TrainingRecord>>,
     pub programmes: HashMap<ProgrammeId, Programme>,
+    /// Scored survey answers per pairing: respondent, question, score.
+    pub survey_scores: HashMap<MentorshipId, Vec<(PersonId, String, i32)>>,
+    /// Concerns per pairing: author and status.
+    pub concerns: HashMap<MentorshipId, Vec<(PersonId, String)>>,
 }
 
 impl Sources {
@@ -325,7 +369,17 @@ impl Sources {
             training.entry(record.person_id).or_default().push(record);
         }
         let programmes = db::programmes::find_by_org(conn, org_id)?.into_iter().map(|p| (p.id, p)).collect();
-        Ok(Self { today, sessions, goals, agreements, training, programmes })
+        let mut survey_scores: HashMap<MentorshipId, Vec<(PersonId, String, i32)>> = HashMap::new();
+        for (mentorship_id, respondent, question, score) in reports::find_survey_scores(conn, org_id)? {
+            if let Some(score) = score {
+                survey_scores.entry(mentorship_id).or_default().push((respondent, question, score));
+            }
+        }
+        let mut concerns: HashMap<MentorshipId, Vec<(PersonId, String)>> = HashMap::new();
+        for (mentorship_id, author, status) in reports::find_concerns(conn, org_id)? {
+            concerns.entry(mentorship_id).or_default().push((author, status));
+        }
+        Ok(Self { today, sessions, goals, agreements, training, programmes, survey_scores, concerns })
     }
 
     fn rules(&self, pairing: &Mentorship) -> TouchpointRules {
@@ -761,6 +815,48 @@ fn goals_achieved(group: &Group, sources: &Sources) -> Cell {
     Cell::share(people.len(), achieved, total)
 }
 
+/// The mean score (1 to 5) the group's pairings gave to survey question
+/// `question` (`None`: every scale question), over the people who answered.
+fn survey_mean(group: &Group, sources: &Sources, question: Option<&str>) -> Cell {
+    let (mut total, mut answers) = (0_i64, 0_u64);
+    let mut people = BTreeSet::new();
+    for pairing in group.pairings() {
+        for (respondent, asked, score) in sources.survey_scores.get(&pairing.id).into_iter().flatten() {
+            if question.is_none_or(|q| q == asked) {
+                total += i64::from(*score);
+                answers += 1;
+                people.insert(*respondent);
+            }
+        }
+    }
+    let value = (answers > 0).then(|| total as f64 / answers as f64);
+    Cell::about(people.len(), value, Some(answers), None)
+}
+
+/// Concerns raised about the group's pairings (`closed`: of them, the share
+/// closed). Suppressed when 1 to 4 people raised them: so few authors could be
+/// recognised. None raised in a group of at least 5 starters shows as 0.
+fn concerns(group: &Group, sources: &Sources, closed: bool) -> Cell {
+    let (mut raised, mut done) = (0_usize, 0_usize);
+    let mut authors = BTreeSet::new();
+    for pairing in group.pairings() {
+        for (author, status) in sources.concerns.get(&pairing.id).into_iter().flatten() {
+            raised += 1;
+            done += usize::from(status == "closed");
+            authors.insert(*author);
+        }
+    }
+    if raised == 0 {
+        let value = if closed { None } else { Some(0.0) };
+        return Cell::about(group.starters.len(), value, Some(0), None);
+    }
+    if closed {
+        Cell::share(authors.len(), done, raised)
+    } else {
+        Cell::about(authors.len(), Some(raised as f64), Some(raised as u64), None)
+    }
+}
+
 /// Of the group's pairings, the share whose agreement both have signed.
 fn agreements_signed(group: &Group, sources: &Sources) -> Cell {
     let (mut total, mut signed) = (0, 0);
@@ -848,7 +944,8 @@ pub fn display(cell: &Cell, unit: Unit) -> String {
             _ => format!("{:.0}%", value * 100.0),
         },
         Unit::Days => format!("{value:.1} days"),
-        Unit::PerMonth => format!("{value:.2}"),
+        Unit::PerMonth | Unit::Score => format!("{value:.2}"),
+        Unit::Count => format_value(value),
     }
 }
 

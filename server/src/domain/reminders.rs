@@ -8,7 +8,7 @@
 //!
 //! - *touchpoint*: a touchpoint of the pairing's programme not yet met, whose
 //!   window closes within [`TOUCHPOINT_LEAD_DAYS`] or has closed (the
-//!   programme's rules: [`programme::touchpoints`]); due on the window's last day;
+//!   programme's rules: [`programme::touchpoints()`]); due on the window's last day;
 //! - *action*: an agreed action not done, past its due date
 //!   ([`programme::action_is_overdue`]);
 //! - *session_sign_off*: a logged session dated more than
@@ -25,7 +25,7 @@
 //! people's names and the programme's touchpoint names.
 //!
 //! Each kind is one function in [`SOURCES`], reading the [`Facts`] loaded once
-//! for the people in view. A new kind (the evaluation work's "survey due") is a
+//! for the people in view. A new kind is a
 //! variant of [`ReminderKind`], whatever it needs loaded into [`Facts`], and one
 //! more function in that list.
 
@@ -37,6 +37,7 @@ use time::{Date, Duration};
 
 use super::DomainError;
 use super::programme::{self, Touchpoint, TouchpointRules, TouchpointState};
+use super::surveys::DueSurveyItem;
 use crate::db::mentorships::{self, NamedMentorship, Scope};
 use crate::db::reminders::{self as queries, ActionFact, SessionFact};
 use crate::db::scheme_projections::{self, AgreementProjection};
@@ -64,6 +65,8 @@ pub enum ReminderKind {
     SessionSignOff,
     Agreement,
     Training,
+    /// A survey of the pairing's programme the person has not answered.
+    Survey,
 }
 
 /// One reminder, with what it is about in structured form (the digest counts
@@ -191,6 +194,9 @@ pub struct Facts {
     pub training: Vec<TrainingRecord>,
     /// Names of the mentors in view.
     pub names: HashMap<PersonId, String>,
+    /// The surveys due for the person in view that the server holds no answer
+    /// to (none in the organisation's view: the digest does not chase surveys).
+    pub surveys: Vec<DueSurveyItem>,
 }
 
 /// Whose reminders to work out.
@@ -261,7 +267,11 @@ impl Facts {
                 }
             })
             .collect();
-        Ok(Self { today, viewer, pairings, training, names })
+        let surveys = match view {
+            View::Person(person) => super::surveys::due_for_person(conn, org_id, person, Day::from(today))?,
+            View::Organisation => Vec::new(),
+        };
+        Ok(Self { today, viewer, pairings, training, names, surveys })
     }
 
     /// Every reminder, earliest due first.
@@ -277,7 +287,7 @@ pub type Source = fn(&Facts) -> Vec<Reminder>;
 
 /// Every kind, one function each (see the module doc for adding one).
 pub const SOURCES: &[Source] =
-    &[touchpoints_due, actions_past_due, sessions_unsigned, agreements_unsigned, training_expiring];
+    &[touchpoints_due, actions_past_due, sessions_unsigned, agreements_unsigned, training_expiring, surveys_due];
 
 /// `GET /v1/reminders`: the caller's own reminders, as of `today`.
 pub fn for_person(
@@ -433,6 +443,25 @@ fn agreements_unsigned(facts: &Facts) -> Vec<Reminder> {
         });
     }
     out
+}
+
+/// The programme's surveys due for the person and not answered yet (an answer
+/// still on an offline phone is not known here; the phone's own
+/// `due_surveys()` knows it).
+fn surveys_due(facts: &Facts) -> Vec<Reminder> {
+    facts
+        .surveys
+        .iter()
+        .map(|due| Reminder {
+            kind: ReminderKind::Survey,
+            title: format!("Survey \"{}\" is due since {}", due.title, format_day(due.due_on.date())),
+            due_on: due.due_on.date(),
+            mentorship_id: Some(due.mentorship_id),
+            document_id: None,
+            person_id: facts.viewer,
+            about: due.title.clone(),
+        })
+        .collect()
 }
 
 fn training_expiring(facts: &Facts) -> Vec<Reminder> {
