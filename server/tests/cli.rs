@@ -253,7 +253,16 @@ backend_test! {
         let device = session["device"]["id"].as_str().unwrap();
         let revoked = env.ok(&["device", "revoke", "--device", device]);
         assert_eq!(revoked.trim(), device);
-        let after: Value = get(&base, "/v1/me", token).await.json().await.unwrap();
+        // Another process revoked it: the server's token cache learns it within a
+        // second (its entries live at most that long without a notification).
+        let mut after = Value::Null;
+        for _ in 0..30 {
+            after = get(&base, "/v1/me", token).await.json().await.unwrap();
+            if after["error"] == "device_revoked" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
         assert_eq!(after["error"], "device_revoked");
     }
 }
