@@ -198,7 +198,7 @@ async fn a_header_only_offer_under_another_scope_does_not_break_the_owners_sync(
 
     // The owner made a session offline; someone who saw its id offers it first,
     // under their own pairing and with nothing in it, so nothing is stored.
-    let id = DocumentId::new_random();
+    let id = DocHeader::new_session(owners).id;
     let mut session = written_session(id, owners, owner_actor, "Handover at seven.");
     let squat =
         DocOffer { header: DocHeader::session(id, other), heads: Vec::new(), changes: Vec::new(), sync_message: None };
@@ -328,7 +328,7 @@ async fn a_change_through_one_server_reaches_a_listener_on_the_other_and_survive
 
     let mut events = second.state.sync.notifier.subscribe();
     let (token, actor) = first.login("mentor-live@infra.example").await;
-    let id = DocumentId::new_random();
+    let id = DocHeader::new_session(pair).id;
     first.sync(&token, vec![offer(&mut written_session(id, pair, actor.clone(), "First visit."))]).await;
     assert!(hears_of(&mut events, id, Duration::from_secs(5)).await, "the second server heard of the change");
 
@@ -341,7 +341,7 @@ async fn a_change_through_one_server_reaches_a_listener_on_the_other_and_survive
     .execute(&mut admin)
     .unwrap();
     wait_for_listeners(&mut admin, &name, &before).await;
-    let id = DocumentId::new_random();
+    let id = DocHeader::new_session(pair).id;
     first.sync(&token, vec![offer(&mut written_session(id, pair, actor, "Second visit."))]).await;
     assert!(hears_of(&mut events, id, Duration::from_secs(5)).await, "heard again after reconnecting");
 
