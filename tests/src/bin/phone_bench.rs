@@ -37,7 +37,7 @@ use alongside_tests::{Backend, PASSWORD, TestDatabase};
 use serde_json::{Value, json};
 use sync_core::automerge::{ActorId, ChangeHash};
 use sync_core::protocol::{self, DocOffer, SyncRequest};
-use sync_core::{DocHeader, Document, DocumentId, MentorshipId, Pair, SessionKind, UserId};
+use sync_core::{DocHeader, Document, MentorshipId, Pair, SessionKind, UserId};
 
 struct Options {
     docs: usize,
@@ -216,7 +216,7 @@ fn main() {
     let started = Instant::now();
     let docs = (0..options.docs)
         .map(|i| {
-            let header = DocHeader::session(DocumentId::new_random(), pair);
+            let header = DocHeader::new_session(pair);
             let mut doc = Document::create(header, actor.clone()).unwrap();
             let date = format!("2026-03-{:02}", 1 + i % 28);
             doc.set_session_basics(pair.mentor_id, SessionKind::Shadowing, &date).unwrap();
