@@ -244,12 +244,32 @@ impl Replica {
         Ok(read(self.document(id)?)?)
     }
 
+    /// A damaged document is repaired by a sync with the whole inventory: drop
+    /// the change cursor (the client's `sync_cursor` setting) so the next sync
+    /// sends it.
+    fn forget_sync_cursor(&mut self) {
+        if let Err(error) = self.store.set_setting("sync_cursor", None) {
+            tracing::warn!(%error, "could not drop the sync cursor after a damaged document");
+        }
+    }
+
     /// The document in memory, loading it from the store on first use.
     pub fn document(&mut self, id: DocumentId) -> Result<&mut Document, ReplicaError> {
         if !self.open.contains_key(&id) {
-            let stored = self.store.load(id)?.ok_or(ReplicaError::NotFound(id))?;
-            let mut doc = Document::load(stored.header, &stored.bytes, self.actor.clone())
-                .map_err(|source| ReplicaError::Unloadable { id, source })?;
+            let stored = match self.store.load(id) {
+                Ok(stored) => stored.ok_or(ReplicaError::NotFound(id))?,
+                Err(error) => {
+                    self.forget_sync_cursor();
+                    return Err(error.into());
+                }
+            };
+            let mut doc = match Document::load(stored.header, &stored.bytes, self.actor.clone()) {
+                Ok(doc) => doc,
+                Err(source) => {
+                    self.forget_sync_cursor();
+                    return Err(ReplicaError::Unloadable { id, source });
+                }
+            };
             let saved = doc.heads();
             let mut layout = stored.layout;
             if layout.wants_compaction() {
