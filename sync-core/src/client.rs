@@ -59,6 +59,10 @@ pub struct Client {
     /// Numbers each sign-in, so work begun for one sign-in (a sync in flight) is
     /// never applied to the next.
     sign_ins: AtomicU64,
+    /// When the reminders were last fetched by this client (sign-in or sync):
+    /// a sync that moved nothing fetches them again only after
+    /// `reminders::REFETCH_AFTER`.
+    reminders_fetched: Mutex<Option<std::time::Instant>>,
 }
 
 /// The signed-in person's state on this device.
@@ -99,6 +103,7 @@ impl Client {
             syncing: Mutex::new(()),
             refreshing: Mutex::new(()),
             sign_ins: AtomicU64::new(0),
+            reminders_fetched: Mutex::new(None),
         };
         client.encrypt_plain_files()?;
         client.reopen_last_account()?;

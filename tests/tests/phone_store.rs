@@ -1,5 +1,6 @@
 //! What a sync writes on the phone: a reply is one store transaction (one
-//! durable commit) however many documents it brings, documents pulled fresh are
+//! durable commit) however many documents it brings, a sync with nothing to do
+//! writes nothing, documents pulled fresh are
 //! stored as the server sent them and read back whole; on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on broken fixtures
@@ -53,5 +54,13 @@ backend_test! {
             assert_eq!(client.session(sid).unwrap(), mentor.client.session(sid).unwrap(), "{backend}");
         }
         assert_eq!(client.pending().unwrap(), 0);
+
+        // Nothing to do: no store write at all, and a few hundred bytes each way.
+        let before = client.store_write_stats().unwrap();
+        let report = client.sync().unwrap();
+        let after = client.store_write_stats().unwrap();
+        assert_eq!((report.docs_received, report.docs_sent, report.round_trips), (0, 0, 1), "{backend}: {report:?}");
+        assert_eq!(after.commits - before.commits, 0, "{backend}: a no-op sync wrote to the store");
+        assert!(report.bytes_sent + report.bytes_received < 2048, "{backend}: {report:?}");
     }
 }

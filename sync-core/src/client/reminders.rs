@@ -1,8 +1,10 @@
 //! Reminders: what the signed-in person should do next (a touchpoint coming
 //! due, an action past its date, a session waiting for a signature, an
 //! agreement to sign, training to renew). The server works them out from its
-//! projections (`GET /v1/reminders`); the phone fetches them at the end of every
-//! successful sync and at sign-in, keeps the last list in its store, and reads
+//! projections (`GET /v1/reminders`); the phone fetches them at sign-in and at
+//! the end of a successful sync that moved something, sent the whole inventory,
+//! or came [`REFETCH_AFTER`] since the last fetch (so a sync with nothing to do
+//! costs one small request, not two), keeps the last list in its store, and reads
 //! that copy, so they are there offline. Whether one is overdue is worked out
 //! again at every read from its due date and the phone's today, so a reminder
 //! turns overdue on a phone that has been offline since.
@@ -15,6 +17,10 @@ use super::{Client, ClientError};
 use crate::api::ReminderItem;
 
 const REMINDERS: &str = "reminders";
+
+/// How stale the cached reminders may get across syncs that moved nothing (the
+/// server's list also changes with the date and with the coordinator's work).
+pub(super) const REFETCH_AFTER: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// One reminder (the mobile contract's record).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,11 +71,32 @@ impl Client {
         let fetched = self.authed(serial, |token| self.transport.reminders(token)).and_then(|items| {
             let list: Vec<Reminder> = items.into_iter().map(Reminder::from).collect();
             let json = serde_json::to_string(&list).map_err(|e| invalid(e.to_string()))?;
-            self.with_sign_in(serial, |s| Ok(s.replica.store_mut().set_setting(REMINDERS, Some(&json))?))
+            self.with_sign_in(serial, |s| {
+                let store = s.replica.store_mut();
+                // Unchanged: no store write.
+                if store.setting(REMINDERS)?.as_deref() != Some(json.as_str()) {
+                    store.set_setting(REMINDERS, Some(&json))?;
+                }
+                Ok(())
+            })
         });
-        if let Err(error) = fetched {
-            tracing::warn!(%error, "could not fetch reminders");
+        match fetched {
+            Ok(()) => *self.reminders_fetched_at() = Some(std::time::Instant::now()),
+            Err(error) => tracing::warn!(%error, "could not fetch reminders"),
         }
+    }
+
+    /// After a sync: fetch the reminders if it `moved` anything, or they were
+    /// fetched [`REFETCH_AFTER`] ago or never by this client.
+    pub(super) fn refresh_reminders_after_sync(&self, serial: u64, moved: bool) {
+        let stale = self.reminders_fetched_at().is_none_or(|at| at.elapsed() >= REFETCH_AFTER);
+        if moved || stale {
+            self.refresh_reminders(serial);
+        }
+    }
+
+    fn reminders_fetched_at(&self) -> std::sync::MutexGuard<'_, Option<std::time::Instant>> {
+        self.reminders_fetched.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The reminders as last fetched (by a sync or sign-in), earliest due

@@ -93,9 +93,11 @@ impl Client {
             rebased: false,
             inventory_needed: false,
         };
-        run.run(self, serial, progress)?;
+        let complete = run.run(self, serial, progress)?;
         // After a successful sync only; a failure here keeps the cached list.
-        self.refresh_reminders(serial);
+        let report = &run.report;
+        let moved = complete || report.docs_sent > 0 || report.docs_received > 0 || !report.purged.is_empty();
+        self.refresh_reminders_after_sync(serial, moved);
         Ok(run.report)
     }
 }
@@ -155,7 +157,8 @@ struct SyncRun {
 }
 
 impl SyncRun {
-    fn run(&mut self, client: &Client, serial: u64, progress: Option<&dyn SyncProgress>) -> Result<(), ClientError> {
+    /// Whether a round sent the whole inventory.
+    fn run(&mut self, client: &Client, serial: u64, progress: Option<&dyn SyncProgress>) -> Result<bool, ClientError> {
         // The first round offers every document, or with a cursor only those
         // with local writes; later ones only those in the fallback protocol,
         // unless a session was re-homed and must go up or the server asks for
@@ -195,7 +198,7 @@ impl SyncRun {
         let settled = self.fallback.is_empty() && !mode.opens() && !self.inventory_needed;
         let keep = kept.filter(|_| settled);
         client.with_sign_in(serial, |s| Ok(cursor::keep(s.replica.store_mut(), keep.as_ref(), reconciled)?))?;
-        Ok(())
+        Ok(reconciled)
     }
 
     /// Send one request and apply its reply; whether a session was re-homed.
@@ -224,6 +227,9 @@ impl SyncRun {
             if let Some(actor) = &response.actor_id {
                 s.adopt_actor(actor)?;
                 self.new_actor = true;
+            }
+            if response.purge.is_empty() && response.documents.is_empty() {
+                return Ok(());
             }
             // The whole reply is one store transaction (one fsync): a failure or a
             // kill part-way leaves the store as it was before the reply, which the

@@ -193,7 +193,15 @@ fn median(runs: &[Value], key: &str) -> f64 {
 }
 
 fn summary(runs: &[Value]) -> Value {
-    let keys = ["wall_ms", "phone_cpu_ms", "server_cpu_ms", "store_commits", "store_document_bytes", "bytes_received"];
+    let keys = [
+        "wall_ms",
+        "phone_cpu_ms",
+        "server_cpu_ms",
+        "store_commits",
+        "store_document_bytes",
+        "bytes_sent",
+        "bytes_received",
+    ];
     let medians: serde_json::Map<String, Value> =
         keys.iter().map(|k| ((*k).to_owned(), json!(median(runs, k)))).collect();
     json!({ "median": medians, "runs": runs })
@@ -237,6 +245,7 @@ fn main() {
         let mentee = Phone::login_at(&server.address, &mentee_email);
         fresh.push(measure(&mentee, server_pid));
         noop.push(measure(&mentee, server_pid));
+        assert_eq!(noop.last().unwrap()["docs_received"], json!(0), "nothing to do");
         // Documents changed elsewhere: a different slice each run.
         let changed: Vec<usize> = (0..options.changed).map(|n| (run * options.changed + n) % options.docs).collect();
         for &n in &changed {

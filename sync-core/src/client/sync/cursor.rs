@@ -58,11 +58,20 @@ pub(super) fn opening(store: &Store) -> Result<Mode, StoreError> {
 /// whole-inventory sync, when it was reconciled.
 pub(super) fn keep(store: &mut Store, cursor: Option<&SyncCursor>, reconciled: bool) -> Result<(), StoreError> {
     let encoded = cursor.and_then(|cursor| protocol::encode(cursor).ok()).map(hex::encode);
-    store.set_setting(CURSOR_KEY, encoded.as_deref())?;
-    if encoded.is_none() {
-        store.set_setting(RECONCILED_KEY, None)?;
-    } else if reconciled {
-        store.set_setting(RECONCILED_KEY, Some(&now_secs().to_string()))?;
+    let reconciled_at = match (&encoded, reconciled) {
+        (None, _) => Some(None),
+        (Some(_), true) => Some(Some(now_secs().to_string())),
+        (Some(_), false) => None,
+    };
+    // Nothing written when nothing moved (a no-op sync), else one commit.
+    if store.setting(CURSOR_KEY)? == encoded && reconciled_at.is_none() {
+        return Ok(());
     }
-    Ok(())
+    store.transaction(|store| {
+        store.set_setting(CURSOR_KEY, encoded.as_deref())?;
+        if let Some(at) = reconciled_at {
+            store.set_setting(RECONCILED_KEY, at.as_deref())?;
+        }
+        Ok::<_, StoreError>(())
+    })
 }
