@@ -108,6 +108,19 @@ pub fn find_stored(conn: &mut DbConnection, id: DocumentId) -> QueryResult<Optio
         .optional()
 }
 
+/// A document's stored snapshot and heads, when the snapshot holds every stored
+/// change (compacted since its last write): the whole document as it stands,
+/// with no Automerge work.
+pub fn find_current_snapshot(conn: &mut DbConnection, id: DocumentId) -> QueryResult<Option<(Vec<u8>, String)>> {
+    let row: Option<(Option<Vec<u8>>, String)> = documents::table
+        .filter(documents::id.eq(id))
+        .filter(documents::snapshot_upto.ge(documents::last_change_id))
+        .select((documents::snapshot, documents::heads))
+        .first(conn)
+        .optional()?;
+    Ok(row.and_then(|(snapshot, heads)| snapshot.map(|bytes| (bytes, heads))))
+}
+
 /// The stored changes of a document after change id `after`, oldest first.
 pub fn find_changes_after(conn: &mut DbConnection, id: DocumentId, after: i64) -> QueryResult<Vec<(i64, Vec<u8>)>> {
     document_changes::table
@@ -182,13 +195,27 @@ pub fn update_heads(
 }
 
 /// Fold the changes up to `upto` into `snapshot`. Changes stored after `upto`
-/// meanwhile stay and still count.
-pub fn compact(conn: &mut DbConnection, id: DocumentId, snapshot: &[u8], upto: i64) -> QueryResult<()> {
+/// meanwhile stay and still count. The changes the previous snapshot folded (up
+/// to `previous_upto`) are deleted now; those this one folds stay until the next,
+/// so a device whose cursor is from after the previous compaction still catches
+/// up with the few changes it lacks, not the whole document.
+pub fn compact(
+    conn: &mut DbConnection,
+    id: DocumentId,
+    snapshot: &[u8],
+    previous_upto: i64,
+    upto: i64,
+) -> QueryResult<()> {
     crate::db::write_transaction(conn, |conn| {
-        let folded = diesel::delete(
-            document_changes::table.filter(document_changes::document_id.eq(id)).filter(document_changes::id.le(upto)),
-        )
-        .execute(conn)?;
+        let of_document = document_changes::document_id.eq(id);
+        let folded: i64 = document_changes::table
+            .filter(of_document)
+            .filter(document_changes::id.gt(previous_upto))
+            .filter(document_changes::id.le(upto))
+            .count()
+            .get_result(conn)?;
+        diesel::delete(document_changes::table.filter(of_document).filter(document_changes::id.le(previous_upto)))
+            .execute(conn)?;
         let folded = i32::try_from(folded).unwrap_or(i32::MAX);
         diesel::update(documents::table.filter(documents::id.eq(id)))
             .set((

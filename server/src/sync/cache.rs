@@ -51,6 +51,13 @@ impl CachedDoc {
         let loaded_ops = doc.automerge_ref().stats().num_ops;
         Self { doc, index: ObjectIndex::default(), last_change_id, since_snapshot: 0, projection: None, loaded_ops }
     }
+
+    /// Replace the document by `compact`, the same document loaded from its
+    /// snapshot (after a compaction): same history, so the index stays.
+    pub fn take_compact(&mut self, compact: Document) {
+        self.loaded_ops = compact.automerge_ref().stats().num_ops;
+        self.doc = compact;
+    }
 }
 
 /// What an entry costs besides its operations and changes: the slot, the

@@ -32,8 +32,8 @@ use sync_core::automerge::ChangeHash;
 use sync_core::protocol::{self, DocReply, SyncCursor};
 
 use super::SyncError;
-use super::cache::{self, DocCache};
-use super::engine::{Access, Caller, load, may_hold, snapshot_of, stored_header};
+use super::cache::DocCache;
+use super::engine::{Access, Caller, may_hold, stored_header, whole_reply};
 use crate::db::DbConnection;
 use crate::db::documents::DocumentRef;
 use crate::model::{DocumentId, GroupId, MentorshipId, OrgId};
@@ -106,8 +106,9 @@ pub fn stamp(conn: &mut DbConnection, org_id: OrgId, changed: &[DocumentId]) -> 
     Ok(())
 }
 
-/// Before compacting a document up to change id `upto`: remember the highest
-/// number among the changes folded, so a cursor before it gets the snapshot.
+/// Before deleting a document's changes up to change id `upto` (a compaction):
+/// remember the highest number among them, so a cursor before it gets the
+/// snapshot.
 pub fn note_compaction(conn: &mut DbConnection, id: DocumentId, upto: i64) -> QueryResult<()> {
     let folded: Option<Option<i64>> = document_changes::table
         .filter(document_changes::document_id.eq(id))
@@ -236,19 +237,7 @@ pub(crate) fn changed_since(
                 continue;
             }
             let reply = if whole {
-                let slot = cache.slot(row.id);
-                let mut guard = cache::lock(&slot);
-                let heads = load(conn, &mut guard, header, Some(row.last_change_id))?.doc.heads();
-                let snapshot = snapshot_of(&mut guard)?;
-                DocReply {
-                    header,
-                    heads: protocol::heads_to_wire(&heads),
-                    changes: Vec::new(),
-                    snapshot: Some(snapshot.into()),
-                    accepted: 0,
-                    rejection: None,
-                    sync_message: None,
-                }
+                whole_reply(conn, cache, header, row.last_change_id)?
             } else {
                 let heads = row
                     .heads

@@ -44,8 +44,11 @@ use crate::domain::AuditObject;
 use crate::domain::audit::{self, NewEvent};
 use crate::model::{DeviceId, DocumentId, GroupId, MentorshipId, OrgId, PersonId, Timestamp};
 
-/// Stored changes after the snapshot beyond which a document is compacted.
-pub const COMPACT_AFTER: i32 = 256;
+/// Stored changes after the snapshot beyond which a document is compacted. Low,
+/// because a compacted document is sent whole from its stored snapshot without
+/// loading (a fresh device's pull, see [`whole_reply`]) and loads compact when it
+/// does load; a compaction costs one save, spread over this many changes.
+pub const COMPACT_AFTER: i32 = 16;
 
 /// The actor the server writes genesis-only documents with; it never writes content.
 fn server_actor() -> ActorId {
@@ -345,22 +348,49 @@ pub fn handle_with(
             if seen.contains(&header.id) || offered_before.contains(&header.id) || !may_hold(&header, caller, &access) {
                 continue;
             }
-            let slot = cache.slot(header.id);
-            let mut guard = cache::lock(&slot);
-            let heads = load(conn, &mut guard, header, Some(doc_ref.last_change_id))?.doc.heads();
-            let snapshot = snapshot_of(&mut guard)?;
-            response.documents.push(DocReply {
-                header,
-                heads: protocol::heads_to_wire(&heads),
-                changes: Vec::new(),
-                snapshot: Some(snapshot.into()),
-                accepted: 0,
-                rejection: None,
-                sync_message: None,
-            });
+            response.documents.push(whole_reply(conn, cache, header, doc_ref.last_change_id)?);
         }
     }
     Ok(SyncOutcome { response, changed })
+}
+
+/// The whole of a stored document for a device that lacks it, as stored up to
+/// change `last_change_id` at least. Not in the cache and compacted since its last
+/// write: the stored snapshot as it is, with no Automerge work (most documents of
+/// a fresh device's pull). Else from the cache, loaded or caught up as needed.
+pub(crate) fn whole_reply(
+    conn: &mut DbConnection,
+    cache: &DocCache,
+    header: DocHeader,
+    last_change_id: i64,
+) -> Result<DocReply, SyncError> {
+    let id = header.id;
+    let slot = cache.slot(id);
+    let mut guard = cache::lock(&slot);
+    let (heads, snapshot) = match guard.as_ref() {
+        None => match documents_db::find_current_snapshot(conn, id)? {
+            Some((bytes, heads)) => {
+                let heads = heads
+                    .split(',')
+                    .filter(|h| !h.is_empty())
+                    .map(|h| h.parse::<ChangeHash>())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| SyncError::stored(id, e))?;
+                (heads, bytes)
+            }
+            None => (load(conn, &mut guard, header, Some(last_change_id))?.doc.heads(), snapshot_of(&mut guard)?),
+        },
+        Some(_) => (load(conn, &mut guard, header, Some(last_change_id))?.doc.heads(), snapshot_of(&mut guard)?),
+    };
+    Ok(DocReply {
+        header,
+        heads: protocol::heads_to_wire(&heads),
+        changes: Vec::new(),
+        snapshot: Some(snapshot.into()),
+        accepted: 0,
+        rejection: None,
+        sync_message: None,
+    })
 }
 
 /// The reply for an offer of an erased document that carried changes.
@@ -790,22 +820,38 @@ fn unreadable_at(error: &DocumentError) -> &str {
 /// on a blocking thread; writers to the document wait only for a fork.
 pub fn compact(conn: &mut DbConnection, cache: &DocCache, id: DocumentId) -> Result<(), SyncError> {
     let slot = cache.slot(id);
-    let (forked, upto) = {
+    let (forked, upto, header) = {
         let mut guard = cache::lock(&slot);
+        if guard.is_none() {
+            // Evicted since the write: load it (compact from then on).
+            let Some(stored) = documents_db::find_refs_by_ids(conn, &[id])?.pop() else { return Ok(()) };
+            load(conn, &mut guard, stored_header(&stored)?, Some(stored.last_change_id))?;
+        }
         let Some(cached) = guard.as_mut() else { return Ok(()) };
-        let upto = cached.last_change_id;
+        let (upto, header) = (cached.last_change_id, *cached.doc.header());
         let forked = cached.doc.fork();
         if forked.is_err() {
             // Memory may no longer match storage: reload on the next request.
             *guard = None;
         }
-        (forked, upto)
+        (forked, upto, header)
     };
     let snapshot = forked.and_then(|mut fork| fork.save_contained()).map_err(|e| SyncError::stored(id, e))?;
-    cursor::note_compaction(conn, id, upto)?;
-    documents_db::compact(conn, id, &snapshot, upto)?;
+    let previous_upto = documents_db::find_stored(conn, id)?.map_or(0, |stored| stored.snapshot_upto);
+    if previous_upto >= upto {
+        return Ok(());
+    }
+    // Before the changes up to the previous snapshot are deleted.
+    cursor::note_compaction(conn, id, previous_upto)?;
+    documents_db::compact(conn, id, &snapshot, previous_upto, upto)?;
+    // Changes applied one by one take far more memory than the same loaded from
+    // a snapshot: unless it moved on meanwhile, the entry takes the compact form.
+    let compact = Document::load(header, &snapshot, server_actor()).ok();
     if let Some(cached) = cache::lock(&slot).as_mut() {
         cached.since_snapshot = 0;
+        if let Some(compact) = compact.filter(|_| cached.last_change_id == upto) {
+            cached.take_compact(compact);
+        }
     }
     Ok(())
 }

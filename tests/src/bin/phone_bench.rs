@@ -21,6 +21,8 @@
 //! The phone's CPU is the calling thread's time on a CPU (`/proc/thread-self/
 //! schedstat`, nanoseconds): the client does its work, HTTP included, on the
 //! thread that calls `sync`. The server's is from `/proc/<pid>/stat` (10 ms ticks).
+//! Before each measured sync that follows writes, the bench waits for the server
+//! to go idle (the compactions it runs after a write).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark harness: fail loudly
 
@@ -79,6 +81,21 @@ fn cpu_seconds(pid: u32) -> f64 {
     let rest = stat.rsplit_once(')').expect("stat").1;
     let fields: Vec<&str> = rest.split_whitespace().collect();
     (fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap()) / 100.0
+}
+
+/// Wait until the server has used no CPU for half a second (the compactions it
+/// runs after a write), so a measured sync does not share the machine with them.
+fn wait_until_idle(pid: u32) {
+    let deadline = Instant::now() + std::time::Duration::from_secs(60);
+    let mut last = cpu_seconds(pid);
+    while Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let now = cpu_seconds(pid);
+        if now == last {
+            return;
+        }
+        last = now;
+    }
 }
 
 /// One organisation with one pairing; returns it, the mentor's and the mentee's email.
@@ -238,6 +255,7 @@ fn main() {
     let mut writer = Writer { address: server.address.clone(), token: mentor.access_token(), docs };
     let all: Vec<usize> = (0..options.docs).collect();
     writer.offer(&all);
+    wait_until_idle(server_pid);
     let seeding_s = started.elapsed().as_secs_f64();
 
     let (mut fresh, mut noop, mut catch_up) = (Vec::new(), Vec::new(), Vec::new());
@@ -253,6 +271,7 @@ fn main() {
             doc.edit_notes(pair.mentor_id, 0, 0, &format!("Added after the shift (run {run}). ")).unwrap();
         }
         writer.offer(&changed);
+        wait_until_idle(server_pid);
         catch_up.push(measure(&mentee, server_pid));
         assert_eq!(catch_up.last().unwrap()["docs_received"], json!(options.changed), "catch-up received all");
     }
