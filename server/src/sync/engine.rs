@@ -46,7 +46,7 @@ use crate::model::{DeviceId, DocumentId, GroupId, MentorshipId, OrgId, PersonId,
 
 /// Stored changes after the snapshot beyond which a document is compacted. Low,
 /// because a compacted document is sent whole from its stored snapshot without
-/// loading (a fresh device's pull, see [`whole_reply`]) and loads compact when it
+/// loading (a fresh device's pull, see `whole_reply`) and loads compact when it
 /// does load; a compaction costs one save, spread over this many changes.
 pub const COMPACT_AFTER: i32 = 16;
 
