@@ -108,6 +108,12 @@ pub fn find_stored(conn: &mut DbConnection, id: DocumentId) -> QueryResult<Optio
         .optional()
 }
 
+/// Up to which change a document's stored snapshot reaches (0: none yet), without
+/// reading the snapshot.
+pub fn snapshot_upto(conn: &mut DbConnection, id: DocumentId) -> QueryResult<Option<i64>> {
+    documents::table.filter(documents::id.eq(id)).select(documents::snapshot_upto).first(conn).optional()
+}
+
 /// A document's stored snapshot and heads, when the snapshot holds every stored
 /// change (compacted since its last write): the whole document as it stands,
 /// with no Automerge work.

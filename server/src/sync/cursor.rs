@@ -24,16 +24,14 @@
 //! after the cursor were folded into its snapshot.
 
 use std::collections::HashSet;
-use std::str::FromStr;
 
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
-use sync_core::automerge::ChangeHash;
 use sync_core::protocol::{self, DocReply, SyncCursor};
 
 use super::SyncError;
 use super::cache::DocCache;
-use super::engine::{Access, Caller, may_hold, stored_header, whole_reply};
+use super::engine::{Access, Caller, may_hold, stored_header, stored_heads, whole_reply};
 use crate::db::DbConnection;
 use crate::db::documents::DocumentRef;
 use crate::model::{DocumentId, GroupId, MentorshipId, OrgId};
@@ -239,13 +237,7 @@ pub(crate) fn changed_since(
             let reply = if whole {
                 whole_reply(conn, cache, header, row.last_change_id)?
             } else {
-                let heads = row
-                    .heads
-                    .split(',')
-                    .filter(|h| !h.is_empty())
-                    .map(ChangeHash::from_str)
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| SyncError::stored(row.id, e))?;
+                let heads = stored_heads(row.id, &row.heads)?;
                 DocReply {
                     header,
                     heads: protocol::heads_to_wire(&heads),

@@ -367,20 +367,10 @@ pub(crate) fn whole_reply(
     let id = header.id;
     let slot = cache.slot(id);
     let mut guard = cache::lock(&slot);
-    let (heads, snapshot) = match guard.as_ref() {
-        None => match documents_db::find_current_snapshot(conn, id)? {
-            Some((bytes, heads)) => {
-                let heads = heads
-                    .split(',')
-                    .filter(|h| !h.is_empty())
-                    .map(|h| h.parse::<ChangeHash>())
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| SyncError::stored(id, e))?;
-                (heads, bytes)
-            }
-            None => (load(conn, &mut guard, header, Some(last_change_id))?.doc.heads(), snapshot_of(&mut guard)?),
-        },
-        Some(_) => (load(conn, &mut guard, header, Some(last_change_id))?.doc.heads(), snapshot_of(&mut guard)?),
+    let stored = if guard.is_none() { documents_db::find_current_snapshot(conn, id)? } else { None };
+    let (heads, snapshot) = match stored {
+        Some((bytes, heads)) => (stored_heads(id, &heads)?, bytes),
+        None => (load(conn, &mut guard, header, Some(last_change_id))?.doc.heads(), snapshot_of(&mut guard)?),
     };
     Ok(DocReply {
         header,
@@ -391,6 +381,15 @@ pub(crate) fn whole_reply(
         rejection: None,
         sync_message: None,
     })
+}
+
+/// Heads as stored in `documents.heads` (comma-separated hex).
+pub(crate) fn stored_heads(id: DocumentId, text: &str) -> Result<Vec<ChangeHash>, SyncError> {
+    text.split(',')
+        .filter(|h| !h.is_empty())
+        .map(str::parse::<ChangeHash>)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| SyncError::stored(id, e))
 }
 
 /// The reply for an offer of an erased document that carried changes.
@@ -836,11 +835,11 @@ pub fn compact(conn: &mut DbConnection, cache: &DocCache, id: DocumentId) -> Res
         }
         (forked, upto, header)
     };
-    let snapshot = forked.and_then(|mut fork| fork.save_contained()).map_err(|e| SyncError::stored(id, e))?;
-    let previous_upto = documents_db::find_stored(conn, id)?.map_or(0, |stored| stored.snapshot_upto);
+    let previous_upto = documents_db::snapshot_upto(conn, id)?.unwrap_or(0);
     if previous_upto >= upto {
         return Ok(());
     }
+    let snapshot = forked.and_then(|mut fork| fork.save_contained()).map_err(|e| SyncError::stored(id, e))?;
     // Before the changes up to the previous snapshot are deleted.
     cursor::note_compaction(conn, id, previous_upto)?;
     documents_db::compact(conn, id, &snapshot, previous_upto, upto)?;
