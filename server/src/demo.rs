@@ -10,12 +10,14 @@
 //! exactly as a phone's sync would store them, so the projections the console
 //! reads come from the documents and the pair's apps show the same history.
 //! Some things are left for a coordinator to notice: an overdue day 60 check-in,
-//! an overdue action, a session amended after sign-off and a phone holding
-//! unsynced changes.
+//! an overdue action, a session amended after sign-off, a phone holding
+//! unsynced changes, day 30 survey answers from only four mentees (shown as
+//! "fewer than 5 responses") and a concern about a pairing, acknowledged.
 
 mod agreements_groups;
 mod history;
 mod scheme;
+mod voices;
 
 use std::io::Write;
 
@@ -240,6 +242,7 @@ fn create(conn: &mut DbConnection) -> Result<OrgId, DemoError> {
     }
     scheme::seed(conn, org.id)?;
     agreements_groups::write(conn, &cache, &mut phones, org.id, today)?;
+    voices::write(conn, &cache, &mut phones, org.id, today)?;
     Ok(org.id)
 }
 

@@ -284,11 +284,21 @@ backend_test! {
         assert!(all.contains(" done</td>") && all.contains("data-status=\"planned\""), "{backend}");
         assert!(!all.contains("Went well overall") && !all.contains("SBAR"), "{backend}: no accounts or goal text");
 
+        // Four mentees answered the day 30 survey: too few for figures. The
+        // concern is in the inbox with the coordinator's reply.
+        let (status, surveys) = console.page("/console/surveys").await;
+        assert_eq!(status, 200, "{backend}");
+        assert!(surveys.contains("fewer than 5 responses"), "{backend}: {surveys}");
+        let (status, inbox) = console.page("/console/concerns?show=all").await;
+        assert_eq!(status, 200, "{backend}");
+        assert!(inbox.contains("Our shifts hardly overlap"), "{backend}: the inbox shows the concern");
+        assert!(inbox.contains("suggest a night-shift mentor"), "{backend}: and the reply");
+
         // The documents are the phones': a mentee's phone receives reflections,
         // goal descriptions and progress, skills and summaries.
         let mentee = demo.logins.iter().find(|l| l.email.starts_with("ellie.parker")).unwrap();
         let (address, email, password) = (app.address.clone(), mentee.email, demo.password);
-        let (reflections, progress, described, skills, shared) = tokio::task::spawn_blocking(move || {
+        let (reflections, due, progress, described, skills, shared) = tokio::task::spawn_blocking(move || {
             let dir = tempfile::tempdir().unwrap();
             let client = sync_core::Client::new(dir.path(), &address).unwrap();
             client.login(email, password, "demo phone").unwrap();
@@ -298,6 +308,7 @@ backend_test! {
             let sessions = client.sessions(&m).unwrap();
             (
                 client.reflections().unwrap().len(),
+                client.due_surveys().unwrap(),
                 goals.iter().map(|g| g.progress.len()).sum::<usize>(),
                 goals.iter().filter(|g| !g.description.is_empty()).count(),
                 sessions.iter().map(|s| s.skills.len()).sum::<usize>(),
@@ -307,7 +318,24 @@ backend_test! {
         .await
         .unwrap();
         assert_eq!(reflections, 2, "{backend}");
+        assert!(due.is_empty(), "{backend}: Ellie answered her day 30 and day 90 surveys: {due:?}");
         assert!(progress >= 3 && described >= 3, "{backend}: goal progress {progress}, descriptions {described}");
         assert!(skills > 10 && shared >= 3, "{backend}: skills {skills}, shared summaries {shared}");
+
+        // Kwame's phone has his concern back with the coordinator's reply.
+        let kwame = demo.logins.iter().find(|l| l.email.starts_with("kwame.boateng")).unwrap();
+        let (address, email, password) = (app.address.clone(), kwame.email, demo.password);
+        let concerns = tokio::task::spawn_blocking(move || {
+            let dir = tempfile::tempdir().unwrap();
+            let client = sync_core::Client::new(dir.path(), &address).unwrap();
+            client.login(email, password, "demo phone").unwrap();
+            client.sync().unwrap();
+            client.concerns().unwrap()
+        })
+        .await
+        .unwrap();
+        assert_eq!(concerns.len(), 1, "{backend}: {concerns:?}");
+        assert_eq!(concerns[0].status, "acknowledged", "{backend}");
+        assert!(concerns[0].response.contains("night-shift mentor"), "{backend}");
     }
 }

@@ -28,6 +28,7 @@ use tempfile::TempDir;
 const NOTES: &str = "NOTES-SECRET: Mrs B was upset at lunch";
 const SUMMARY: &str = "SUMMARY-SECRET: handover practised";
 const ACTION: &str = "ACTION-SECRET: read the falls policy";
+const CONCERN: &str = "CONCERN-SECRET: bruising on Mr K's arm";
 
 fn day(offset: i64) -> Day {
     Day::today() + time::Duration::days(offset)
@@ -158,7 +159,7 @@ fn kinds(list: &[sync_core::Reminder], mentorship: &str) -> Vec<String> {
 }
 
 fn assert_no_pair_text(text: &str) {
-    for secret in ["NOTES-SECRET", "SUMMARY-SECRET", "ACTION-SECRET", "Mrs B", "falls policy"] {
+    for secret in ["NOTES-SECRET", "SUMMARY-SECRET", "ACTION-SECRET", "CONCERN-SECRET", "Mrs B", "falls policy", "Mr K"] {
         assert!(!text.contains(secret), "`{secret}` leaked into: {text}");
     }
 }
@@ -239,7 +240,13 @@ backend_test! {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_digest_reaches_a_real_smtp_server_with_names_and_counts_only(backend) {
         let app = spawn_app(backend).await;
-        let _s = seed(&app, "aspen").await;
+        let s = seed(&app, "aspen").await;
+        // The old pairing's mentee raises a safeguarding concern: the digest
+        // heads with it and names its kind, never its words.
+        let mentee = Phone::login(&app, &s.org.other_mentee.email);
+        mentee.client.sync().unwrap();
+        mentee.client.raise_concern(&s.old_pairing, "safeguarding", CONCERN).unwrap();
+        assert!(mentee.client.sync().unwrap().rejected.is_empty());
         let smtp = SmtpServer::start();
         server_binary();
 
@@ -271,6 +278,9 @@ backend_test! {
             "  - 1 action past due",
             "Mo Mentor and Mia Mentee (Induction)",
             "  - mentor's Safeguarding adults training expires on",
+            "SAFEGUARDING: 1 open safeguarding concern. See the concerns inbox today.",
+            "Concerns not yet closed: 1",
+            "  - open concern: safeguarding",
         ] {
             assert!(mail.contains(line), "{backend}: `{line}` missing from {mail}");
         }

@@ -9,8 +9,11 @@
 //! or since the start when there was none; informal programmes have no
 //! rhythm), an agreement not signed by both
 //! [`super::reminders::AGREEMENT_WITHIN_DAYS`] days after
-//! the start, actions past due, logged sessions unsigned for a week, or a
-//! mentor whose training expires within [`TRAINING_LEAD_DAYS`] days.
+//! the start, actions past due, logged sessions unsigned for a week, a
+//! mentor whose training expires within [`TRAINING_LEAD_DAYS`] days, or a
+//! concern raised about it that is not closed. Concerns appear by kind and
+//! count only: their words stay in the concerns inbox, and an open
+//! safeguarding concern heads the digest.
 //!
 //! Sending is the edge's (`digest_mail`); recording when it was sent is
 //! `db::reminders`.
@@ -21,6 +24,7 @@ use time::Date;
 
 use super::DomainError;
 use super::reminders::{Facts, PairingFacts, Reminder, ReminderKind, TRAINING_LEAD_DAYS, View, format_day};
+use crate::db::concerns::{self, ConcernRow};
 use crate::db::{DbConnection, governance, organisations, people};
 use crate::model::{MentorshipId, OrgId};
 
@@ -47,6 +51,9 @@ pub struct PairingAttention {
     pub unsigned_sessions: usize,
     /// Courses of the mentor expiring or expired, with the day.
     pub expiring_training: Vec<(String, Date)>,
+    /// The kinds of the concerns about this pairing that are not closed
+    /// (`safeguarding`, `pairing_not_working`, `other`), one entry each.
+    pub open_concerns: Vec<String>,
 }
 
 /// The headline counts: pairings with each problem.
@@ -60,6 +67,10 @@ pub struct Counts {
     pub overdue_actions: usize,
     pub unsigned_sessions: usize,
     pub expiring_training: usize,
+    /// Concerns not closed, across the organisation (ended pairings too).
+    pub open_concerns: usize,
+    /// Of those, safeguarding concerns.
+    pub open_safeguarding: usize,
 }
 
 /// One organisation's digest.
@@ -87,6 +98,15 @@ impl Digest {
         let mut out = String::new();
         let _ = writeln!(out, "Weekly digest for {}, {}.", self.org_name, format_day(self.today));
         let _ = writeln!(out);
+        if c.open_safeguarding > 0 {
+            // Kept under 76 characters: mail clients see it as one line.
+            let _ = writeln!(
+                out,
+                "SAFEGUARDING: {}. See the concerns inbox today.",
+                plural(c.open_safeguarding, "open safeguarding concern", "open safeguarding concerns")
+            );
+            let _ = writeln!(out);
+        }
         let _ = writeln!(out, "Active pairings: {}", c.active_pairings);
         let _ = writeln!(out, "Needing attention: {}", c.needing_attention);
         let _ = writeln!(out, "  with an overdue touchpoint: {}", c.overdue_touchpoints);
@@ -99,6 +119,7 @@ impl Digest {
             "  whose mentor's training expires within {TRAINING_LEAD_DAYS} days: {}",
             c.expiring_training
         );
+        let _ = writeln!(out, "Concerns not yet closed: {}", c.open_concerns);
         let _ = writeln!(out);
         if self.pairings.is_empty() {
             let _ = writeln!(out, "Every active pairing is on track.");
@@ -128,6 +149,9 @@ impl Digest {
                 let verb = if *on < self.today { "expired" } else { "expires" };
                 let _ = writeln!(out, "  - mentor's {course} training {verb} on {}", format_day(*on));
             }
+            for kind in &p.open_concerns {
+                let _ = writeln!(out, "  - open concern: {}", concern_label(kind));
+            }
         }
         let _ = writeln!(out);
         let _ = writeln!(out, "Open the console for the details. This digest never contains what pairs wrote.");
@@ -137,6 +161,15 @@ impl Digest {
 
 fn plural(count: usize, one: &str, many: &str) -> String {
     if count == 1 { format!("1 {one}") } else { format!("{count} {many}") }
+}
+
+/// How the digest names a concern's kind.
+fn concern_label(kind: &str) -> &'static str {
+    match kind {
+        "safeguarding" => "safeguarding",
+        "pairing_not_working" => "the pairing is not working",
+        _ => "other",
+    }
 }
 
 /// The organisation's digest as of `today`, or `None` when it has no active
@@ -153,10 +186,12 @@ pub fn compose(conn: &mut DbConnection, org_id: OrgId, today: Date) -> Result<Op
     }
     let facts = Facts::load(conn, org_id, View::Organisation, today)?;
     let reminders = facts.reminders();
+    let open: Vec<ConcernRow> =
+        concerns::find_by_org(conn, org_id, None)?.into_iter().filter(|c| c.status != "closed").collect();
     let pairings: Vec<PairingAttention> = facts
         .pairings
         .iter()
-        .map(|p| attention(p, &reminders, today))
+        .map(|p| attention(p, &reminders, &open, today))
         .filter(PairingAttention::needs_attention)
         .collect();
     let counts = Counts {
@@ -168,6 +203,8 @@ pub fn compose(conn: &mut DbConnection, org_id: OrgId, today: Date) -> Result<Op
         overdue_actions: pairings.iter().filter(|p| p.overdue_actions > 0).count(),
         unsigned_sessions: pairings.iter().filter(|p| p.unsigned_sessions > 0).count(),
         expiring_training: pairings.iter().filter(|p| !p.expiring_training.is_empty()).count(),
+        open_concerns: open.len(),
+        open_safeguarding: open.iter().filter(|c| c.kind == "safeguarding").count(),
     };
     Ok(Some(Digest { org_id, org_name: org.name, today, recipients, counts, pairings }))
 }
@@ -191,10 +228,11 @@ impl PairingAttention {
             || self.overdue_actions > 0
             || self.unsigned_sessions > 0
             || !self.expiring_training.is_empty()
+            || !self.open_concerns.is_empty()
     }
 }
 
-fn attention(p: &PairingFacts, reminders: &[Reminder], today: Date) -> PairingAttention {
+fn attention(p: &PairingFacts, reminders: &[Reminder], open: &[ConcernRow], today: Date) -> PairingAttention {
     let id = p.id();
     let mine = |kind: ReminderKind| reminders.iter().filter(move |r| r.kind == kind && r.mentorship_id == Some(id));
     let mentor = p.pairing.mentorship.mentor_id;
@@ -227,5 +265,6 @@ fn attention(p: &PairingFacts, reminders: &[Reminder], today: Date) -> PairingAt
             .filter(|r| r.kind == ReminderKind::Training && r.person_id == Some(mentor))
             .map(|r| (r.about.clone(), r.due_on))
             .collect(),
+        open_concerns: open.iter().filter(|c| c.mentorship_id == id).map(|c| c.kind.clone()).collect(),
     }
 }
