@@ -224,6 +224,7 @@ fn create(conn: &mut DbConnection) -> Result<OrgId, DemoError> {
     }
     let mut phones = Phones::default();
     let cache = DocCache::with_budget(64 << 20);
+    let mut waiting = None;
     for (mentor, mentee, days) in PAIRINGS {
         let mentor = person(conn, org.id, mentor)?;
         let mentee = person(conn, org.id, mentee)?;
@@ -239,10 +240,17 @@ fn create(conn: &mut DbConnection) -> Result<OrgId, DemoError> {
         let mentee_phone = phones.of(conn, &mentee)?;
         let history = PairHistory { pairing: &pairing, mentor: &mentor_phone, mentee: &mentee_phone, today };
         history.write(conn, &cache, *days)?;
+        // The ten-week pairing's mentee has a change waiting since yesterday.
+        if *days == 10 * 7 {
+            waiting = Some(mentee_phone);
+        }
     }
     scheme::seed(conn, org.id)?;
     agreements_groups::write(conn, &cache, &mut phones, org.id, today)?;
     voices::write(conn, &cache, &mut phones, org.id, today)?;
+    if let Some(phone) = waiting {
+        history::report_waiting(conn, &cache, &phone, Duration::hours(30))?;
+    }
     Ok(org.id)
 }
 

@@ -159,7 +159,8 @@ fn kinds(list: &[sync_core::Reminder], mentorship: &str) -> Vec<String> {
 }
 
 fn assert_no_pair_text(text: &str) {
-    for secret in ["NOTES-SECRET", "SUMMARY-SECRET", "ACTION-SECRET", "CONCERN-SECRET", "Mrs B", "falls policy", "Mr K"] {
+    for secret in ["NOTES-SECRET", "SUMMARY-SECRET", "ACTION-SECRET", "CONCERN-SECRET", "Mrs B", "falls policy", "Mr K"]
+    {
         assert!(!text.contains(secret), "`{secret}` leaked into: {text}");
     }
 }

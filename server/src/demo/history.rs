@@ -51,6 +51,27 @@ impl Phones {
     }
 }
 
+/// `phone` last synced with a change that has been waiting on it for `behind`
+/// (no signal on the community round): the console shows it as a phone with
+/// unsynced changes. Sent after the phone's other demo syncs, which report none.
+pub(super) fn report_waiting(
+    conn: &mut DbConnection,
+    cache: &DocCache,
+    phone: &Phone,
+    behind: Duration,
+) -> Result<(), DemoError> {
+    let request = SyncRequest {
+        protocol: protocol::PROTOCOL_VERSION,
+        complete_inventory: false,
+        documents: Vec::new(),
+        oldest_unsynced_secs: u64::try_from(behind.whole_seconds()).ok(),
+        offered_before: Vec::new(),
+        cursor: None,
+    };
+    engine::handle(conn, cache, &phone.caller, request)?;
+    Ok(())
+}
+
 /// Sends what `doc` has beyond `since` from `phone`, as the phone's sync would.
 pub(super) fn sync(
     conn: &mut DbConnection,
@@ -287,18 +308,6 @@ impl PairHistory<'_> {
         self.write_planned(conn, cache, pair, Self::next_planned_in(days))?;
         self.write_goals(conn, cache, pair, started, days)?;
         self.write_journal(conn, cache)?;
-        // The ten-week pairing's mentee last synced with a change that has been
-        // waiting on the phone since yesterday (no signal on the community round).
-        let behind = (days == 10 * 7).then(|| Duration::hours(30));
-        let request = SyncRequest {
-            protocol: protocol::PROTOCOL_VERSION,
-            complete_inventory: false,
-            documents: Vec::new(),
-            oldest_unsynced_secs: behind.and_then(|age| u64::try_from(age.whole_seconds()).ok()),
-            offered_before: Vec::new(),
-            cursor: None,
-        };
-        engine::handle(conn, cache, &self.mentee.caller, request)?;
         Ok(())
     }
 

@@ -24,7 +24,12 @@ const CONCERNED_ABOUT: &str = "siobhan.reilly@riverside-care.example";
 /// Scores (confidence, support, availability, stay, match) and a comment, per
 /// mentee who is past day 30, in `PAIRINGS` order.
 const DAY_30: &[(&str, [u32; 5], &str, ShareText)] = &[
-    ("liam.hughes@riverside-care.example", [3, 5, 4, 4, 5], "Daniel explains the why, not just the how.", ShareText::Share),
+    (
+        "liam.hughes@riverside-care.example",
+        [3, 5, 4, 4, 5],
+        "Daniel explains the why, not just the how.",
+        ShareText::Share,
+    ),
     ("zofia.nowak@riverside-care.example", [4, 4, 4, 5, 4], "", ShareText::Keep),
     ("kwame.boateng@riverside-care.example", [2, 3, 2, 3, 2], "Hard to find time on nights.", ShareText::Keep),
     ("ellie.parker@riverside-care.example", [4, 5, 5, 4, 5], "More of this for everyone.", ShareText::Share),
