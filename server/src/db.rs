@@ -21,7 +21,7 @@ pub mod documents;
 pub mod governance;
 pub mod group_commit;
 pub mod groups;
-mod id_list;
+pub(crate) mod id_list;
 pub mod mentorships;
 pub mod organisations;
 pub mod password_resets;

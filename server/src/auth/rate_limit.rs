@@ -6,6 +6,11 @@
 //! failure from the moment it is let through, and only a success takes it back.
 //! So 40 simultaneous wrong passwords are not all checked: only as many as the
 //! limits leave room for, the rest are refused at once (429 with `Retry-After`).
+//! Attempts still being checked are also counted *in flight*: when only they
+//! fill a hard limit (21 care assistants behind one care home's address signing
+//! in at shift change), the refusal says to retry in [`IN_FLIGHT_RETRY`], the
+//! time a check takes, not the rest of the window that settled failures earn.
+//! An attempt dropped without [`LoginLimiter::succeeded`] settles as a failure.
 //!
 //! The *account* is the normalised email: one email may hold accounts in several
 //! organisations, and they share one count, so asking for another
@@ -34,7 +39,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::config::LoginLimits;
@@ -44,11 +49,22 @@ const PRUNE_AT: usize = 10_000;
 /// Account-wide failures kept beyond the delay threshold (the delay has reached
 /// its cap long before).
 const ACCOUNT_EXTRA: usize = 32;
+/// What a refusal asks for when only attempts in flight fill a limit: about
+/// the time one password check takes, with room for a queue of them.
+pub const IN_FLIGHT_RETRY: Duration = Duration::from_secs(1);
 
 #[derive(Debug)]
 pub struct LoginLimiter {
     limits: LoginLimits,
-    failures: Mutex<HashMap<Key, VecDeque<Instant>>>,
+    counts: Arc<Mutex<Counts>>,
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    /// Recent attempts per key, oldest first, reserved ones included.
+    failures: HashMap<Key, VecDeque<Instant>>,
+    /// How many of each hard key's attempts are still being checked.
+    in_flight: HashMap<Key, usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -59,18 +75,40 @@ enum Key {
 }
 
 /// One attempt let through by [`LoginLimiter::reserve`]: counted as a failure
-/// until [`LoginLimiter::succeeded`] takes it back.
+/// until [`LoginLimiter::succeeded`] takes it back, and in flight until it is
+/// reported or dropped.
 #[derive(Debug)]
 #[must_use = "a reserved attempt counts as a failure unless it is reported as a success"]
 pub struct Attempt {
     account: String,
     address: Option<IpAddr>,
     at: Instant,
+    counts: Arc<Mutex<Counts>>,
+}
+
+impl Drop for Attempt {
+    fn drop(&mut self) {
+        let mut counts = lock(&self.counts);
+        for key in hard_keys(&self.account, self.address) {
+            if let Some(n) = counts.in_flight.get_mut(&key) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    counts.in_flight.remove(&key);
+                }
+            }
+        }
+    }
+}
+
+/// The keys with a hard limit for an attempt at `account` from `address`.
+fn hard_keys(account: &str, address: Option<IpAddr>) -> impl Iterator<Item = Key> {
+    let from = Key::AccountFrom(account.to_owned(), address);
+    std::iter::once(from).chain(address.map(Key::Address))
 }
 
 impl LoginLimiter {
     pub fn new(limits: LoginLimits) -> Self {
-        Self { limits, failures: Mutex::new(HashMap::new()) }
+        Self { limits, counts: Arc::default() }
     }
 
     /// Lets one attempt through and counts it, or `Err(wait)`: how long until
@@ -78,23 +116,33 @@ impl LoginLimiter {
     pub fn reserve(&self, account: &str, address: Option<IpAddr>) -> Result<Attempt, Duration> {
         let now = Instant::now();
         let limits = self.limits;
-        let mut failures = self.lock();
+        let mut counts = lock(&self.counts);
+        let Counts { failures, in_flight } = &mut *counts;
         if failures.len() >= PRUNE_AT {
             let keep = limits.window;
             failures.retain(|_, times| times.back().is_some_and(|last| now - *last < keep));
         }
-        let mut hard = vec![(Key::AccountFrom(account.to_owned(), address), limits.per_account)];
-        if let Some(address) = address {
-            hard.push((Key::Address(address), limits.per_address));
-        }
+        let limit_of = |key: &Key| match key {
+            Key::Address(_) => limits.per_address,
+            _ => limits.per_account,
+        };
         let mut wait = Duration::ZERO;
-        for (key, limit) in &hard {
-            if let Some(times) = failures.get_mut(key) {
+        for key in hard_keys(account, address) {
+            let limit = limit_of(&key);
+            if let Some(times) = failures.get_mut(&key) {
                 forget_old(times, now, limits.window);
-                if times.len() >= *limit
+                if times.len() >= limit
                     && let Some(oldest) = times.front()
                 {
-                    wait = wait.max(limits.window.saturating_sub(now - *oldest));
+                    let checking = in_flight.get(&key).copied().unwrap_or(0);
+                    // Settled failures alone fill it: wait for the oldest to age
+                    // out. Otherwise checks in flight fill it: retry shortly.
+                    let settled = times.len().saturating_sub(checking);
+                    wait = wait.max(if settled >= limit {
+                        limits.window.saturating_sub(now - *oldest)
+                    } else {
+                        IN_FLIGHT_RETRY
+                    });
                 }
             }
         }
@@ -108,28 +156,30 @@ impl LoginLimiter {
         if !wait.is_zero() {
             return Err(wait);
         }
-        for (key, limit) in hard.into_iter().chain([(account_key, limits.account_delay_after + ACCOUNT_EXTRA)]) {
-            let times = failures.entry(key).or_default();
-            times.push_back(now);
-            while times.len() > limit {
-                times.pop_front();
-            }
+        for key in hard_keys(account, address) {
+            *in_flight.entry(key.clone()).or_default() += 1;
+            let limit = limit_of(&key);
+            push_capped(failures.entry(key).or_default(), now, limit);
         }
-        Ok(Attempt { account: account.to_owned(), address, at: now })
+        push_capped(failures.entry(account_key).or_default(), now, limits.account_delay_after + ACCOUNT_EXTRA);
+        Ok(Attempt { account: account.to_owned(), address, at: now, counts: self.counts.clone() })
     }
 
     /// The attempt was right: clears the account's failures and takes the
     /// attempt back from its address.
     pub fn succeeded(&self, attempt: Attempt) {
-        let mut failures = self.lock();
+        let mut counts = lock(&self.counts);
+        let failures = &mut counts.failures;
         failures.remove(&Key::Account(attempt.account.clone()));
-        failures.remove(&Key::AccountFrom(attempt.account, attempt.address));
+        failures.remove(&Key::AccountFrom(attempt.account.clone(), attempt.address));
         if let Some(address) = attempt.address
             && let Some(times) = failures.get_mut(&Key::Address(address))
             && let Some(position) = times.iter().position(|at| *at == attempt.at)
         {
             times.remove(position);
         }
+        // Dropping `attempt` (after the lock is released) ends it in flight.
+        drop(counts);
     }
 
     /// How long an account with `failures` recent failures waits after the last.
@@ -138,10 +188,17 @@ impl LoginLimiter {
         let doubled = Duration::from_secs(1).saturating_mul(1u32 << beyond.min(20));
         Some(doubled.min(self.limits.max_account_delay))
     }
+}
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, VecDeque<Instant>>> {
-        // A panic while holding the lock leaves only counters behind; keep going.
-        self.failures.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+fn lock(counts: &Mutex<Counts>) -> MutexGuard<'_, Counts> {
+    // A panic while holding the lock leaves only counters behind; keep going.
+    counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn push_capped(times: &mut VecDeque<Instant>, at: Instant, cap: usize) {
+    times.push_back(at);
+    while times.len() > cap {
+        times.pop_front();
     }
 }
 
@@ -191,6 +248,30 @@ mod tests {
         assert!(limiter.reserve("a@x.org", HOME).is_err(), "two in flight use up the limit");
         limiter.succeeded(first);
         assert!(limiter.reserve("a@x.org", HOME).is_ok());
+    }
+
+    #[test]
+    fn a_limit_filled_by_checks_in_flight_asks_for_a_short_wait_and_settled_failures_for_the_window() {
+        let limiter = limiter();
+        let checking: Vec<Attempt> =
+            ["a@x.org", "b@x.org", "c@x.org"].iter().map(|a| limiter.reserve(a, HOME).unwrap()).collect();
+        assert_eq!(limiter.reserve("d@x.org", HOME).unwrap_err(), IN_FLIGHT_RETRY, "three in flight fill the address");
+        // They turn out wrong: now the address has earned the window's wait.
+        drop(checking);
+        let wait = limiter.reserve("d@x.org", HOME).unwrap_err();
+        assert!(wait > Duration::from_secs(50), "{wait:?}");
+    }
+
+    #[test]
+    fn an_address_whose_checks_succeed_lets_the_next_in() {
+        let limiter = limiter();
+        let checking: Vec<Attempt> =
+            ["a@x.org", "b@x.org", "c@x.org"].iter().map(|a| limiter.reserve(a, HOME).unwrap()).collect();
+        assert!(limiter.reserve("d@x.org", HOME).is_err());
+        for attempt in checking {
+            limiter.succeeded(attempt);
+        }
+        assert!(limiter.reserve("d@x.org", HOME).is_ok(), "right passwords leave no mark on the address");
     }
 
     #[test]

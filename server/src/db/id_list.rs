@@ -25,10 +25,15 @@ pub struct InJson<C> {
 
 /// `column` is one of `values` (compared as their text), on SQLite.
 pub fn in_json<C, T: std::fmt::Display>(column: C, values: &[T]) -> InJson<C> {
+    InJson { column, json: json_texts(values) }
+}
+
+/// The JSON array of the values' text, for `json_each(?)` in hand-written
+/// SQLite statements.
+pub fn json_texts<T: std::fmt::Display>(values: &[T]) -> String {
     let texts: Vec<String> = values.iter().map(ToString::to_string).collect();
     // A list of strings always serialises.
-    let json = serde_json::to_string(&texts).unwrap_or_else(|_| "[]".to_owned());
-    InJson { column, json }
+    serde_json::to_string(&texts).unwrap_or_else(|_| "[]".to_owned())
 }
 
 impl<C: Expression> Expression for InJson<C> {

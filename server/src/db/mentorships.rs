@@ -75,20 +75,23 @@ pub fn find_by_org_with_names(
     let mut query = mentorships::table
         .inner_join(mentor.on(mentor.field(people::id).eq(mentorships::mentor_id)))
         .inner_join(mentee.on(mentee.field(people::id).eq(mentorships::mentee_id)))
-        .filter(mentorships::org_id.eq(org_id))
         .select((Mentorship::as_select(), mentor.field(people::display_name), mentee.field(people::display_name)))
         .order((mentorships::started_on.desc(), mentorships::id))
         .into_boxed();
     match scope {
-        Scope::All => {}
+        Scope::All => query = query.filter(mentorships::org_id.eq(org_id)),
+        // One person's pairings, found by the mentor and mentee indexes; the
+        // organisation is checked on the rows (an `org_id` filter in the SQL
+        // makes SQLite walk the whole organisation's pairings by that index).
         Scope::Involving(person_id) => {
             query = query.filter(mentorships::mentor_id.eq(person_id).or(mentorships::mentee_id.eq(person_id)));
         }
-        Scope::One(id) => query = query.filter(mentorships::id.eq(id)),
+        Scope::One(id) => query = query.filter(mentorships::org_id.eq(org_id)).filter(mentorships::id.eq(id)),
     }
     let rows: Vec<(Mentorship, String, String)> = query.load(conn)?;
     Ok(rows
         .into_iter()
+        .filter(|(mentorship, _, _)| mentorship.org_id == org_id)
         .map(|(mentorship, mentor_name, mentee_name)| NamedMentorship { mentorship, mentor_name, mentee_name })
         .collect())
 }

@@ -6,6 +6,7 @@
 use diesel::prelude::*;
 
 use super::DbConnection;
+use super::id_list::in_json;
 use crate::model::{DocumentId, MentorshipId, OrgId, Timestamp};
 use crate::schema::{action_projections, digest_sends, session_projections};
 
@@ -14,6 +15,7 @@ use crate::schema::{action_projections, digest_sends, session_projections};
 #[diesel(table_name = session_projections)]
 pub struct SessionFact {
     pub document_id: DocumentId,
+    pub org_id: OrgId,
     pub mentorship_id: MentorshipId,
     /// As the pair wrote it (`YYYY-MM-DD` when readable).
     pub session_date: Option<String>,
@@ -27,38 +29,64 @@ pub struct SessionFact {
 #[diesel(table_name = action_projections)]
 pub struct ActionFact {
     pub document_id: DocumentId,
+    pub org_id: OrgId,
     pub action_id: String,
     pub mentorship_id: MentorshipId,
     pub due_on: Option<String>,
 }
 
 /// The sessions of these pairings of the organisation.
+///
+/// Driven by the pairing index whatever the organisation's size: the SQL
+/// filters by pairing only (an organisation filter there makes SQLite scan the
+/// whole organisation's sessions by its `org_id` index, which also serves the
+/// order), and the organisation is checked on the rows.
 pub fn find_sessions(
     conn: &mut DbConnection,
     org_id: OrgId,
     mentorship_ids: &[MentorshipId],
 ) -> QueryResult<Vec<SessionFact>> {
-    session_projections::table
-        .filter(session_projections::org_id.eq(org_id))
-        .filter(session_projections::mentorship_id.eq_any(mentorship_ids.to_vec()))
-        .order((session_projections::session_date, session_projections::document_id))
-        .select(SessionFact::as_select())
-        .load(conn)
+    let order = (session_projections::session_date, session_projections::document_id);
+    let mut rows: Vec<SessionFact> = match conn {
+        DbConnection::Sqlite(conn) => session_projections::table
+            .filter(in_json(session_projections::mentorship_id, mentorship_ids))
+            .order(order)
+            .select(SessionFact::as_select())
+            .load(conn)?,
+        DbConnection::Pg(conn) => session_projections::table
+            .filter(session_projections::mentorship_id.eq_any(mentorship_ids))
+            .order(order)
+            .select(SessionFact::as_select())
+            .load(conn)?,
+    };
+    rows.retain(|row| row.org_id == org_id);
+    Ok(rows)
 }
 
-/// The actions of these pairings that are not done.
+/// The actions of these pairings that are not done (driven by the pairing
+/// index, as [`find_sessions`]).
 pub fn find_open_actions(
     conn: &mut DbConnection,
     org_id: OrgId,
     mentorship_ids: &[MentorshipId],
 ) -> QueryResult<Vec<ActionFact>> {
-    action_projections::table
-        .filter(action_projections::org_id.eq(org_id))
-        .filter(action_projections::mentorship_id.eq_any(mentorship_ids.to_vec()))
-        .filter(action_projections::done.eq(false))
-        .order((action_projections::due_on, action_projections::document_id, action_projections::action_id))
-        .select(ActionFact::as_select())
-        .load(conn)
+    let order = (action_projections::due_on, action_projections::document_id, action_projections::action_id);
+    let mut rows: Vec<ActionFact> = match conn {
+        DbConnection::Sqlite(conn) => action_projections::table
+            .filter(in_json(action_projections::mentorship_id, mentorship_ids))
+            .filter(action_projections::done.eq(false))
+            .order(order)
+            .select(ActionFact::as_select())
+            .load(conn)?,
+        DbConnection::Pg(conn) => action_projections::table
+            .filter(action_projections::mentorship_id.eq_any(mentorship_ids))
+            .filter(action_projections::done.eq(false))
+            .order(order)
+            .select(ActionFact::as_select())
+            .load(conn)?,
+    };
+    rows.retain(|row| row.org_id == org_id);
+    Ok(rows)
 }
 
 /// When the organisation's digest was last sent (`None`: never).

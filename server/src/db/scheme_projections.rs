@@ -99,6 +99,22 @@ pub fn find_agreements_by_org(
         .load(conn)
 }
 
+/// The agreements of these pairings of the organisation, by mentorship (for
+/// one person's reminders: their pairings, not the organisation's).
+pub fn find_agreements_of(
+    conn: &mut DbConnection,
+    org_id: OrgId,
+    mentorship_ids: &[MentorshipId],
+) -> QueryResult<Vec<(MentorshipId, AgreementProjection)>> {
+    let mut found = Vec::new();
+    for id in mentorship_ids {
+        if let Some(agreement) = find_agreement(conn, org_id, *id)? {
+            found.push((*id, agreement));
+        }
+    }
+    Ok(found)
+}
+
 /// The agreement of one pairing, if either phone has synced one.
 pub fn find_agreement(
     conn: &mut DbConnection,

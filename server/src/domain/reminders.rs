@@ -234,7 +234,12 @@ impl Facts {
             for action in queries::find_open_actions(conn, org_id, &ids)? {
                 actions.entry(action.mentorship_id).or_default().push(action);
             }
-            agreements = scheme_projections::find_agreements_by_org(conn, org_id)?.into_iter().collect();
+            agreements = match view {
+                View::Person(_) => scheme_projections::find_agreements_of(conn, org_id, &ids)?,
+                View::Organisation => scheme_projections::find_agreements_by_org(conn, org_id)?,
+            }
+            .into_iter()
+            .collect();
         }
         // Training of the mentors in view: the person's own if they are a
         // mentor, else the mentors of the organisation's active pairings.

@@ -26,6 +26,7 @@
 use std::collections::HashSet;
 
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
 use sha2::{Digest, Sha256};
 use sync_core::protocol::{self, DocReply, SyncCursor};
 
@@ -34,6 +35,7 @@ use super::cache::DocCache;
 use super::engine::{Access, Caller, may_hold, stored_header, stored_heads, whole_reply};
 use crate::db::DbConnection;
 use crate::db::documents::DocumentRef;
+use crate::db::id_list::json_texts;
 use crate::model::{DocumentId, GroupId, MentorshipId, OrgId};
 use crate::schema::{document_changes, document_positions, documents, erased_documents, sync_counters, sync_epoch};
 
@@ -161,35 +163,54 @@ pub fn issue(position: &Position, access: Vec<u8>) -> SyncCursor {
 }
 
 /// A readable document changed after the cursor, as stored.
-#[derive(Debug, Queryable)]
+#[derive(Debug, Queryable, QueryableByName)]
 struct ChangedRow {
+    #[diesel(sql_type = Text)]
     id: DocumentId,
+    #[diesel(sql_type = Text)]
     header: String,
+    #[diesel(sql_type = BigInt)]
     last_change_id: i64,
+    #[diesel(sql_type = Text)]
     heads: String,
+    #[diesel(sql_type = BigInt)]
     change_seq: i64,
+    #[diesel(sql_type = BigInt)]
     first_seq: i64,
+    #[diesel(sql_type = BigInt)]
     compacted_seq: i64,
 }
 
-/// Replies for the documents the person may read that changed after `since`
-/// and that the request did not offer (`offered`). One read transaction
-/// (repeatable read on PostgreSQL), so heads, changes and compaction agree.
-pub(crate) fn changed_since(
-    conn: &mut DbConnection,
-    cache: &DocCache,
-    caller: &Caller,
-    access: &Access,
-    since: i64,
-    offered: &HashSet<DocumentId>,
-) -> Result<Vec<DocReply>, SyncError> {
-    conn.transaction(|conn| -> Result<Vec<DocReply>, SyncError> {
-        if let DbConnection::Pg(pg) = conn {
-            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(pg)?;
-        }
-        let mentorship_ids: Vec<MentorshipId> = access.pairs.keys().copied().collect();
-        let group_ids: Vec<GroupId> = access.groups.iter().copied().collect();
-        let rows: Vec<ChangedRow> = document_positions::table
+/// [`changed_rows`] on SQLite. `CROSS JOIN` makes `documents` the outer loop:
+/// the person's documents are found by the pairing, owner and group indexes,
+/// then each one's position by its key. Left to itself the planner walks the
+/// `(org_id, change_seq)` index instead, every document of the organisation
+/// changed since the cursor, which in a busy organisation is most of them for
+/// every request.
+const CHANGED_ROWS_SQLITE: &str = "\
+SELECT d.id AS id, d.header AS header, d.last_change_id AS last_change_id, d.heads AS heads, \
+       p.change_seq AS change_seq, p.first_seq AS first_seq, p.compacted_seq AS compacted_seq \
+FROM documents d CROSS JOIN document_positions p \
+WHERE p.document_id = d.id AND d.org_id = ? AND p.org_id = ? AND p.change_seq > ? \
+  AND (d.mentorship_id IN (SELECT value FROM json_each(?)) OR d.owner_id = ? \
+       OR d.group_id IN (SELECT value FROM json_each(?))) \
+ORDER BY d.id";
+
+/// The documents of the person's pairings, groups and own that changed after
+/// `since`, by id.
+fn changed_rows(conn: &mut DbConnection, caller: &Caller, access: &Access, since: i64) -> QueryResult<Vec<ChangedRow>> {
+    let mentorship_ids: Vec<MentorshipId> = access.pairs.keys().copied().collect();
+    let group_ids: Vec<GroupId> = access.groups.iter().copied().collect();
+    match conn {
+        DbConnection::Sqlite(conn) => diesel::sql_query(CHANGED_ROWS_SQLITE)
+            .bind::<Text, _>(caller.org_id)
+            .bind::<Text, _>(caller.org_id)
+            .bind::<BigInt, _>(since)
+            .bind::<Text, _>(json_texts(&mentorship_ids))
+            .bind::<Text, _>(caller.person)
+            .bind::<Text, _>(json_texts(&group_ids))
+            .load(conn),
+        DbConnection::Pg(conn) => document_positions::table
             .inner_join(documents::table)
             .filter(document_positions::org_id.eq(caller.org_id))
             .filter(document_positions::change_seq.gt(since))
@@ -210,7 +231,26 @@ pub(crate) fn changed_since(
                 document_positions::first_seq,
                 document_positions::compacted_seq,
             ))
-            .load(conn)?;
+            .load(conn),
+    }
+}
+
+/// Replies for the documents the person may read that changed after `since`
+/// and that the request did not offer (`offered`). One read transaction
+/// (repeatable read on PostgreSQL), so heads, changes and compaction agree.
+pub(crate) fn changed_since(
+    conn: &mut DbConnection,
+    cache: &DocCache,
+    caller: &Caller,
+    access: &Access,
+    since: i64,
+    offered: &HashSet<DocumentId>,
+) -> Result<Vec<DocReply>, SyncError> {
+    conn.transaction(|conn| -> Result<Vec<DocReply>, SyncError> {
+        if let DbConnection::Pg(pg) = conn {
+            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(pg)?;
+        }
+        let rows = changed_rows(conn, caller, access, since)?;
         let mut replies = Vec::new();
         for row in rows {
             if offered.contains(&row.id) {
@@ -252,4 +292,43 @@ pub(crate) fn changed_since(
         }
         Ok(replies)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+
+    use super::CHANGED_ROWS_SQLITE;
+    use crate::db::{DbConnection, connect_one, run_migrations};
+
+    #[derive(QueryableByName)]
+    struct PlanRow {
+        #[diesel(sql_type = Text)]
+        detail: String,
+    }
+
+    /// The cursor's read starts from the person's documents, never from the
+    /// organisation's positions (whose walk made every request cost what the
+    /// whole organisation had changed).
+    #[test]
+    fn the_cursor_read_is_driven_by_the_person_s_documents() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("plan.db").display());
+        let mut conn = connect_one(&url).unwrap();
+        run_migrations(&mut conn).unwrap();
+        let DbConnection::Sqlite(sqlite) = &mut conn else { panic!("a SQLite URL gives SQLite") };
+        let plan: Vec<PlanRow> = diesel::sql_query(format!("EXPLAIN QUERY PLAN {CHANGED_ROWS_SQLITE}"))
+            .bind::<Text, _>("org")
+            .bind::<Text, _>("org")
+            .bind::<diesel::sql_types::BigInt, _>(0)
+            .bind::<Text, _>("[\"m\"]")
+            .bind::<Text, _>("person")
+            .bind::<Text, _>("[]")
+            .load(sqlite)
+            .unwrap();
+        let plan: Vec<String> = plan.into_iter().map(|row| row.detail).collect();
+        assert!(plan.iter().any(|line| line.contains("MULTI-INDEX OR")), "{plan:#?}");
+        assert!(plan.iter().all(|line| !line.contains("document_positions_by_seq")), "{plan:#?}");
+    }
 }
