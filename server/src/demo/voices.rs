@@ -21,21 +21,58 @@ const COORDINATOR: &str = "grace.okafor@riverside-care.example";
 const CONCERNED: &str = "kwame.boateng@riverside-care.example";
 const CONCERNED_ABOUT: &str = "siobhan.reilly@riverside-care.example";
 
-/// Scores (confidence, support, availability, stay, match) and a comment, per
-/// mentee who is past day 30, in `PAIRINGS` order.
-const DAY_30: &[(&str, [u32; 5], &str, ShareText)] = &[
-    (
-        "liam.hughes@riverside-care.example",
-        [3, 5, 4, 4, 5],
-        "Daniel explains the why, not just the how.",
-        ShareText::Share,
-    ),
-    ("zofia.nowak@riverside-care.example", [4, 4, 4, 5, 4], "", ShareText::Keep),
-    ("kwame.boateng@riverside-care.example", [2, 3, 2, 3, 2], "Hard to find time on nights.", ShareText::Keep),
-    ("ellie.parker@riverside-care.example", [4, 5, 5, 4, 5], "More of this for everyone.", ShareText::Share),
+/// One demo answer to an Induction survey.
+struct Answered {
+    mentee: &'static str,
+    survey: &'static str,
+    /// Confidence, support, availability, stay, match.
+    scores: [u32; 5],
+    /// Empty: no comment.
+    comment: &'static str,
+    share: ShareText,
+}
+
+/// The mentees past day 30 answer it (in `PAIRINGS` order); the longest
+/// pairing's mentee also answers day 90.
+const ANSWERS: &[Answered] = &[
+    Answered {
+        mentee: "liam.hughes@riverside-care.example",
+        survey: "day_30",
+        scores: [3, 5, 4, 4, 5],
+        comment: "Daniel explains the why, not just the how.",
+        share: ShareText::Share,
+    },
+    Answered {
+        mentee: "zofia.nowak@riverside-care.example",
+        survey: "day_30",
+        scores: [4, 4, 4, 5, 4],
+        comment: "",
+        share: ShareText::Keep,
+    },
+    Answered {
+        mentee: "kwame.boateng@riverside-care.example",
+        survey: "day_30",
+        scores: [2, 3, 2, 3, 2],
+        comment: "Hard to find time on nights.",
+        share: ShareText::Keep,
+    },
+    Answered {
+        mentee: "ellie.parker@riverside-care.example",
+        survey: "day_30",
+        scores: [4, 5, 5, 4, 5],
+        comment: "More of this for everyone.",
+        share: ShareText::Share,
+    },
+    Answered {
+        mentee: "ellie.parker@riverside-care.example",
+        survey: "day_90",
+        scores: [5, 5, 4, 5, 5],
+        comment: "",
+        share: ShareText::Keep,
+    },
 ];
 
-const DAY_90: (&str, [u32; 5], &str) = ("ellie.parker@riverside-care.example", [5, 5, 4, 5, 5], "");
+const SCALE_QUESTIONS: [&str; 5] = ["confidence", "support", "availability", "stay", "match"];
 
 pub(super) fn write(
     conn: &mut DbConnection,
@@ -44,49 +81,49 @@ pub(super) fn write(
     org_id: OrgId,
     today: Date,
 ) -> Result<(), DemoError> {
-    for (mentee, scores, comment, share) in DAY_30 {
-        answer(conn, cache, phones, org_id, (mentee, "day_30", *scores, comment, *share))?;
+    for answered in ANSWERS {
+        answer(conn, cache, phones, org_id, answered)?;
     }
-    let (mentee, scores, comment) = DAY_90;
-    answer(conn, cache, phones, org_id, (mentee, "day_90", scores, comment, ShareText::Keep))?;
     raise_concern(conn, cache, phones, org_id, today)
 }
-
-type Response<'a> = (&'a str, &'a str, [u32; 5], &'a str, ShareText);
 
 fn answer(
     conn: &mut DbConnection,
     cache: &DocCache,
     phones: &mut Phones,
     org_id: OrgId,
-    (mentee_email, key, scores, comment, share): Response<'_>,
+    answered: &Answered,
 ) -> Result<(), DemoError> {
     let mentor_email = PAIRINGS
         .iter()
-        .find(|(_, mentee, _)| *mentee == mentee_email)
+        .find(|(_, mentee, _)| *mentee == answered.mentee)
         .map(|(mentor, _, _)| *mentor)
-        .ok_or_else(|| broken(format!("{mentee_email} has no demo pairing")))?;
-    let mentee = person(conn, org_id, mentee_email)?;
+        .ok_or_else(|| broken(format!("{} has no demo pairing", answered.mentee)))?;
+    let mentee = person(conn, org_id, answered.mentee)?;
     let mentor = person(conn, org_id, mentor_email)?;
     let pairing = mentorships::find_open_between(conn, org_id, mentor.id, mentee.id)?
         .ok_or(DomainError::not_found("mentorship"))?;
     let survey = induction_surveys()
         .into_iter()
-        .find(|s| s.key == key)
-        .ok_or_else(|| broken(format!("Induction has no survey {key}")))?;
-    let mut answers: Vec<SurveyAnswer> = ["confidence", "support", "availability", "stay", "match"]
+        .find(|s| s.key == answered.survey)
+        .ok_or_else(|| broken(format!("Induction has no survey {}", answered.survey)))?;
+    let mut answers: Vec<SurveyAnswer> = SCALE_QUESTIONS
         .iter()
-        .zip(scores)
+        .zip(answered.scores)
         .map(|(id, score)| SurveyAnswer { question_id: (*id).to_owned(), score: Some(score), text: None })
         .collect();
-    if !comment.is_empty() {
-        answers.push(SurveyAnswer { question_id: "comment".into(), score: None, text: Some(comment.to_owned()) });
+    if !answered.comment.is_empty() {
+        answers.push(SurveyAnswer {
+            question_id: "comment".into(),
+            score: None,
+            text: Some(answered.comment.to_owned()),
+        });
     }
     let phone = phones.of(conn, &mentee)?;
-    let header = DocHeader::survey_response(mentee.id, pairing.id, key);
+    let header = DocHeader::survey_response(mentee.id, pairing.id, answered.survey);
     let mut doc = Document::create(header, phone.caller.actor.clone()).map_err(broken)?;
     let genesis = doc.heads();
-    doc.answer_survey(phone.user, pairing.id, &survey, &answers, share).map_err(broken)?;
+    doc.answer_survey(phone.user, pairing.id, &survey, &answers, answered.share).map_err(broken)?;
     sync(conn, cache, &phone, &mut doc, &genesis)
 }
 
