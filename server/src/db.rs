@@ -22,6 +22,7 @@ pub mod governance;
 pub mod group_commit;
 pub mod groups;
 pub(crate) mod id_list;
+pub(crate) mod keep_prepared;
 pub mod mentorships;
 pub mod organisations;
 pub mod password_resets;
@@ -409,4 +410,33 @@ pub fn date_text(date: Date) -> String {
 /// Today's date in UTC.
 pub fn today() -> Date {
     Day::today().date()
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+
+    use super::{DbConnection, connect_one};
+
+    #[derive(QueryableByName)]
+    struct CompileOption {
+        #[diesel(sql_type = Text)]
+        compile_options: String,
+    }
+
+    /// SQLite is built with the query planner stability guarantee on (see
+    /// `.cargo/config.toml`): else every cached statement with `LIMIT ?` is
+    /// parsed and planned again at each run, because the planner reads the
+    /// bound limit.
+    #[test]
+    fn sqlite_keeps_its_plans_whatever_the_bound_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("options.db").display());
+        let mut conn = connect_one(&url).unwrap();
+        let DbConnection::Sqlite(sqlite) = &mut conn else { panic!("a SQLite URL gives SQLite") };
+        let options: Vec<CompileOption> = diesel::sql_query("PRAGMA compile_options").load(sqlite).unwrap();
+        let options: Vec<String> = options.into_iter().map(|o| o.compile_options).collect();
+        assert!(options.iter().any(|o| o == "ENABLE_QPSG"), "{options:#?}");
+    }
 }

@@ -386,6 +386,7 @@ diesel::table! {
         change_seq -> BigInt,
         first_seq -> BigInt,
         compacted_seq -> BigInt,
+        projected_seq -> BigInt,
     }
 }
 

@@ -117,6 +117,12 @@ pub struct SyncResponse {
     /// the person's access changed since: send the whole inventory.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub inventory_needed: bool,
+    /// Nothing the person's reminders are worked out from changed after the
+    /// request's cursor, nor in this request (no projection of a document they
+    /// may read was written): the phone need not fetch its reminders again.
+    /// Absent (false) from older servers and whenever in doubt.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reminders_unchanged: bool,
 }
 
 /// The server's answer for one document.

@@ -324,3 +324,55 @@ backend_test! {
         assert_eq!(smtp.messages().len(), 1, "{backend}: still once after a restart");
     }
 }
+
+/// How many times phones fetched their reminders, from the server's metrics.
+async fn reminder_fetches(app: &TestApp) -> u64 {
+    let text = app.get("/metrics", None).await.text().await.unwrap();
+    text.lines()
+        .filter(|l| l.starts_with("alongside_http_requests_total{") && l.contains(r#"route="/v1/reminders""#))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}
+
+backend_test! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_sync_fetches_the_reminders_again_only_when_what_they_come_from_changed(backend) {
+        let app = spawn_app(backend).await;
+        let org = app.seed_org("larch").await;
+        let mentor = Phone::login(&app, &org.mentor.email);
+        let mentee = Phone::login(&app, &org.mentee.email);
+        mentor.client.sync().unwrap();
+        mentee.client.sync().unwrap();
+        let start = reminder_fetches(&app).await;
+
+        // A session with an action past due: a projection written, so the
+        // writer and the partner who receives it both fetch.
+        let sid = mentor.client.create_session(&org.mentorship_id, SessionKind::Shadowing, &day(-2).to_string()).unwrap();
+        let action =
+            mentor.client.add_action(&sid, "Read the policy", &org.mentee.id, Some(&day(-1).to_string())).unwrap();
+        mentor.client.sync().unwrap();
+        assert_eq!(reminder_fetches(&app).await, start + 1, "{backend}: the writer fetches");
+        mentee.client.sync().unwrap();
+        assert_eq!(reminder_fetches(&app).await, start + 2, "{backend}: the partner fetches");
+        let due = |phone: &Phone| phone.client.reminders().unwrap().iter().any(|r| r.kind == "action");
+        assert!(due(&mentee), "{backend}: {:#?}", mentee.client.reminders().unwrap());
+        mentor.client.sync().unwrap();
+        mentee.client.sync().unwrap();
+        let settled = reminder_fetches(&app).await;
+
+        // Notes only: both syncs move the words, neither fetches.
+        mentor.client.edit_notes(&sid, 0, 0, "Watched the morning medication round. ").unwrap();
+        assert_eq!(mentor.client.sync().unwrap().docs_sent, 1);
+        let received = mentee.client.sync().unwrap();
+        assert_eq!(received.docs_received, 1, "{backend}: {received:?}");
+        assert_eq!(mentee.client.session(&sid).unwrap(), mentor.client.session(&sid).unwrap());
+        assert_eq!(reminder_fetches(&app).await, settled, "{backend}: notes do not change reminders");
+
+        // The action done: a projected field, so both fetch and the reminder goes.
+        mentee.client.set_action_done(&sid, &action, true).unwrap();
+        mentee.client.sync().unwrap();
+        mentor.client.sync().unwrap();
+        assert_eq!(reminder_fetches(&app).await, settled + 2, "{backend}");
+        assert!(!due(&mentee) && !due(&mentor), "{backend}: {:#?}", mentor.client.reminders().unwrap());
+    }
+}

@@ -7,6 +7,7 @@
 use diesel::prelude::*;
 
 use super::DbConnection;
+use super::keep_prepared::run_kept;
 use crate::model::{DeviceId, OrgId, PersonId, Timestamp};
 use crate::schema::{audit_chain_heads, audit_events};
 
@@ -41,10 +42,11 @@ pub fn insert_many(conn: &mut DbConnection, events: &[AuditEvent]) -> QueryResul
     if events.is_empty() {
         return Ok(());
     }
-    match conn {
-        DbConnection::Sqlite(conn) => diesel::insert_into(audit_events::table).values(events).execute(conn)?,
-        DbConnection::Pg(conn) => diesel::insert_into(audit_events::table).values(events).execute(conn)?,
-    };
+    // One row per statement, each kept prepared: a statement per number of
+    // rows would fill the statement cache.
+    for event in events {
+        run_kept!(conn, diesel::insert_into(audit_events::table).values(event).returning(audit_events::seq), i64)?;
+    }
     Ok(())
 }
 
@@ -140,10 +142,14 @@ pub fn lock_head(conn: &mut DbConnection, org_id: OrgId) -> QueryResult<(i64, St
 }
 
 pub fn update_head(conn: &mut DbConnection, org_id: OrgId, last_seq: i64, last_hash: &str) -> QueryResult<()> {
-    diesel::update(audit_chain_heads::table.filter(audit_chain_heads::org_id.eq(org_id)))
-        .set((audit_chain_heads::last_seq.eq(last_seq), audit_chain_heads::last_hash.eq(last_hash)))
-        .execute(conn)
-        .map(drop)
+    run_kept!(
+        conn,
+        diesel::update(audit_chain_heads::table.filter(audit_chain_heads::org_id.eq(org_id)))
+            .set((audit_chain_heads::last_seq.eq(last_seq), audit_chain_heads::last_hash.eq(last_hash)))
+            .returning(audit_chain_heads::last_seq),
+        i64
+    )
+    .map(drop)
 }
 
 /// Deletes the organisation's events recorded before `before`; returns how many

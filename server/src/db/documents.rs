@@ -9,6 +9,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::id_list::in_json;
+use super::keep_prepared::{KeepPrepared, run_kept};
 use crate::model::{DeviceId, DocumentId, GroupId, MentorshipId, OrgId, PersonId, Timestamp};
 use crate::schema::{document_changes, documents};
 
@@ -166,7 +167,13 @@ pub fn append_changes(conn: &mut DbConnection, id: DocumentId, rows: &[NewChange
         // SQLite cannot combine a multi-row insert with ON CONFLICT in diesel.
         DbConnection::Sqlite(conn) => {
             for row in rows {
-                diesel::insert_into(document_changes::table).values(row).on_conflict_do_nothing().execute(conn)?;
+                KeepPrepared(
+                    diesel::insert_into(document_changes::table)
+                        .values(row)
+                        .on_conflict_do_nothing()
+                        .returning(document_changes::id),
+                )
+                .load::<i64>(conn)?;
             }
         }
         DbConnection::Pg(conn) => {
@@ -189,15 +196,19 @@ pub fn update_heads(
     added: i32,
     now: Timestamp,
 ) -> QueryResult<()> {
-    diesel::update(documents::table.filter(documents::id.eq(id)))
-        .set((
-            documents::heads.eq(heads),
-            documents::last_change_id.eq(last_change_id),
-            documents::changes_since_snapshot.eq(documents::changes_since_snapshot + added),
-            documents::updated_at.eq(now),
-        ))
-        .execute(conn)
-        .map(drop)
+    run_kept!(
+        conn,
+        diesel::update(documents::table.filter(documents::id.eq(id)))
+            .set((
+                documents::heads.eq(heads),
+                documents::last_change_id.eq(last_change_id),
+                documents::changes_since_snapshot.eq(documents::changes_since_snapshot + added),
+                documents::updated_at.eq(now),
+            ))
+            .returning(documents::last_change_id),
+        i64
+    )
+    .map(drop)
 }
 
 /// Fold the changes up to `upto` into `snapshot`. Changes stored after `upto`

@@ -5,6 +5,7 @@
 use diesel::prelude::*;
 
 use super::DbConnection;
+use super::keep_prepared::run_kept;
 use crate::model::{DeviceId, DocumentId, MentorshipId, OrgId, Timestamp};
 use crate::schema::{
     action_projections, device_sync, goal_projections, projection_versions, session_projections, skill_projections,
@@ -205,19 +206,15 @@ pub fn record_device_sync(
     );
     let update = (device_sync::last_sync_at.eq(now), device_sync::oldest_unsynced_secs.eq(oldest_unsynced_secs));
     // One upsert statement; the multi-backend connection cannot express ON CONFLICT.
-    match conn {
-        DbConnection::Sqlite(conn) => diesel::insert_into(device_sync::table)
+    run_kept!(
+        conn,
+        diesel::insert_into(device_sync::table)
             .values(row)
             .on_conflict(device_sync::device_id)
             .do_update()
             .set(update)
-            .execute(conn),
-        DbConnection::Pg(conn) => diesel::insert_into(device_sync::table)
-            .values(row)
-            .on_conflict(device_sync::device_id)
-            .do_update()
-            .set(update)
-            .execute(conn),
-    }
+            .returning(device_sync::last_sync_at),
+        String
+    )
     .map(drop)
 }

@@ -36,6 +36,7 @@ use super::engine::{Access, Caller, may_hold, stored_header, stored_heads, whole
 use crate::db::DbConnection;
 use crate::db::documents::DocumentRef;
 use crate::db::id_list::json_texts;
+use crate::db::keep_prepared::{KeepPrepared, run_kept};
 use crate::model::{DocumentId, GroupId, MentorshipId, OrgId};
 use crate::schema::{document_changes, document_positions, documents, erased_documents, sync_counters, sync_epoch};
 
@@ -68,40 +69,47 @@ pub fn take_seq(conn: &mut DbConnection, org_id: OrgId) -> QueryResult<i64> {
         .set(sync_counters::seq.eq(sync_counters::seq + 1_i64))
         .returning(sync_counters::seq);
     match conn {
-        DbConnection::Sqlite(conn) => insert.get_result(conn),
-        DbConnection::Pg(conn) => insert.get_result(conn),
+        DbConnection::Sqlite(conn) => KeepPrepared(insert).get_result(conn),
+        DbConnection::Pg(conn) => KeepPrepared(insert).get_result(conn),
     }
 }
 
-/// Number the documents this transaction changed, and the changes it stored.
-pub fn stamp(conn: &mut DbConnection, org_id: OrgId, changed: &[DocumentId]) -> QueryResult<()> {
+/// Number the documents this transaction changed, and the changes it stored;
+/// `true` beside a document whose projection it wrote as well.
+pub fn stamp(conn: &mut DbConnection, org_id: OrgId, changed: &[(DocumentId, bool)]) -> QueryResult<()> {
     if changed.is_empty() {
         return Ok(());
     }
     let seq = take_seq(conn, org_id)?;
-    for id in changed {
-        let position = diesel::insert_into(document_positions::table)
-            .values((
-                document_positions::document_id.eq(id),
-                document_positions::org_id.eq(org_id),
-                document_positions::change_seq.eq(seq),
-                document_positions::first_seq.eq(seq),
-                document_positions::compacted_seq.eq(0_i64),
-            ))
-            .on_conflict(document_positions::document_id)
-            .do_update()
-            .set(document_positions::change_seq.eq(seq));
-        match conn {
-            DbConnection::Sqlite(conn) => position.execute(conn)?,
-            DbConnection::Pg(conn) => position.execute(conn)?,
-        };
-        diesel::update(
-            document_changes::table
-                .filter(document_changes::document_id.eq(id))
-                .filter(document_changes::seq.is_null()),
-        )
-        .set(document_changes::seq.eq(Some(seq)))
-        .execute(conn)?;
+    for &(id, projected) in changed {
+        let insert = diesel::insert_into(document_positions::table).values((
+            document_positions::document_id.eq(id),
+            document_positions::org_id.eq(org_id),
+            document_positions::change_seq.eq(seq),
+            document_positions::first_seq.eq(seq),
+            document_positions::compacted_seq.eq(0_i64),
+            document_positions::projected_seq.eq(seq),
+        ));
+        let upsert = insert.on_conflict(document_positions::document_id).do_update();
+        let both = (document_positions::change_seq.eq(seq), document_positions::projected_seq.eq(seq));
+        let change_only = document_positions::change_seq.eq(seq);
+        let returned = document_positions::change_seq;
+        if projected {
+            run_kept!(&mut *conn, upsert.set(both).returning(returned), i64)?;
+        } else {
+            run_kept!(&mut *conn, upsert.set(change_only).returning(returned), i64)?;
+        }
+        run_kept!(
+            &mut *conn,
+            diesel::update(
+                document_changes::table
+                    .filter(document_changes::document_id.eq(id))
+                    .filter(document_changes::seq.is_null()),
+            )
+            .set(document_changes::seq.eq(Some(seq)))
+            .returning(document_changes::id),
+            i64
+        )?;
     }
     Ok(())
 }
@@ -179,6 +187,8 @@ struct ChangedRow {
     first_seq: i64,
     #[diesel(sql_type = BigInt)]
     compacted_seq: i64,
+    #[diesel(sql_type = BigInt)]
+    projected_seq: i64,
 }
 
 /// [`changed_rows`] on SQLite. `CROSS JOIN` makes `documents` the outer loop:
@@ -189,7 +199,8 @@ struct ChangedRow {
 /// every request.
 const CHANGED_ROWS_SQLITE: &str = "\
 SELECT d.id AS id, d.header AS header, d.last_change_id AS last_change_id, d.heads AS heads, \
-       p.change_seq AS change_seq, p.first_seq AS first_seq, p.compacted_seq AS compacted_seq \
+       p.change_seq AS change_seq, p.first_seq AS first_seq, p.compacted_seq AS compacted_seq, \
+       p.projected_seq AS projected_seq \
 FROM documents d CROSS JOIN document_positions p \
 WHERE p.document_id = d.id AND d.org_id = ? AND p.org_id = ? AND p.change_seq > ? \
   AND (d.mentorship_id IN (SELECT value FROM json_each(?)) OR d.owner_id = ? \
@@ -202,14 +213,16 @@ fn changed_rows(conn: &mut DbConnection, caller: &Caller, access: &Access, since
     let mentorship_ids: Vec<MentorshipId> = access.pairs.keys().copied().collect();
     let group_ids: Vec<GroupId> = access.groups.iter().copied().collect();
     match conn {
-        DbConnection::Sqlite(conn) => diesel::sql_query(CHANGED_ROWS_SQLITE)
-            .bind::<Text, _>(caller.org_id)
-            .bind::<Text, _>(caller.org_id)
-            .bind::<BigInt, _>(since)
-            .bind::<Text, _>(json_texts(&mentorship_ids))
-            .bind::<Text, _>(caller.person)
-            .bind::<Text, _>(json_texts(&group_ids))
-            .load(conn),
+        DbConnection::Sqlite(conn) => KeepPrepared(
+            diesel::sql_query(CHANGED_ROWS_SQLITE)
+                .bind::<Text, _>(caller.org_id)
+                .bind::<Text, _>(caller.org_id)
+                .bind::<BigInt, _>(since)
+                .bind::<Text, _>(json_texts(&mentorship_ids))
+                .bind::<Text, _>(caller.person)
+                .bind::<Text, _>(json_texts(&group_ids)),
+        )
+        .load(conn),
         DbConnection::Pg(conn) => document_positions::table
             .inner_join(documents::table)
             .filter(document_positions::org_id.eq(caller.org_id))
@@ -230,9 +243,19 @@ fn changed_rows(conn: &mut DbConnection, caller: &Caller, access: &Access, since
                 document_positions::change_seq,
                 document_positions::first_seq,
                 document_positions::compacted_seq,
+                document_positions::projected_seq,
             ))
             .load(conn),
     }
+}
+
+/// What changed after a cursor for one person.
+pub(crate) struct ChangedSince {
+    /// Replies for the documents the request did not offer.
+    pub replies: Vec<DocReply>,
+    /// A document the person may read (offered or not) had its projection
+    /// written after the cursor: their reminders may have changed.
+    pub projections_changed: bool,
 }
 
 /// Replies for the documents the person may read that changed after `since`
@@ -245,20 +268,22 @@ pub(crate) fn changed_since(
     access: &Access,
     since: i64,
     offered: &HashSet<DocumentId>,
-) -> Result<Vec<DocReply>, SyncError> {
-    conn.transaction(|conn| -> Result<Vec<DocReply>, SyncError> {
+) -> Result<ChangedSince, SyncError> {
+    conn.transaction(|conn| -> Result<ChangedSince, SyncError> {
         if let DbConnection::Pg(pg) = conn {
             diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(pg)?;
         }
         let rows = changed_rows(conn, caller, access, since)?;
         let mut replies = Vec::new();
+        let mut projections_changed = false;
         for row in rows {
-            if offered.contains(&row.id) {
-                continue;
-            }
             let doc_ref = DocumentRef { id: row.id, header: row.header.clone(), last_change_id: row.last_change_id };
             let header = stored_header(&doc_ref)?;
             if !may_hold(&header, caller, access) {
+                continue;
+            }
+            projections_changed |= row.projected_seq > since;
+            if offered.contains(&row.id) {
                 continue;
             }
             // What other devices wrote after the cursor; the device has its own.
@@ -290,7 +315,7 @@ pub(crate) fn changed_since(
             };
             replies.push(reply);
         }
-        Ok(replies)
+        Ok(ChangedSince { replies, projections_changed })
     })
 }
 

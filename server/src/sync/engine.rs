@@ -74,6 +74,8 @@ pub struct ChangedDoc {
     pub group_id: Option<GroupId>,
     /// Changes stored after its snapshot: compaction is due when large.
     pub changes_since_snapshot: i32,
+    /// Its projection was written (new, or a projected field changed).
+    pub projected: bool,
 }
 
 /// What answering a sync request came to: the reply and what changed.
@@ -283,7 +285,8 @@ pub fn handle_with(
             written.insert(id, Written { verdict, state });
         }
         // Last of the writes to documents: the counter row stays locked until the commit.
-        let numbered: Vec<DocumentId> = changed.iter().map(|doc: &ChangedDoc| doc.id).collect();
+        let numbered: Vec<(DocumentId, bool)> =
+            changed.iter().map(|doc: &ChangedDoc| (doc.id, doc.projected)).collect();
         cursor::stamp(conn, caller.org_id, &numbered)?;
         projections_db::record_device_sync(conn, caller.device_id, caller.org_id, Timestamp::now(), oldest)?;
         if rolled_back {
@@ -334,7 +337,17 @@ pub fn handle_with(
     }
 
     if let Some(since) = since {
-        response.documents.extend(cursor::changed_since(conn, cache, caller, &access, since, &seen)?);
+        let after = cursor::changed_since(conn, cache, caller, &access, since, &seen)?;
+        response.documents.extend(after.replies);
+        // Reminders are worked out from projections (and from the pairings,
+        // which the cursor's access fingerprint covers): if none of the person's
+        // changed, nor any written now, the phone keeps the list it has. What
+        // coordinators change elsewhere (training, programme rules) reaches it
+        // with its periodic fetch.
+        response.reminders_unchanged = !request.complete_inventory
+            && !after.projections_changed
+            && response.purge.is_empty()
+            && changed.iter().all(|doc| !doc.projected);
     }
 
     if request.complete_inventory {
@@ -731,10 +744,12 @@ fn store_changes(
     cached.last_change_id = last;
     cached.since_snapshot = cached.since_snapshot.saturating_add(added);
 
+    let mut projected = is_new;
     if header.kind != sync_core::DocKind::Journal {
         match projection::project(&mut cached.doc) {
             Ok(projection) if cached.projection.as_ref() == Some(&projection) => Ok(()),
             Ok(projection) => {
+                projected = true;
                 let written = write_projection(conn, &header, caller.org_id, &projection, now);
                 // Remembered only once written; the transaction may still fail, in which
                 // case the whole cached entry is evicted.
@@ -760,6 +775,7 @@ fn store_changes(
         owner_id,
         group_id: header.group_id(),
         changes_since_snapshot: cached.since_snapshot,
+        projected,
     })
 }
 

@@ -2,9 +2,12 @@
 //! due, an action past its date, a session waiting for a signature, an
 //! agreement to sign, training to renew). The server works them out from its
 //! projections (`GET /v1/reminders`); the phone fetches them at sign-in and at
-//! the end of a successful sync that moved something, sent the whole inventory,
-//! or came [`REFETCH_AFTER`] since the last fetch (so a sync with nothing to do
-//! costs one small request, not two), keeps the last list in its store, and reads
+//! the end of a successful sync that moved something the server did not vouch
+//! leaves them unchanged (`reminders_unchanged` in its reply: no projection of
+//! a document the person may read was written since the phone's cursor), that
+//! sent the whole inventory, or that came [`REFETCH_AFTER`] since the last
+//! fetch (so a sync with nothing to do, or with only notes typed, costs one
+//! request, not two), keeps the last list in its store, and reads
 //! that copy, so they are there offline. Whether one is overdue is worked out
 //! again at every read from its due date and the phone's today, so a reminder
 //! turns overdue on a phone that has been offline since.
@@ -82,12 +85,17 @@ impl Client {
         });
         match fetched {
             Ok(()) => *self.reminders_fetched_at() = Some(std::time::Instant::now()),
-            Err(error) => tracing::warn!(%error, "could not fetch reminders"),
+            Err(error) => {
+                // The next sync fetches again, whatever it moves.
+                *self.reminders_fetched_at() = None;
+                tracing::warn!(%error, "could not fetch reminders");
+            }
         }
     }
 
-    /// After a sync: fetch the reminders if it `moved` anything, or they were
-    /// fetched [`REFETCH_AFTER`] ago or never by this client.
+    /// After a sync: fetch the reminders if it `moved` anything they may depend
+    /// on, or they were fetched [`REFETCH_AFTER`] ago, or never by this client,
+    /// or the last fetch failed.
     pub(super) fn refresh_reminders_after_sync(&self, serial: u64, moved: bool) {
         let stale = self.reminders_fetched_at().is_none_or(|at| at.elapsed() >= REFETCH_AFTER);
         if moved || stale {

@@ -92,11 +92,14 @@ impl Client {
             new_actor: false,
             rebased: false,
             inventory_needed: false,
+            reminders_changed: false,
         };
         let complete = run.run(self, serial, progress)?;
         // After a successful sync only; a failure here keeps the cached list.
         let report = &run.report;
-        let moved = complete || report.docs_sent > 0 || report.docs_received > 0 || !report.purged.is_empty();
+        let moved = complete
+            || (run.reminders_changed
+                && (report.docs_sent > 0 || report.docs_received > 0 || !report.purged.is_empty()));
         self.refresh_reminders_after_sync(serial, moved);
         Ok(run.report)
     }
@@ -154,6 +157,8 @@ struct SyncRun {
     /// The server did not take the cursor, or a reply showed the device lacks
     /// something it stands for: the next round sends the whole inventory.
     inventory_needed: bool,
+    /// A reply did not say that the person's reminders are unchanged.
+    reminders_changed: bool,
 }
 
 impl SyncRun {
@@ -221,6 +226,7 @@ impl SyncRun {
             // Not recognised (or a server without cursors): send the inventory.
             self.inventory_needed = true;
         }
+        self.reminders_changed |= !response.reminders_unchanged;
         let reply_cursor = response.cursor.clone();
         let mut rehomed = false;
         client.with_sign_in(serial, |s| {

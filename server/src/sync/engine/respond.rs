@@ -101,7 +101,7 @@ fn store(
     let added = i32::try_from(rows.len()).unwrap_or(i32::MAX);
     documents_db::update_heads(conn, id, &heads.join(","), last, added, now)?;
     // Numbered like a sync's changes, so a phone syncing with a cursor receives them.
-    crate::sync::cursor::stamp(conn, writer.org_id, &[id])?;
+    crate::sync::cursor::stamp(conn, writer.org_id, &[(id, true)])?;
     cached.last_change_id = last;
     cached.since_snapshot = cached.since_snapshot.saturating_add(added);
     let projected =
@@ -115,5 +115,6 @@ fn store(
         owner_id: header.owner_id(),
         group_id: header.group_id(),
         changes_since_snapshot: cached.since_snapshot,
+        projected: true,
     })
 }

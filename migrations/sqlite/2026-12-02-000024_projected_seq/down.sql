@@ -1,0 +1,1 @@
+ALTER TABLE document_positions DROP COLUMN projected_seq;
