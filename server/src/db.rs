@@ -378,6 +378,29 @@ where
     }
 }
 
+/// Run `f` reading one consistent snapshot of the database: a read transaction
+/// (repeatable read and read only on PostgreSQL), or the caller's transaction
+/// when there is one already. On SQLite it also spares every statement in `f`
+/// a read transaction of its own: its shared lock, and the re-reading of pages
+/// that a commit by another connection in between makes SQLite drop from this
+/// connection's cache.
+pub fn read_snapshot<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    if Manager::transaction_manager_status_mut(conn).transaction_depth()?.is_some() {
+        return f(conn);
+    }
+    conn.transaction(|conn| {
+        if let DbConnection::Pg(pg) = conn {
+            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(pg)?;
+        }
+        f(conn)
+    })
+}
+
 /// Applies the embedded migrations of the connection's backend.
 pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
     let applied = match conn {

@@ -387,6 +387,9 @@ diesel::table! {
         first_seq -> BigInt,
         compacted_seq -> BigInt,
         projected_seq -> BigInt,
+        mentorship_id -> Nullable<Text>,
+        owner_id -> Nullable<Text>,
+        group_id -> Nullable<Text>,
     }
 }
 

@@ -38,6 +38,9 @@ pub struct NewChange {
     pub device_id: Option<DeviceId>,
     pub person_id: Option<PersonId>,
     pub received_at: Timestamp,
+    /// Its change-cursor number when known as it is stored (SQLite, see
+    /// `sync::cursor::seq_up_front`); else `cursor::stamp` numbers it later.
+    pub seq: Option<i64>,
 }
 
 /// A document's identity and version, without its content.
@@ -165,15 +168,23 @@ pub fn lock_version(conn: &mut DbConnection, id: DocumentId) -> QueryResult<Opti
 pub fn append_changes(conn: &mut DbConnection, id: DocumentId, rows: &[NewChange]) -> QueryResult<i64> {
     match conn {
         // SQLite cannot combine a multi-row insert with ON CONFLICT in diesel.
-        DbConnection::Sqlite(conn) => {
+        DbConnection::Sqlite(sqlite) => {
+            let mut inserted = None;
             for row in rows {
-                KeepPrepared(
+                let ids = KeepPrepared(
                     diesel::insert_into(document_changes::table)
                         .values(row)
                         .on_conflict_do_nothing()
                         .returning(document_changes::id),
                 )
-                .load::<i64>(conn)?;
+                .load::<i64>(sqlite)?;
+                inserted = ids.into_iter().chain(inserted).max();
+            }
+            // Ids are AUTOINCREMENT: a new row's is above every id the table
+            // ever held, so the last one inserted is the document's last. With
+            // none inserted (all were stored already), look it up.
+            if let Some(last) = inserted {
+                return Ok(last);
             }
         }
         DbConnection::Pg(conn) => {

@@ -59,35 +59,51 @@ pub fn record_many(conn: &mut DbConnection, org_id: OrgId, events: Vec<NewEvent>
     if events.is_empty() {
         return Ok(());
     }
-    db::write_transaction(conn, |conn| {
-        let (mut seq, mut prev) = audit_events::lock_head(conn, org_id)?;
-        let now = Timestamp::now();
-        let mut rows = Vec::with_capacity(events.len());
-        for event in events {
-            seq += 1;
-            let mut row = AuditEvent {
-                id: db::new_id(),
-                org_id,
-                actor_person_id: event.actor_person_id,
-                device_id: event.device_id,
-                action: event.action,
-                object_type: event.object.kind.to_owned(),
-                object_id: event.object.id,
-                event_time: event.event_time.unwrap_or(now),
-                server_time: now,
-                detail: event.detail.to_string(),
-                seq,
-                prev_hash: prev,
-                hash: String::new(),
-            };
-            row.hash = event_hash(&row);
-            prev = row.hash.clone();
-            rows.push(row);
-        }
-        audit_events::insert_many(conn, &rows)?;
-        audit_events::update_head(conn, org_id, seq, &prev)?;
-        Ok::<_, DomainError>(())
-    })
+    db::write_transaction(conn, |conn| append(conn, org_id, events))
+}
+
+/// [`record_many`] inside a write transaction the caller has open and that
+/// fails as a whole if this fails (a part of sync's group commit): without a
+/// savepoint of its own.
+pub fn record_many_in_transaction(
+    conn: &mut DbConnection,
+    org_id: OrgId,
+    events: Vec<NewEvent>,
+) -> Result<(), DomainError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    append(conn, org_id, events)
+}
+
+fn append(conn: &mut DbConnection, org_id: OrgId, events: Vec<NewEvent>) -> Result<(), DomainError> {
+    let (mut seq, mut prev) = audit_events::lock_head(conn, org_id)?;
+    let now = Timestamp::now();
+    let mut rows = Vec::with_capacity(events.len());
+    for event in events {
+        seq += 1;
+        let mut row = AuditEvent {
+            id: db::new_id(),
+            org_id,
+            actor_person_id: event.actor_person_id,
+            device_id: event.device_id,
+            action: event.action,
+            object_type: event.object.kind.to_owned(),
+            object_id: event.object.id,
+            event_time: event.event_time.unwrap_or(now),
+            server_time: now,
+            detail: event.detail.to_string(),
+            seq,
+            prev_hash: prev,
+            hash: String::new(),
+        };
+        row.hash = event_hash(&row);
+        prev = row.hash.clone();
+        rows.push(row);
+    }
+    audit_events::insert_many(conn, &rows)?;
+    audit_events::update_head(conn, org_id, seq, &prev)?;
+    Ok(())
 }
 
 /// The hash an event must carry: SHA-256 (hex) over a JSON array of the

@@ -37,26 +37,44 @@ use crate::db::DbConnection;
 use crate::db::documents::DocumentRef;
 use crate::db::id_list::json_texts;
 use crate::db::keep_prepared::{KeepPrepared, run_kept};
-use crate::model::{DocumentId, GroupId, MentorshipId, OrgId};
-use crate::schema::{document_changes, document_positions, documents, erased_documents, sync_counters, sync_epoch};
+use crate::model::{DocumentId, GroupId, MentorshipId, OrgId, PersonId};
+use crate::schema::{document_changes, document_positions, documents, sync_counters};
 
 /// Where the database stands for one organisation: read before anything a reply
 /// reports, so the reply holds at least everything numbered up to `seq`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, QueryableByName)]
 pub struct Position {
+    #[diesel(sql_type = Text)]
     pub epoch: String,
+    #[diesel(sql_type = BigInt)]
     pub seq: i64,
+    /// The organisation's erased documents, for the access fingerprint.
+    #[diesel(sql_type = BigInt)]
+    pub erasures: i64,
 }
 
-/// The database's identity and the organisation's last sequence number.
+/// [`position`]'s one statement, on SQLite and on PostgreSQL.
+const POSITION_SQLITE: &str = "\
+SELECT e.epoch AS epoch, \
+       COALESCE((SELECT c.seq FROM sync_counters c WHERE c.org_id = ?), 0) AS seq, \
+       (SELECT COUNT(*) FROM erased_documents x WHERE x.org_id = ?) AS erasures \
+FROM sync_epoch e LIMIT 1";
+const POSITION_PG: &str = "\
+SELECT e.epoch AS epoch, \
+       COALESCE((SELECT c.seq FROM sync_counters c WHERE c.org_id = $1), 0) AS seq, \
+       (SELECT COUNT(*) FROM erased_documents x WHERE x.org_id = $1) AS erasures \
+FROM sync_epoch e LIMIT 1";
+
+/// The database's identity, the organisation's last sequence number and its
+/// erasures, in one statement.
 pub fn position(conn: &mut DbConnection, org_id: OrgId) -> QueryResult<Position> {
-    let epoch: String = sync_epoch::table.select(sync_epoch::epoch).first(conn)?;
-    let seq: Option<i64> = sync_counters::table
-        .filter(sync_counters::org_id.eq(org_id))
-        .select(sync_counters::seq)
-        .first(conn)
-        .optional()?;
-    Ok(Position { epoch, seq: seq.unwrap_or(0) })
+    match conn {
+        DbConnection::Sqlite(conn) => {
+            KeepPrepared(diesel::sql_query(POSITION_SQLITE).bind::<Text, _>(org_id).bind::<Text, _>(org_id))
+                .get_result(conn)
+        }
+        DbConnection::Pg(conn) => KeepPrepared(diesel::sql_query(POSITION_PG).bind::<Text, _>(org_id)).get_result(conn),
+    }
 }
 
 /// Take the organisation's next sequence number (inside the write transaction,
@@ -74,14 +92,45 @@ pub fn take_seq(conn: &mut DbConnection, org_id: OrgId) -> QueryResult<i64> {
     }
 }
 
-/// Number the documents this transaction changed, and the changes it stored;
-/// `true` beside a document whose projection it wrote as well.
-pub fn stamp(conn: &mut DbConnection, org_id: OrgId, changed: &[(DocumentId, bool)]) -> QueryResult<()> {
+/// On SQLite, the sequence number for this transaction's changes, taken at the
+/// first call (and kept in `taken`), so they are stored numbered: a SQLite
+/// writer holds the database's write lock from its first statement to its
+/// commit, so a number taken early is as good as one taken last. On PostgreSQL
+/// `None`: [`stamp`] takes it last, to hold the counter's row lock only briefly.
+pub fn seq_up_front(conn: &mut DbConnection, org_id: OrgId, taken: &mut Option<i64>) -> QueryResult<Option<i64>> {
+    if matches!(conn, DbConnection::Pg(_)) {
+        return Ok(None);
+    }
+    if taken.is_none() {
+        *taken = Some(take_seq(conn, org_id)?);
+    }
+    Ok(*taken)
+}
+
+/// A document a transaction changed, for [`stamp`]: its scope (as in its
+/// `documents` row), and whether its projection was written as well.
+#[derive(Debug, Clone, Copy)]
+pub struct Stamped {
+    pub id: DocumentId,
+    pub mentorship_id: Option<MentorshipId>,
+    pub owner_id: Option<PersonId>,
+    pub group_id: Option<GroupId>,
+    pub projected: bool,
+}
+
+/// Number the documents this transaction changed, and the changes it stored.
+/// `taken`: the number [`seq_up_front`] took and stored the changes with, if
+/// it did.
+pub fn stamp(conn: &mut DbConnection, org_id: OrgId, changed: &[Stamped], taken: Option<i64>) -> QueryResult<()> {
     if changed.is_empty() {
         return Ok(());
     }
-    let seq = take_seq(conn, org_id)?;
-    for &(id, projected) in changed {
+    let seq = match taken {
+        Some(seq) => seq,
+        None => take_seq(conn, org_id)?,
+    };
+    for doc in changed {
+        let (id, projected) = (doc.id, doc.projected);
         let insert = diesel::insert_into(document_positions::table).values((
             document_positions::document_id.eq(id),
             document_positions::org_id.eq(org_id),
@@ -89,6 +138,9 @@ pub fn stamp(conn: &mut DbConnection, org_id: OrgId, changed: &[(DocumentId, boo
             document_positions::first_seq.eq(seq),
             document_positions::compacted_seq.eq(0_i64),
             document_positions::projected_seq.eq(seq),
+            document_positions::mentorship_id.eq(doc.mentorship_id),
+            document_positions::owner_id.eq(doc.owner_id),
+            document_positions::group_id.eq(doc.group_id),
         ));
         let upsert = insert.on_conflict(document_positions::document_id).do_update();
         let both = (document_positions::change_seq.eq(seq), document_positions::projected_seq.eq(seq));
@@ -98,6 +150,9 @@ pub fn stamp(conn: &mut DbConnection, org_id: OrgId, changed: &[(DocumentId, boo
             run_kept!(&mut *conn, upsert.set(both).returning(returned), i64)?;
         } else {
             run_kept!(&mut *conn, upsert.set(change_only).returning(returned), i64)?;
+        }
+        if taken.is_some() {
+            continue;
         }
         run_kept!(
             &mut *conn,
@@ -138,23 +193,21 @@ pub fn note_compaction(conn: &mut DbConnection, id: DocumentId, upto: i64) -> Qu
 
 /// What the person could read, as a fingerprint: any change of a pairing (ended,
 /// other people), of a group membership, or an erasure in the organisation
-/// changes it. Computed from committed state on every request, so it cannot be
-/// skipped by interleaved commits.
-pub(crate) fn fingerprint(conn: &mut DbConnection, caller: &Caller, access: &Access) -> QueryResult<Vec<u8>> {
-    let erasures: i64 =
-        erased_documents::table.filter(erased_documents::org_id.eq(caller.org_id)).count().get_result(conn)?;
+/// (`position.erasures`) changes it. Computed from committed state on every
+/// request, so it cannot be skipped by interleaved commits.
+pub(crate) fn fingerprint(caller: &Caller, access: &Access, position: &Position) -> Vec<u8> {
     let mut pairs: Vec<String> =
         access.pairs.values().map(|p| format!("{}:{}:{}", p.mentorship_id, p.mentor_id, p.mentee_id)).collect();
     pairs.sort();
     let mut groups: Vec<String> = access.groups.iter().map(ToString::to_string).collect();
     groups.sort();
     let mut hash = Sha256::new();
-    hash.update(format!("{}\n{}\n{}\n", caller.person, caller.device_id, erasures));
+    hash.update(format!("{}\n{}\n{}\n", caller.person, caller.device_id, position.erasures));
     for entry in pairs.iter().chain(&groups) {
         hash.update(entry.as_bytes());
         hash.update(b"\n");
     }
-    Ok(hash.finalize()[..16].to_vec())
+    hash.finalize()[..16].to_vec()
 }
 
 /// Whether a request's cursor holds here: same database, not ahead of it, and
@@ -191,20 +244,20 @@ struct ChangedRow {
     projected_seq: i64,
 }
 
-/// [`changed_rows`] on SQLite. `CROSS JOIN` makes `documents` the outer loop:
-/// the person's documents are found by the pairing, owner and group indexes,
-/// then each one's position by its key. Left to itself the planner walks the
-/// `(org_id, change_seq)` index instead, every document of the organisation
-/// changed since the cursor, which in a busy organisation is most of them for
-/// every request.
+/// [`changed_rows`] on SQLite. Driven by the positions' scope indexes: for each
+/// of the person's pairings and groups, and their own documents, the positions
+/// numbered after the cursor (one index range each, empty when nothing
+/// changed), then each one's document by its key. So the read costs what
+/// changed, never how many documents the person holds (nor, as a walk of
+/// `(org_id, change_seq)` would, what the organisation changed).
 const CHANGED_ROWS_SQLITE: &str = "\
 SELECT d.id AS id, d.header AS header, d.last_change_id AS last_change_id, d.heads AS heads, \
        p.change_seq AS change_seq, p.first_seq AS first_seq, p.compacted_seq AS compacted_seq, \
        p.projected_seq AS projected_seq \
-FROM documents d CROSS JOIN document_positions p \
-WHERE p.document_id = d.id AND d.org_id = ? AND p.org_id = ? AND p.change_seq > ? \
-  AND (d.mentorship_id IN (SELECT value FROM json_each(?)) OR d.owner_id = ? \
-       OR d.group_id IN (SELECT value FROM json_each(?))) \
+FROM document_positions p CROSS JOIN documents d \
+WHERE d.id = p.document_id AND p.org_id = ? AND d.org_id = ? AND p.change_seq > ? \
+  AND (p.mentorship_id IN (SELECT value FROM json_each(?)) OR p.owner_id = ? \
+       OR p.group_id IN (SELECT value FROM json_each(?))) \
 ORDER BY d.id";
 
 /// The documents of the person's pairings, groups and own that changed after
@@ -229,10 +282,10 @@ fn changed_rows(conn: &mut DbConnection, caller: &Caller, access: &Access, since
             .filter(document_positions::change_seq.gt(since))
             .filter(documents::org_id.eq(caller.org_id))
             .filter(
-                documents::mentorship_id
+                document_positions::mentorship_id
                     .eq_any(&mentorship_ids)
-                    .or(documents::owner_id.eq(caller.person))
-                    .or(documents::group_id.eq_any(&group_ids)),
+                    .or(document_positions::owner_id.eq(caller.person))
+                    .or(document_positions::group_id.eq_any(&group_ids)),
             )
             .order(documents::id)
             .select((
@@ -259,8 +312,8 @@ pub(crate) struct ChangedSince {
 }
 
 /// Replies for the documents the person may read that changed after `since`
-/// and that the request did not offer (`offered`). One read transaction
-/// (repeatable read on PostgreSQL), so heads, changes and compaction agree.
+/// and that the request did not offer (`offered`). One snapshot
+/// ([`crate::db::read_snapshot`]), so heads, changes and compaction agree.
 pub(crate) fn changed_since(
     conn: &mut DbConnection,
     cache: &DocCache,
@@ -269,10 +322,7 @@ pub(crate) fn changed_since(
     since: i64,
     offered: &HashSet<DocumentId>,
 ) -> Result<ChangedSince, SyncError> {
-    conn.transaction(|conn| -> Result<ChangedSince, SyncError> {
-        if let DbConnection::Pg(pg) = conn {
-            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(pg)?;
-        }
+    crate::db::read_snapshot(conn, |conn| -> Result<ChangedSince, SyncError> {
         let rows = changed_rows(conn, caller, access, since)?;
         let mut replies = Vec::new();
         let mut projections_changed = false;
@@ -333,11 +383,11 @@ mod tests {
         detail: String,
     }
 
-    /// The cursor's read starts from the person's documents, never from the
-    /// organisation's positions (whose walk made every request cost what the
-    /// whole organisation had changed).
+    /// The cursor's read takes, for each scope of the person's, only the
+    /// positions numbered after the cursor; it walks neither the person's
+    /// documents nor the organisation's positions.
     #[test]
-    fn the_cursor_read_is_driven_by_the_person_s_documents() {
+    fn the_cursor_read_costs_what_changed() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("plan.db").display());
         let mut conn = connect_one(&url).unwrap();
@@ -354,6 +404,14 @@ mod tests {
             .unwrap();
         let plan: Vec<String> = plan.into_iter().map(|row| row.detail).collect();
         assert!(plan.iter().any(|line| line.contains("MULTI-INDEX OR")), "{plan:#?}");
-        assert!(plan.iter().all(|line| !line.contains("document_positions_by_seq")), "{plan:#?}");
+        for index in ["document_positions_by_mentorship", "document_positions_by_owner", "document_positions_by_group"]
+        {
+            assert!(
+                plan.iter().any(|line| line.contains(index) && line.contains("change_seq>?")),
+                "{index}: {plan:#?}"
+            );
+        }
+        // No table walked: only the id lists are scanned.
+        assert!(plan.iter().all(|line| !line.starts_with("SCAN") || line.contains("json_each")), "{plan:#?}");
     }
 }

@@ -170,7 +170,7 @@ pub fn handle_with(
     // numbered up to here (see `cursor`).
     let position = cursor::position(conn, caller.org_id)?;
     let access = readable(conn, caller)?;
-    let fingerprint = cursor::fingerprint(conn, caller, &access)?;
+    let fingerprint = cursor::fingerprint(caller, &access, &position);
     let since = match &request.cursor {
         Some(sent) if !request.complete_inventory => {
             let recognised = cursor::recognised(sent, &position, &fingerprint);
@@ -241,6 +241,7 @@ pub fn handle_with(
     let oldest = request.oldest_unsynced_secs.map(clamp_oldest_unsynced);
     let actors = device_actors(conn, caller)?;
     let mut rolled_back = false;
+    let mut seq = None;
     let result = writer.write(conn, |conn| -> Result<(), SyncError> {
         for doc in &writers {
             let (id, header) = (doc.id(), doc.offer.header);
@@ -270,7 +271,8 @@ pub fn handle_with(
                 }
                 Verdict::Accepted(new) => {
                     if !new.is_empty() {
-                        changed.push(store_changes(conn, cached, caller, version.is_none(), &new)?);
+                        let numbered = cursor::seq_up_front(conn, caller.org_id, &mut seq)?;
+                        changed.push(store_changes(conn, cached, caller, version.is_none(), &new, numbered)?);
                         received.push(change_event(caller, header, &new));
                     }
                     Verdict::Accepted(new)
@@ -284,18 +286,29 @@ pub fn handle_with(
             };
             written.insert(id, Written { verdict, state });
         }
-        // Last of the writes to documents: the counter row stays locked until the commit.
-        let numbered: Vec<(DocumentId, bool)> =
-            changed.iter().map(|doc: &ChangedDoc| (doc.id, doc.projected)).collect();
-        cursor::stamp(conn, caller.org_id, &numbered)?;
+        // Last of the writes to documents: on PostgreSQL the number is taken
+        // here, and the counter row stays locked until the commit.
+        let numbered: Vec<cursor::Stamped> = changed
+            .iter()
+            .map(|doc: &ChangedDoc| cursor::Stamped {
+                id: doc.id,
+                mentorship_id: doc.mentorship_id,
+                owner_id: doc.owner_id,
+                group_id: doc.group_id,
+                projected: doc.projected,
+            })
+            .collect();
+        cursor::stamp(conn, caller.org_id, &numbered, seq)?;
         projections_db::record_device_sync(conn, caller.device_id, caller.org_id, Timestamp::now(), oldest)?;
         if rolled_back {
             response.actor_id = Some(issue_fresh_actor(conn, caller)?);
         }
         // Last, so the organisation's audit chain is held only until the commit.
-        audit::record_many(conn, caller.org_id, std::mem::take(&mut received)).map_err(|error| match error {
-            crate::domain::DomainError::Db(error) => SyncError::Db(error),
-            _ => SyncError::Invariant("recording the audit events of a sync failed"),
+        audit::record_many_in_transaction(conn, caller.org_id, std::mem::take(&mut received)).map_err(|error| {
+            match error {
+                crate::domain::DomainError::Db(error) => SyncError::Db(error),
+                _ => SyncError::Invariant("recording the audit events of a sync failed"),
+            }
         })?;
         Ok(())
     });
@@ -702,6 +715,7 @@ fn store_changes(
     caller: &Caller,
     is_new: bool,
     new: &[Change],
+    seq: Option<i64>,
 ) -> Result<ChangedDoc, SyncError> {
     let header = *cached.doc.header();
     let id = header.id;
@@ -735,6 +749,7 @@ fn store_changes(
             device_id: Some(caller.device_id),
             person_id: Some(caller.person),
             received_at: now,
+            seq,
         })
         .collect();
     let last = documents_db::append_changes(conn, id, &rows)?;

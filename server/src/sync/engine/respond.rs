@@ -94,6 +94,7 @@ fn store(
             device_id: None,
             person_id: Some(writer.person),
             received_at: now,
+            seq: None,
         })
         .collect();
     let last = documents_db::append_changes(conn, id, &rows)?;
@@ -101,7 +102,14 @@ fn store(
     let added = i32::try_from(rows.len()).unwrap_or(i32::MAX);
     documents_db::update_heads(conn, id, &heads.join(","), last, added, now)?;
     // Numbered like a sync's changes, so a phone syncing with a cursor receives them.
-    crate::sync::cursor::stamp(conn, writer.org_id, &[(id, true)])?;
+    let stamped = crate::sync::cursor::Stamped {
+        id,
+        mentorship_id: header.mentorship_id(),
+        owner_id: header.owner_id(),
+        group_id: header.group_id(),
+        projected: true,
+    };
+    crate::sync::cursor::stamp(conn, writer.org_id, &[stamped], None)?;
     cached.last_change_id = last;
     cached.since_snapshot = cached.since_snapshot.saturating_add(added);
     let projected =
