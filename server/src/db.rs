@@ -451,7 +451,8 @@ mod tests {
     /// SQLite is built with the query planner stability guarantee on (see
     /// `.cargo/config.toml`): else every cached statement with `LIMIT ?` is
     /// parsed and planned again at each run, because the planner reads the
-    /// bound limit.
+    /// bound limit. And without the shared page-cache group and memory
+    /// statistics, whose mutexes threads queued on.
     #[test]
     fn sqlite_keeps_its_plans_whatever_the_bound_values() {
         let dir = tempfile::tempdir().unwrap();
@@ -461,5 +462,9 @@ mod tests {
         let options: Vec<CompileOption> = diesel::sql_query("PRAGMA compile_options").load(sqlite).unwrap();
         let options: Vec<String> = options.into_iter().map(|o| o.compile_options).collect();
         assert!(options.iter().any(|o| o == "ENABLE_QPSG"), "{options:#?}");
+        // Each connection's page cache its own, and no statistics mutex on
+        // every allocation (`.cargo/config.toml`).
+        assert!(options.iter().all(|o| o != "ENABLE_MEMORY_MANAGEMENT"), "{options:#?}");
+        assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:#?}");
     }
 }
