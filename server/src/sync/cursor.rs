@@ -23,7 +23,7 @@
 //! or the whole document if it was first stored after the cursor or changes
 //! after the cursor were folded into its snapshot.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
@@ -35,9 +35,9 @@ use super::cache::DocCache;
 use super::engine::{Access, Caller, may_hold, stored_header, stored_heads, whole_reply};
 use crate::db::DbConnection;
 use crate::db::documents::DocumentRef;
-use crate::db::id_list::json_texts;
+use crate::db::id_list::{in_json, json_texts};
 use crate::db::keep_prepared::{KeepPrepared, run_kept};
-use crate::model::{DocumentId, GroupId, MentorshipId, OrgId, PersonId};
+use crate::model::{DeviceId, DocumentId, GroupId, MentorshipId, OrgId, PersonId};
 use crate::schema::{document_changes, document_positions, documents, sync_counters};
 
 /// Where the database stands for one organisation: read before anything a reply
@@ -324,32 +324,42 @@ pub(crate) fn changed_since(
 ) -> Result<ChangedSince, SyncError> {
     crate::db::read_snapshot(conn, |conn| -> Result<ChangedSince, SyncError> {
         let rows = changed_rows(conn, caller, access, since)?;
-        let mut replies = Vec::new();
         let mut projections_changed = false;
+        let mut wanted = Vec::new();
         for row in rows {
+            if offered.contains(&row.id) {
+                // Offered, so already through the access test (or purged by
+                // the reply, which then does not vouch for the reminders).
+                projections_changed |= row.projected_seq > since;
+                continue;
+            }
             let doc_ref = DocumentRef { id: row.id, header: row.header.clone(), last_change_id: row.last_change_id };
             let header = stored_header(&doc_ref)?;
             if !may_hold(&header, caller, access) {
                 continue;
             }
             projections_changed |= row.projected_seq > since;
-            if offered.contains(&row.id) {
-                continue;
-            }
-            // What other devices wrote after the cursor; the device has its own.
-            let changes: Vec<Vec<u8>> = document_changes::table
-                .filter(document_changes::document_id.eq(row.id))
-                .filter(document_changes::seq.gt(since))
-                .filter(document_changes::seq.le(row.change_seq))
-                .filter(document_changes::device_id.ne(caller.device_id).or(document_changes::device_id.is_null()))
-                .order(document_changes::id.asc())
-                .select(document_changes::bytes)
-                .load(conn)?;
-            let whole = row.compacted_seq > since || row.first_seq > since;
+            wanted.push((row, header));
+        }
+        // A document compacted after the cursor goes whole; for the others, what
+        // other devices wrote after the cursor (the device has its own), all
+        // read in one statement.
+        let partial: Vec<DocumentId> =
+            wanted.iter().filter(|(row, _)| row.compacted_seq <= since).map(|(row, _)| row.id).collect();
+        let mut changes = changes_from_others(conn, &partial, since, caller.device_id)?;
+        let mut replies = Vec::new();
+        for (row, header) in wanted {
+            let changes: Vec<Vec<u8>> = changes
+                .remove(&row.id)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(seq, _)| *seq <= row.change_seq)
+                .map(|(_, bytes)| bytes)
+                .collect();
             if changes.is_empty() && row.compacted_seq <= since {
                 continue;
             }
-            let reply = if whole {
+            let reply = if row.compacted_seq > since || row.first_seq > since {
                 whole_reply(conn, cache, header, row.last_change_id)?
             } else {
                 let heads = stored_heads(row.id, &row.heads)?;
@@ -367,6 +377,47 @@ pub(crate) fn changed_since(
         }
         Ok(ChangedSince { replies, projections_changed })
     })
+}
+
+/// The changes of `ids` numbered after `since` that devices other than
+/// `device` wrote (or the server), by document, each as (number, bytes) in
+/// the order stored. One statement whatever the number of documents.
+fn changes_from_others(
+    conn: &mut DbConnection,
+    ids: &[DocumentId],
+    since: i64,
+    device: DeviceId,
+) -> QueryResult<HashMap<DocumentId, Vec<(i64, Vec<u8>)>>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let others = document_changes::device_id.ne(device).or(document_changes::device_id.is_null());
+    let order = (document_changes::document_id, document_changes::id);
+    let columns = (document_changes::document_id, document_changes::seq, document_changes::bytes);
+    let rows: Vec<(DocumentId, Option<i64>, Vec<u8>)> = match conn {
+        DbConnection::Sqlite(conn) => document_changes::table
+            .filter(in_json(document_changes::document_id, ids))
+            .filter(document_changes::seq.gt(since))
+            .filter(others)
+            .order(order)
+            .select(columns)
+            .load(conn)?,
+        DbConnection::Pg(conn) => document_changes::table
+            .filter(document_changes::document_id.eq_any(ids))
+            .filter(document_changes::seq.gt(since))
+            .filter(others)
+            .order(order)
+            .select(columns)
+            .load(conn)?,
+    };
+    let mut by_document: HashMap<DocumentId, Vec<(i64, Vec<u8>)>> = HashMap::new();
+    for (id, seq, bytes) in rows {
+        // `seq > since` holds, so it is there.
+        if let Some(seq) = seq {
+            by_document.entry(id).or_default().push((seq, bytes));
+        }
+    }
+    Ok(by_document)
 }
 
 #[cfg(test)]
