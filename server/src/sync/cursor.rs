@@ -379,15 +379,17 @@ pub(crate) fn changed_since(
     })
 }
 
+/// A document's changes as (number, bytes), in the order stored.
+type NumberedChanges = Vec<(i64, Vec<u8>)>;
+
 /// The changes of `ids` numbered after `since` that devices other than
-/// `device` wrote (or the server), by document, each as (number, bytes) in
-/// the order stored. One statement whatever the number of documents.
+/// `device` wrote (or the server), by document. One statement whatever the number of documents.
 fn changes_from_others(
     conn: &mut DbConnection,
     ids: &[DocumentId],
     since: i64,
     device: DeviceId,
-) -> QueryResult<HashMap<DocumentId, Vec<(i64, Vec<u8>)>>> {
+) -> QueryResult<HashMap<DocumentId, NumberedChanges>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -410,7 +412,7 @@ fn changes_from_others(
             .select(columns)
             .load(conn)?,
     };
-    let mut by_document: HashMap<DocumentId, Vec<(i64, Vec<u8>)>> = HashMap::new();
+    let mut by_document: HashMap<DocumentId, NumberedChanges> = HashMap::new();
     for (id, seq, bytes) in rows {
         // `seq > since` holds, so it is there.
         if let Some(seq) = seq {
