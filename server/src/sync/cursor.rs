@@ -32,12 +32,12 @@ use sync_core::protocol::{self, DocReply, SyncCursor};
 
 use super::SyncError;
 use super::cache::DocCache;
-use super::engine::{Access, Caller, may_hold, stored_header, stored_heads, whole_reply};
+use super::engine::{Access, Caller, ChangedDoc, may_hold, stored_header, stored_heads, whole_reply};
 use crate::db::DbConnection;
 use crate::db::documents::DocumentRef;
 use crate::db::id_list::{in_json, json_texts};
 use crate::db::keep_prepared::{KeepPrepared, run_kept};
-use crate::model::{DeviceId, DocumentId, GroupId, MentorshipId, OrgId, PersonId};
+use crate::model::{DeviceId, DocumentId, GroupId, MentorshipId, OrgId};
 use crate::schema::{document_changes, document_positions, documents, sync_counters};
 
 /// Where the database stands for one organisation: read before anything a reply
@@ -107,21 +107,10 @@ pub fn seq_up_front(conn: &mut DbConnection, org_id: OrgId, taken: &mut Option<i
     Ok(*taken)
 }
 
-/// A document a transaction changed, for [`stamp`]: its scope (as in its
-/// `documents` row), and whether its projection was written as well.
-#[derive(Debug, Clone, Copy)]
-pub struct Stamped {
-    pub id: DocumentId,
-    pub mentorship_id: Option<MentorshipId>,
-    pub owner_id: Option<PersonId>,
-    pub group_id: Option<GroupId>,
-    pub projected: bool,
-}
-
-/// Number the documents this transaction changed, and the changes it stored.
-/// `taken`: the number [`seq_up_front`] took and stored the changes with, if
-/// it did.
-pub fn stamp(conn: &mut DbConnection, org_id: OrgId, changed: &[Stamped], taken: Option<i64>) -> QueryResult<()> {
+/// Number the documents this transaction changed (with their scope, as in
+/// their `documents` rows), and the changes it stored. `taken`: the number
+/// [`seq_up_front`] took and stored the changes with, if it did.
+pub fn stamp(conn: &mut DbConnection, org_id: OrgId, changed: &[ChangedDoc], taken: Option<i64>) -> QueryResult<()> {
     if changed.is_empty() {
         return Ok(());
     }

@@ -288,17 +288,7 @@ pub fn handle_with(
         }
         // Last of the writes to documents: on PostgreSQL the number is taken
         // here, and the counter row stays locked until the commit.
-        let numbered: Vec<cursor::Stamped> = changed
-            .iter()
-            .map(|doc: &ChangedDoc| cursor::Stamped {
-                id: doc.id,
-                mentorship_id: doc.mentorship_id,
-                owner_id: doc.owner_id,
-                group_id: doc.group_id,
-                projected: doc.projected,
-            })
-            .collect();
-        cursor::stamp(conn, caller.org_id, &numbered, seq)?;
+        cursor::stamp(conn, caller.org_id, &changed, seq)?;
         projections_db::record_device_sync(conn, caller.device_id, caller.org_id, Timestamp::now(), oldest)?;
         if rolled_back {
             response.actor_id = Some(issue_fresh_actor(conn, caller)?);

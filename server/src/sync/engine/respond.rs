@@ -101,22 +101,13 @@ fn store(
     let heads: Vec<String> = cached.doc.heads().iter().map(ToString::to_string).collect();
     let added = i32::try_from(rows.len()).unwrap_or(i32::MAX);
     documents_db::update_heads(conn, id, &heads.join(","), last, added, now)?;
-    // Numbered like a sync's changes, so a phone syncing with a cursor receives them.
-    let stamped = crate::sync::cursor::Stamped {
-        id,
-        mentorship_id: header.mentorship_id(),
-        owner_id: header.owner_id(),
-        group_id: header.group_id(),
-        projected: true,
-    };
-    crate::sync::cursor::stamp(conn, writer.org_id, &[stamped], None)?;
     cached.last_change_id = last;
     cached.since_snapshot = cached.since_snapshot.saturating_add(added);
     let projected =
         projection::project(&mut cached.doc).map_err(|e| SyncError::Unreadable { message: e.to_string() })?;
     write_projection(conn, header, writer.org_id, &projected, now)?;
     cached.projection = Some(projected);
-    Ok(ChangedDoc {
+    let changed = ChangedDoc {
         id,
         org_id: writer.org_id,
         mentorship_id: header.mentorship_id(),
@@ -124,5 +115,9 @@ fn store(
         group_id: header.group_id(),
         changes_since_snapshot: cached.since_snapshot,
         projected: true,
-    })
+    };
+    // Numbered like a sync's changes (last, as a sync does), so a phone
+    // syncing with a cursor receives them.
+    crate::sync::cursor::stamp(conn, writer.org_id, std::slice::from_ref(&changed), None)?;
+    Ok(changed)
 }
