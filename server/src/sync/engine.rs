@@ -166,27 +166,15 @@ pub fn handle_with(
             inventory_limit: protocol::MAX_OFFERED_BEFORE,
         });
     }
-    // Before anything the reply reports: the reply holds at least everything
-    // numbered up to here (see `cursor`).
-    let position = cursor::position(conn, caller.org_id)?;
-    let access = readable(conn, caller)?;
-    let fingerprint = cursor::fingerprint(caller, &access, &position);
-    let since = match &request.cursor {
-        Some(sent) if !request.complete_inventory => {
-            let recognised = cursor::recognised(sent, &position, &fingerprint);
-            if !recognised {
-                tracing::debug!(device = %caller.device_id, "a sync cursor was not recognised; asking for the inventory");
-            }
-            recognised.then(|| i64::try_from(sent.seq).unwrap_or(i64::MAX))
+    let mut seen = HashSet::new();
+    for offer in &request.documents {
+        let id = offer.header.id;
+        if !seen.insert(id) {
+            return Err(SyncError::malformed("duplicate_document", format!("document {id} is offered twice")));
         }
-        _ => None,
-    };
-    let offered_ids: Vec<DocumentId> = request.documents.iter().map(|o| o.header.id).collect();
-    let stored: HashMap<DocumentId, DocumentRef> =
-        documents_db::find_refs_by_ids(conn, &offered_ids)?.into_iter().map(|r| (r.id, r)).collect();
-
-    let erased: HashSet<DocumentId> =
-        crate::db::governance::find_erased(conn, caller.org_id, &offered_ids)?.into_iter().collect();
+    }
+    let Reads { position, access, fingerprint, since, stored, erased, actors, after, inventory } =
+        read_before_writing(conn, cache, caller, &request, &seen)?;
 
     let mut response = SyncResponse {
         protocol: protocol::PROTOCOL_VERSION,
@@ -195,12 +183,8 @@ pub fn handle_with(
         ..SyncResponse::default()
     };
     let mut decoded = Vec::new();
-    let mut seen = HashSet::new();
     for offer in &request.documents {
         let id = offer.header.id;
-        if !seen.insert(id) {
-            return Err(SyncError::malformed("duplicate_document", format!("document {id} is offered twice")));
-        }
         if erased.contains(&id) {
             // Erased under the retention policy or an erasure: the device deletes
             // it, and anything it still had to send is refused, never stored again.
@@ -239,7 +223,6 @@ pub fn handle_with(
     let mut changed = Vec::new();
     let mut received = Vec::new();
     let oldest = request.oldest_unsynced_secs.map(clamp_oldest_unsynced);
-    let actors = device_actors(conn, caller)?;
     let mut rolled_back = false;
     let mut seq = None;
     let result = writer.write(conn, |conn| -> Result<(), SyncError> {
@@ -339,8 +322,7 @@ pub fn handle_with(
         response.documents.push(reply);
     }
 
-    if let Some(since) = since {
-        let after = cursor::changed_since(conn, cache, caller, &access, since, &seen)?;
+    if let Some(after) = after {
         response.documents.extend(after.replies);
         // Reminders are worked out from projections (and from the pairings,
         // which the cursor's access fingerprint covers): if none of the person's
@@ -352,22 +334,96 @@ pub fn handle_with(
             && response.purge.is_empty()
             && changed.iter().all(|doc| !doc.projected);
     }
-
-    if request.complete_inventory {
-        let mentorship_ids: Vec<MentorshipId> = access.pairs.keys().copied().collect();
-        let group_ids: Vec<GroupId> = access.groups.iter().copied().collect();
-        let readable =
-            documents_db::find_refs_readable(conn, caller.org_id, &mentorship_ids, &group_ids, caller.person)?;
-        let offered_before: HashSet<DocumentId> = request.offered_before.iter().copied().collect();
-        for doc_ref in readable {
-            let header = stored_header(&doc_ref)?;
-            if seen.contains(&header.id) || offered_before.contains(&header.id) || !may_hold(&header, caller, &access) {
-                continue;
-            }
-            response.documents.push(whole_reply(conn, cache, header, doc_ref.last_change_id)?);
-        }
-    }
+    response.documents.extend(inventory);
     Ok(SyncOutcome { response, changed })
+}
+
+/// What a request reads before it writes.
+struct Reads {
+    /// Taken first: the reply holds at least everything numbered up to here
+    /// (see `cursor`).
+    position: cursor::Position,
+    access: Access,
+    fingerprint: Vec<u8>,
+    /// The sent cursor's number, when it was recognised.
+    since: Option<i64>,
+    stored: HashMap<DocumentId, DocumentRef>,
+    erased: HashSet<DocumentId>,
+    /// The actors the device may write under (none read when it offers nothing to write).
+    actors: Vec<ActorId>,
+    /// What changed after a recognised cursor.
+    after: Option<cursor::ChangedSince>,
+    /// For an inventory: the documents the device lacks, whole.
+    inventory: Vec<DocReply>,
+}
+
+/// Everything a request reads before it writes, in one snapshot: consistent
+/// with itself, and on SQLite one emptying of the connection's page cache
+/// instead of one per statement (in WAL mode a connection empties it when it
+/// begins reading after another connection's commit, which the group writer
+/// does hundreds of times a second). What the request writes itself is not in
+/// the snapshot, and needs not be: its documents are in `offered`, which the
+/// catch-up and the inventory leave out, and everything numbered after
+/// `position` reaches the device with its next sync.
+fn read_before_writing(
+    conn: &mut DbConnection,
+    cache: &DocCache,
+    caller: &Caller,
+    request: &SyncRequest,
+    offered: &HashSet<DocumentId>,
+) -> Result<Reads, SyncError> {
+    crate::db::read_snapshot(conn, |conn| -> Result<Reads, SyncError> {
+        let position = cursor::position(conn, caller.org_id)?;
+        let access = readable(conn, caller)?;
+        let fingerprint = cursor::fingerprint(caller, &access, &position);
+        let since = match &request.cursor {
+            Some(sent) if !request.complete_inventory => {
+                let recognised = cursor::recognised(sent, &position, &fingerprint);
+                if !recognised {
+                    tracing::debug!(device = %caller.device_id, "a sync cursor was not recognised; asking for the inventory");
+                }
+                recognised.then(|| i64::try_from(sent.seq).unwrap_or(i64::MAX))
+            }
+            _ => None,
+        };
+        let offered_ids: Vec<DocumentId> = request.documents.iter().map(|o| o.header.id).collect();
+        let stored = documents_db::find_refs_by_ids(conn, &offered_ids)?.into_iter().map(|r| (r.id, r)).collect();
+        let erased = crate::db::governance::find_erased(conn, caller.org_id, &offered_ids)?.into_iter().collect();
+        let writes = request.documents.iter().any(|o| !o.changes.is_empty() || o.sync_message.is_some());
+        let actors = if writes { device_actors(conn, caller)? } else { Vec::new() };
+        let after = match since {
+            Some(since) => Some(cursor::changed_since(conn, cache, caller, &access, since, offered)?),
+            None => None,
+        };
+        let inventory =
+            if request.complete_inventory { inventory(conn, cache, caller, &access, request, offered)? } else { Vec::new() };
+        Ok(Reads { position, access, fingerprint, since, stored, erased, actors, after, inventory })
+    })
+}
+
+/// Whole replies for the documents the person may read that the device neither
+/// offered now nor listed as offered before.
+fn inventory(
+    conn: &mut DbConnection,
+    cache: &DocCache,
+    caller: &Caller,
+    access: &Access,
+    request: &SyncRequest,
+    offered: &HashSet<DocumentId>,
+) -> Result<Vec<DocReply>, SyncError> {
+    let mentorship_ids: Vec<MentorshipId> = access.pairs.keys().copied().collect();
+    let group_ids: Vec<GroupId> = access.groups.iter().copied().collect();
+    let readable = documents_db::find_refs_readable(conn, caller.org_id, &mentorship_ids, &group_ids, caller.person)?;
+    let offered_before: HashSet<DocumentId> = request.offered_before.iter().copied().collect();
+    let mut replies = Vec::new();
+    for doc_ref in readable {
+        let header = stored_header(&doc_ref)?;
+        if offered.contains(&header.id) || offered_before.contains(&header.id) || !may_hold(&header, caller, access) {
+            continue;
+        }
+        replies.push(whole_reply(conn, cache, header, doc_ref.last_change_id)?);
+    }
+    Ok(replies)
 }
 
 /// The whole of a stored document for a device that lacks it, as stored up to
