@@ -429,6 +429,14 @@ impl Client {
         Ok(self.inner.logout(if wipe { SignOut::WipeData } else { SignOut::KeepData })?)
     }
 
+    /// Set a new password with a coordinator's one-time reset code (online;
+    /// nobody needs to be signed in). The person's devices are all signed out,
+    /// this one too: sign in with the new password afterwards. A wrong, used or
+    /// expired code, or a weak new password, is `Invalid` with the reason.
+    pub fn reset_password(&self, email: String, code: String, new_password: String) -> Answer<()> {
+        Ok(self.inner.reset_password(&email, &code, &new_password)?)
+    }
+
     /// Change the signed-in person's password (online only). This phone stays
     /// signed in; their other devices are signed out. A wrong old password or a
     /// new one the policy refuses (the message says why) is `Invalid`.

@@ -93,6 +93,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/sign-in", web::get().to(sign_in::sign_in_form))
         .route("/sign-in", post(sign_in::sign_in))
         .route("/sign-out", post(sign_in::sign_out))
+        .route("/reset-password", web::get().to(sign_in::reset_form))
+        .route("/reset-password", post(sign_in::reset))
         .route("/events", web::get().to(events::stream))
         .route("/fragments/dashboard", web::get().to(dashboard::fragment))
         .route("/fragments/pairings/{id}", web::get().to(pairing::fragment))

@@ -9,7 +9,7 @@ use crate::TestApp;
 
 /// The console's session cookie name.
 pub const SESSION_COOKIE: &str = "alongside_console";
-const SIGN_IN_COOKIE: &str = "alongside_console_sign_in";
+pub const SIGN_IN_COOKIE: &str = "alongside_console_sign_in";
 
 /// A signed-in console (one browser).
 #[derive(Debug, Clone)]

@@ -212,3 +212,42 @@ async fn a_coordinator_sees_a_phones_sync_on_the_dashboard_without_reloading() {
 
     browser.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(browser_tests), ignore = "browser: no /usr/bin/chromium and chromedriver; run scripts/install-browser")]
+async fn a_coordinator_who_forgot_their_password_sets_one_with_a_reset_code() {
+    assert_browser_installed();
+    let app = spawn_app(Backend::Sqlite).await;
+    let org = app.seed_org("rowan").await;
+    let path = format!("/v1/people/{}/password-reset", org.coordinator.id);
+    let issued = alongside_tests::json_body(app.post(&path, Some(org.admin.token()), &json!({})).await).await;
+    let code = issued["code"].as_str().unwrap().to_owned();
+    let new = "kettle lantern orchard drizzle";
+
+    let driver = start_driver().await;
+    let browser = open_browser(&driver).await;
+    browser.goto(&app.url("/console/sign-in")).await.unwrap();
+    let link = browser.wait().at_most(STEP).for_element(Locator::Css("a[href=\"/console/reset-password\"]")).await;
+    link.expect("the sign-in page links to the reset form").click().await.unwrap();
+    browser.wait().at_most(STEP).for_element(Locator::Css("#code")).await.expect("the reset form");
+    browser.find(Locator::Css("#email")).await.unwrap().send_keys(&org.coordinator.email).await.unwrap();
+    browser.find(Locator::Css("#code")).await.unwrap().send_keys(&code.to_lowercase()).await.unwrap();
+    browser.find(Locator::Css("#new_password")).await.unwrap().send_keys(new).await.unwrap();
+    save_screenshot(&browser, "reset-password.png").await;
+    browser.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_until(&browser, "the password is set", "return document.querySelector('h1').textContent", |v| {
+        v == &json!("Your new password is set")
+    })
+    .await;
+
+    browser.find(Locator::Css("a[href=\"/console/sign-in\"]")).await.unwrap().click().await.unwrap();
+    let email = browser.wait().at_most(STEP).for_element(Locator::Css("#email")).await.unwrap();
+    email.send_keys(&org.coordinator.email).await.unwrap();
+    browser.find(Locator::Css("#password")).await.unwrap().send_keys(new).await.unwrap();
+    browser.find(Locator::Css("form.stack button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_until(&browser, "signed in with the new password", "return document.querySelector('h1').textContent", |v| {
+        v == &json!("Programme")
+    })
+    .await;
+    browser.close().await.unwrap();
+}

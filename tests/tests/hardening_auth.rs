@@ -11,12 +11,14 @@ use std::time::{Duration, Instant};
 
 use alongside_server::domain::Role;
 use alongside_server::model::Timestamp;
-use alongside_tests::console::Console;
+use alongside_tests::console::{Console, SIGN_IN_COOKIE, attempt_sign_in, cookie_value, form_body, hidden_value};
+use alongside_tests::phones::Phone;
 use alongside_tests::process::run_cli;
 use alongside_tests::{
     Backend, PASSWORD, Session, TestApp, assert_error, backend_test, json_body, session_from, spawn_app, spawn_app_with,
 };
 use serde_json::{Value, json};
+use sync_core::{ClientError, SessionKind};
 
 const EMAIL: &str = "sam.mentee@harbour.example";
 
@@ -335,6 +337,48 @@ backend_test! {
 
 backend_test! {
     #[tokio::test]
+    async fn a_phone_redeems_a_reset_code_and_keeps_what_it_had_to_send(backend) {
+        let app = spawn_app(backend).await;
+        let org = app.seed_org("phone-reset").await;
+        let mentee = Phone::login(&app, &org.mentee.email);
+        let sid = mentee.client.create_session(&org.mentorship_id, SessionKind::Meeting, "2026-12-03").unwrap();
+        mentee.client.edit_notes(&sid, 0, 0, "Forgot my password, wrote this anyway").unwrap();
+        assert_eq!(mentee.client.pending().unwrap(), 1);
+
+        let path = person_path(&org.mentee.id, "/password-reset");
+        let issued = json_body(app.post(&path, Some(org.coordinator.token()), &json!({})).await).await;
+        let code = issued["code"].as_str().unwrap().to_owned();
+        let new = "kettle lantern orchard drizzle";
+
+        // A phone nobody is signed in on redeems it; refusals are `Invalid` with the reason.
+        let dir = tempfile::tempdir().unwrap();
+        let fresh = sync_core::Client::new(dir.path(), &app.address).unwrap();
+        let invalid = |result: Result<(), ClientError>| match result {
+            Err(ClientError::Invalid { message }) => message,
+            other => panic!("{backend}: expected Invalid, got {other:?}"),
+        };
+        assert!(!invalid(fresh.reset_password(&org.mentee.email, "0000-0000-0000-0000", new)).is_empty());
+        let weak = invalid(fresh.reset_password(&org.mentee.email, &code, "password1234"));
+        assert!(weak.contains("too easy to guess"), "{weak}");
+        fresh.reset_password(&org.mentee.email, &code.to_lowercase(), new).unwrap();
+        invalid(fresh.reset_password(&org.mentee.email, &code, "another fine long phrase"));
+        assert!(fresh.account().is_none(), "redeeming signs nobody in");
+
+        // The person's own phone was signed out with everything else, and kept its note.
+        assert!(matches!(mentee.client.sync(), Err(ClientError::Unauthorized { .. })), "{backend}");
+        assert!(matches!(mentee.client.login(&org.mentee.email, PASSWORD, "phone"), Err(ClientError::Unauthorized { .. })));
+        mentee.client.login(&org.mentee.email, new, "phone").unwrap();
+        assert_eq!(mentee.client.pending().unwrap(), 1, "{backend}: the unsent note is still there");
+        mentee.client.sync().unwrap();
+        assert_eq!(mentee.client.pending().unwrap(), 0, "{backend}");
+        let mentor = Phone::login(&app, &org.mentor.email);
+        mentor.client.sync().unwrap();
+        assert_eq!(mentor.client.session(&sid).unwrap().notes, "Forgot my password, wrote this anyway");
+    }
+}
+
+backend_test! {
+    #[tokio::test]
     async fn the_command_line_prints_a_reset_code_that_works(backend) {
         let (app, _, _) = app_with_mentee(backend).await;
         let code = run_cli(&app.db_url, &["user", "reset-password", "--email", EMAIL]).trim().to_owned();
@@ -472,5 +516,64 @@ backend_test! {
         let code = html.split("id=\"reset-code\">").nth(1).and_then(|rest| rest.split('<').next()).unwrap().to_owned();
         let body = json!({ "email": org.mentee.email, "code": code, "new_password": new });
         assert_eq!(app.post("/v1/auth/password/reset", None, &body).await.status(), 204, "{backend}");
+    }
+}
+
+/// Posts the console's reset-password form with a fresh double-submit token.
+async fn post_reset_form(app: &TestApp, fields: &[(&str, &str)]) -> reqwest::Response {
+    let form = app.client.get(app.url("/console/reset-password")).send().await.unwrap();
+    assert_eq!(form.status(), 200);
+    let cookie = cookie_value(&form, SIGN_IN_COOKIE).expect("the form sets its token cookie");
+    let html = form.text().await.unwrap();
+    assert_eq!(hidden_value(&html, "csrf").as_deref(), Some(cookie.as_str()), "double-submit");
+    let mut body = vec![("csrf", cookie.as_str())];
+    body.extend_from_slice(fields);
+    app.client
+        .post(app.url("/console/reset-password"))
+        .header("cookie", format!("{SIGN_IN_COOKIE}={cookie}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_body(&body))
+        .send()
+        .await
+        .unwrap()
+}
+
+backend_test! {
+    #[tokio::test]
+    async fn a_coordinator_sets_a_new_password_with_a_reset_code_in_the_console(backend) {
+        let app = spawn_app(backend).await;
+        let org = app.seed_org("console-reset").await;
+        let sign_in = app.client.get(app.url("/console/sign-in")).send().await.unwrap().text().await.unwrap();
+        assert!(sign_in.contains("href=\"/console/reset-password\""), "{backend}: the sign-in page links to it");
+        let path = person_path(&org.coordinator.id, "/password-reset");
+        let issued = json_body(app.post(&path, Some(org.admin.token()), &json!({})).await).await;
+        let code = issued["code"].as_str().unwrap().to_owned();
+        let email = org.coordinator.email.as_str();
+        let new = "kettle lantern orchard drizzle";
+
+        let wrong = post_reset_form(&app, &[("email", email), ("code", "0000-0000-0000-0000"), ("new_password", new)]).await;
+        assert_eq!(wrong.status(), 400, "{backend}");
+        assert!(wrong.text().await.unwrap().contains("not valid"), "{backend}");
+        let weak = post_reset_form(&app, &[("email", email), ("code", &code), ("new_password", "password1234")]).await;
+        assert_eq!(weak.status(), 400, "{backend}");
+        assert!(weak.text().await.unwrap().contains("too easy to guess"), "{backend}");
+        let no_cookie = app
+            .client
+            .post(app.url("/console/reset-password"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form_body(&[("csrf", "abc"), ("email", email), ("code", &code), ("new_password", new)]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(no_cookie.status(), 403, "{backend}: the double-submit token is required");
+
+        let set = post_reset_form(&app, &[("email", email), ("code", &code), ("new_password", new)]).await;
+        assert_eq!(set.status(), 200, "{backend}");
+        assert!(set.text().await.unwrap().contains("Your new password is set"), "{backend}");
+        assert_eq!(app.get("/v1/me", Some(org.coordinator.token())).await.status(), 401, "{backend}: signed out");
+        assert_eq!(attempt_sign_in(&app, email, PASSWORD, &[]).await.response.status(), 401, "{backend}");
+        Console::sign_in_with(&app, email, new).await;
+        let again = post_reset_form(&app, &[("email", email), ("code", &code), ("new_password", "another fine long phrase")]).await;
+        assert_eq!(again.status(), 400, "{backend}: the code is used up");
     }
 }

@@ -1,5 +1,6 @@
-// Changing a password from Kotlin: refusals are `Invalid` with the reason, and
-// the new password is the one that signs in afterwards.
+// Changing a password from Kotlin, and setting one with a reset code: refusals
+// are `Invalid` with the reason, and the new password is the one that signs in
+// afterwards.
 
 import uniffi.alongside.AlongsideException
 import uniffi.alongside.Client
@@ -28,4 +29,29 @@ fun changePassword(url: String, dir: String) {
     } catch (expected: AlongsideException.Unauthorized) {
     }
     other.login(email, "kettle lantern orchard drizzle", "Kotlin other phone")
+}
+
+/** Run last: the mentee's old password stops working. */
+fun resetPassword(url: String, dir: String, code: String) {
+    val email = "mentee@bindings.example"
+    val phone = Client("$dir/reset-phone", url)
+    try {
+        phone.resetPassword(email, code, "password1234")
+        check(false, "a guessable new password must be refused")
+    } catch (expected: AlongsideException.Invalid) {
+        check(expected.message.orEmpty().contains("too easy to guess"), "the reason is given: ${expected.message}")
+    }
+    phone.resetPassword(email, code, "kettle lantern orchard drizzle")
+    check(phone.account() == null, "redeeming a code signs nobody in")
+    try {
+        phone.resetPassword(email, code, "another fine long phrase")
+        check(false, "a used code must be refused")
+    } catch (expected: AlongsideException.Invalid) {
+    }
+    try {
+        phone.login(email, PASSWORD, "Kotlin reset phone")
+        check(false, "the old password must no longer sign in")
+    } catch (expected: AlongsideException.Unauthorized) {
+    }
+    phone.login(email, "kettle lantern orchard drizzle", "Kotlin reset phone")
 }

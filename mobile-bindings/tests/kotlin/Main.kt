@@ -1,6 +1,6 @@
 // A JVM program over the generated Kotlin bindings, run against a real server by
 // mobile-bindings/tests/python/test_kotlin.py: two phones, one session, a sync.
-// Usage: Main SERVER_URL MENTORSHIP_ID WORK_DIR
+// Usage: Main SERVER_URL MENTORSHIP_ID WORK_DIR RESET_CODE (the mentee's, from a coordinator)
 
 import uniffi.alongside.AlongsideException
 import uniffi.alongside.Client
@@ -16,8 +16,8 @@ fun check(condition: Boolean, message: String) {
 }
 
 fun main(args: Array<String>) {
-    check(args.size == 3, "usage: Main SERVER_URL MENTORSHIP_ID WORK_DIR")
-    val (url, mentorship, dir) = args
+    check(args.size == 4, "usage: Main SERVER_URL MENTORSHIP_ID WORK_DIR RESET_CODE")
+    val (url, mentorship, dir, resetCode) = args
 
     val mentor = Client("$dir/mentor", url)
     mentor.login("mentor@bindings.example", PASSWORD, "Kotlin mentor phone")
@@ -49,5 +49,6 @@ fun main(args: Array<String>) {
     wholeSession(mentor, mentee, mentorship)
     encryptedPhone(url, mentorship, dir)
     changePassword(url, dir)
+    resetPassword(url, dir, resetCode)
     println("kotlin bindings: ok")
 }

@@ -150,3 +150,27 @@ def test_change_password_keeps_this_phone_and_needs_the_new_password_after(serve
     with pytest.raises(alongside.AlongsideError.Unauthorized):
         other.login("mentee@bindings.example", PASSWORD, "other phone")
     other.login("mentee@bindings.example", new, "other phone")
+
+
+def test_a_reset_code_sets_a_new_password_from_a_phone(server, phone, alongside, tmp_path):
+    mentee = phone("mentee", name="reset")
+    sid = mentee.create_session(server.mentorship, "meeting", "2026-12-03")
+    mentee.edit_notes(sid, 0, 0, "Written before the reset")
+    issued = server.post(f"/v1/people/{server.people['mentee']}/password-reset", {}, token=server.coordinator_token())
+    new = "kettle lantern orchard drizzle"
+    fresh = alongside.Client(str(tmp_path / "reset-fresh"), server.url)
+    with pytest.raises(alongside.AlongsideError.Invalid):
+        fresh.reset_password("mentee@bindings.example", "0000-0000-0000-0000", new)
+    with pytest.raises(alongside.AlongsideError.Invalid) as weak:
+        fresh.reset_password("mentee@bindings.example", issued["code"], "password1234")
+    assert "too easy to guess" in str(weak.value)
+    fresh.reset_password("mentee@bindings.example", issued["code"], new)
+    assert fresh.account() is None
+
+    # The mentee's phone was signed out too; signing in again sends what it kept.
+    with pytest.raises(alongside.AlongsideError.Unauthorized):
+        mentee.sync()
+    mentee.login("mentee@bindings.example", new, "mentee's phone")
+    assert mentee.pending() == 1
+    mentee.sync()
+    assert mentee.pending() == 0

@@ -18,9 +18,10 @@ def test_kotlin_program_logs_in_edits_syncs_and_reads_back(server, tmp_path):
         if os.environ.get("ALONGSIDE_REQUIRE_KOTLIN"):
             pytest.fail("ALONGSIDE_KOTLIN_JAR is not set: scripts/test-bindings compiles it")
         pytest.skip("the Kotlin program is compiled by scripts/test-bindings")
+    issued = server.post(f"/v1/people/{server.people['mentee']}/password-reset", {}, token=server.coordinator_token())
     done = subprocess.run(
         ["java", f"-Djna.library.path={BINDINGS}", "-cp", f"{JAR}:{JNA}", "MainKt",
-         server.url, server.mentorship, str(tmp_path)],
+         server.url, server.mentorship, str(tmp_path), issued["code"]],
         capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 0, done.stderr + done.stdout

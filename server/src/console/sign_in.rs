@@ -1,7 +1,7 @@
-//! The sign-in page, and signing in and out: the routes around
-//! [`super::login`]. The sign-in form carries a double-submit token (a
-//! short-lived cookie and the same value in the form), since there is no login
-//! yet whose token it could carry.
+//! The sign-in page, signing in and out (the routes around [`super::login`]),
+//! and setting a new password with a reset code. The forms before sign-in
+//! carry a double-submit token (a short-lived cookie and the same value in the
+//! form), since there is no login yet whose token it could carry.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
@@ -12,7 +12,8 @@ use serde::Deserialize;
 use super::csrf::{CsrfForm, NoFields, SignInForm};
 use super::layout::{Page, head};
 use super::login::{self, SignIn};
-use crate::domain::Email;
+use crate::auth::credentials::{self, CredentialError};
+use crate::domain::{DomainError, Email};
 use crate::error::ApiError;
 use crate::error::sentence;
 use crate::model::OrgId;
@@ -44,11 +45,7 @@ fn choice_response(
     message: Option<&str>,
     choices: &Choices,
 ) -> HttpResponse {
-    let token = login::new_token();
-    HttpResponse::build(status)
-        .content_type(ContentType::html())
-        .cookie(login::sign_in_cookie(&token, login::is_secure(req)))
-        .body(sign_in_page(&token, email, message, choices).into_string())
+    with_token(req, status, |token| sign_in_page(token, email, message, choices))
 }
 
 pub async fn sign_in_form(req: HttpRequest) -> HttpResponse {
@@ -122,6 +119,99 @@ pub async fn sign_out(state: web::Data<AppState>, req: HttpRequest, form: CsrfFo
         .finish())
 }
 
+#[derive(Debug, Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+/// A page before sign-in with a fresh double-submit token in its cookie; `page`
+/// puts the same token in its form.
+fn with_token(req: &HttpRequest, status: StatusCode, page: impl FnOnce(&str) -> Markup) -> HttpResponse {
+    let token = login::new_token();
+    HttpResponse::build(status)
+        .content_type(ContentType::html())
+        .cookie(login::sign_in_cookie(&token, login::is_secure(req)))
+        .body(page(&token).into_string())
+}
+
+/// The form for a one-time reset code a coordinator or admin gave for a
+/// forgotten password (`/console/reset-password`).
+pub async fn reset_form(req: HttpRequest) -> HttpResponse {
+    with_token(&req, StatusCode::OK, |token| reset_page(token, "", None))
+}
+
+/// Sets the new password: every device and console login of the person is
+/// signed out, and they sign in with it. Wrong, used or expired codes and
+/// unknown emails are answered alike and count against the sign-in limiter.
+pub async fn reset(state: web::Data<AppState>, req: HttpRequest, form: SignInForm<ResetForm>) -> Page {
+    let ResetForm { email, code, new_password } = form.0;
+    let address = req.peer_addr().map(|addr| addr.ip());
+    let redeemed = match Email::parse(&email) {
+        Ok(parsed) => credentials::redeem_reset(&state.db, &state.limiter, address, &parsed, code, new_password).await,
+        // A malformed email is as wrong as an unknown one.
+        Err(_) => Err(CredentialError::Domain(crate::domain::passwords::invalid_reset_code())),
+    };
+    match redeemed {
+        Ok(()) => {
+            let done = html! {
+                (DOCTYPE)
+                html lang="en-GB" {
+                    (head("Password set"))
+                    body.narrow {
+                        main #main {
+                            h1 { "Your new password is set" }
+                            p { "Every device and console sign-in you had is signed out. Sign in with the new password, here and in the Alongside app." }
+                            p { a href="/console/sign-in" { "Sign in" } }
+                        }
+                    }
+                }
+            };
+            Ok(HttpResponse::Ok().content_type(ContentType::html()).body(done.into_string()))
+        }
+        Err(CredentialError::Domain(DomainError::Invalid { message, .. })) => {
+            let message = sentence(&message);
+            Ok(with_token(&req, StatusCode::BAD_REQUEST, |token| reset_page(token, &email, Some(&message))))
+        }
+        Err(CredentialError::Throttled(retry_after)) => Err(ApiError::TooManyRequests { retry_after }.into()),
+        Err(CredentialError::Domain(other)) => Err(other.into()),
+    }
+}
+
+fn reset_page(csrf: &str, email: &str, message: Option<&str>) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en-GB" {
+            (head("Set a new password"))
+            body.narrow {
+                main #main {
+                    h1 { "Set a new password with a reset code" }
+                    p { "Forgot your password? Ask your coordinator (or, for a coordinator, an administrator) for a reset code. It works once, for 24 hours." }
+                    @if let Some(message) = message {
+                        div.notice.error role="alert" { p { (message) } }
+                    }
+                    form.stack method="post" action="/console/reset-password" {
+                        input type="hidden" name="csrf" value=(csrf);
+                        label for="email" { "Email" }
+                        input #email type="email" name="email" value=(email) autocomplete="username" required autofocus;
+                        label for="code" { "Reset code" }
+                        input #code type="text" name="code" autocomplete="one-time-code" required;
+                        label for="new_password" { "New password" }
+                        p.hint #new_password_hint { "At least 12 characters. A few unrelated words make a strong password that is easy to remember." }
+                        input #new_password type="password" name="new_password" autocomplete="new-password" minlength="12" required aria-describedby="new_password_hint";
+                        button type="submit" { "Set password" }
+                    }
+                    p { a href="/console/sign-in" { "Back to sign-in" } }
+                }
+            }
+        }
+    }
+}
+
 /// The sign-in page; `message` explains a failed attempt.
 fn sign_in_page(csrf: &str, email: &str, message: Option<&str>, choices: &Choices) -> Markup {
     html! {
@@ -151,6 +241,7 @@ fn sign_in_page(csrf: &str, email: &str, message: Option<&str>, choices: &Choice
                         }
                         button type="submit" { "Sign in" }
                     }
+                    p { a href="/console/reset-password" { "Have a reset code for a forgotten password?" } }
                 }
             }
         }

@@ -395,8 +395,11 @@ fn read_before_writing(
             Some(since) => Some(cursor::changed_since(conn, cache, caller, &access, since, offered)?),
             None => None,
         };
-        let inventory =
-            if request.complete_inventory { inventory(conn, cache, caller, &access, request, offered)? } else { Vec::new() };
+        let inventory = if request.complete_inventory {
+            inventory(conn, cache, caller, &access, request, offered)?
+        } else {
+            Vec::new()
+        };
         Ok(Reads { position, access, fingerprint, since, stored, erased, actors, after, inventory })
     })
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::error::invalid;
 use super::files::{ACCOUNTS_FILE, CURRENT_ACCOUNT_FILE, STORE_SUFFIX};
 use super::{Client, ClientError, SignedIn};
-use crate::api::{ChangePasswordRequest, LoginRequest, MentorshipItem};
+use crate::api::{ChangePasswordRequest, LoginRequest, MentorshipItem, ResetPasswordRequest};
 use crate::ids::{Pair, UserId};
 use crate::replica::Replica;
 use crate::store::Store;
@@ -275,6 +275,24 @@ impl Client {
         let request =
             ChangePasswordRequest { old_password: old_password.to_owned(), new_password: new_password.to_owned() };
         self.authed(serial, |token| self.transport.change_password(token, &request))
+    }
+
+    /// Set a new password with the one-time code a coordinator gave for a
+    /// forgotten one (online only; nobody needs to be signed in on this phone).
+    /// Every device and console login of the person is signed out, this phone's
+    /// too if the person was signed in here: sign in with the new password
+    /// afterwards, and what the phone still had to send goes with the next sync.
+    /// A wrong, used or expired code, or an email with no such account, is
+    /// `Invalid` (which of them is not said); so is a `new_password` the policy
+    /// refuses, with the reason. Too many wrong codes is `Server` ("too many
+    /// requests").
+    pub fn reset_password(&self, email: &str, code: &str, new_password: &str) -> Result<(), ClientError> {
+        let request = ResetPasswordRequest {
+            email: email.to_owned(),
+            code: code.to_owned(),
+            new_password: new_password.to_owned(),
+        };
+        self.transport.reset_password(&request)
     }
 
     /// Run an authenticated request for sign-in `serial` without holding the

@@ -10,7 +10,7 @@ use super::error::invalid;
 use super::surveys::ProgrammeSurveys;
 use crate::api::{
     ChangePasswordRequest, Confidentiality, ErrorBody, GroupItem, LoginRequest, MentorshipItem, RefreshRequest,
-    ReminderItem, TokenResponse,
+    ReminderItem, ResetPasswordRequest, TokenResponse,
 };
 use crate::protocol;
 
@@ -64,6 +64,13 @@ impl Transport {
     /// `POST /v1/auth/password`.
     pub(super) fn change_password(&self, token: &str, request: &ChangePasswordRequest) -> Result<(), ClientError> {
         check(self.authorized(self.agent.post(&self.url("/v1/auth/password")), token).send_json(request))?;
+        Ok(())
+    }
+
+    /// `POST /v1/auth/password/reset`: no token, nobody is signed in. Not
+    /// retried: a repeat of an answer lost on the way would find the code used.
+    pub(super) fn reset_password(&self, request: &ResetPasswordRequest) -> Result<(), ClientError> {
+        check(self.agent.post(&self.url("/v1/auth/password/reset")).send_json(request))?;
         Ok(())
     }
 
