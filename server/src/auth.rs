@@ -22,6 +22,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use crate::db::devices::Device;
+use crate::db::people::Person;
 use crate::db::{DbConnection, auth_cache, devices, people, retired_actors};
 use crate::domain::Actor;
 use crate::error::ApiError;
@@ -91,6 +93,20 @@ impl VerifiedToken {
         confirm(conn, self.0)
     }
 
+    /// [`VerifiedToken::confirm`] for a sync, keeping the token (a sync may
+    /// confirm it again: see [`crate::sync::SyncError::AuthChanged`]): cached
+    /// rows are used for longer, since the sync checks them against the
+    /// database in its snapshot; with the tag to check them by
+    /// (`db::auth_cache::matches_database`).
+    pub fn confirm_for_sync(&self, conn: &mut DbConnection) -> Result<(AuthUser, i64), ApiError> {
+        let claims = &self.0;
+        let (found, tag) = match auth_cache::get_for_sync(claims.did) {
+            Some((device, person, tag)) => ((device, person), tag),
+            None => read_rows(conn, claims)?,
+        };
+        Ok((check(conn, claims, found)?, tag))
+    }
+
     /// [`VerifiedToken::confirm`] again, keeping the token: for a connection that
     /// outlives its request (the live WebSocket re-checks its token while open).
     pub fn recheck(&self, conn: &mut DbConnection) -> Result<AuthUser, ApiError> {
@@ -127,17 +143,33 @@ fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
 /// [`auth_cache`] kept of it (at most a second old unless the PostgreSQL
 /// listener vouches that no change was missed).
 fn confirm(conn: &mut DbConnection, claims: tokens::Claims) -> Result<AuthUser, ApiError> {
-    let invalid = || ApiError::from(tokens::TokenError::Invalid);
-    let (device, person) = match auth_cache::get(claims.did) {
+    let found = match auth_cache::get(claims.did) {
         Some(found) => found,
-        None => {
-            let start = auth_cache::begin_read();
-            let device = devices::find_by_id(conn, claims.did)?.ok_or_else(invalid)?;
-            let person = people::find_by_id(conn, device.org_id, device.person_id)?;
-            auth_cache::put(start, &device, person.as_ref());
-            (device, person)
-        }
+        None => read_rows(conn, &claims)?.0,
     };
+    check(conn, &claims, found)
+}
+
+fn invalid() -> ApiError {
+    ApiError::from(tokens::TokenError::Invalid)
+}
+
+/// The token's device row and its person's, read from the database and
+/// cached, with the auth generation the read is tagged with.
+fn read_rows(conn: &mut DbConnection, claims: &tokens::Claims) -> Result<((Device, Option<Person>), i64), ApiError> {
+    let start = auth_cache::begin_read();
+    let device = devices::find_by_id(conn, claims.did)?.ok_or_else(invalid)?;
+    let person = people::find_by_id(conn, device.org_id, device.person_id)?;
+    auth_cache::put(start, &device, person.as_ref());
+    Ok(((device, person), start.db_generation()))
+}
+
+/// Whether the token still holds for the device and person it names.
+fn check(
+    conn: &mut DbConnection,
+    claims: &tokens::Claims,
+    (device, person): (Device, Option<Person>),
+) -> Result<AuthUser, ApiError> {
     if device.person_id != claims.sub || device.org_id != claims.org {
         return Err(invalid());
     }

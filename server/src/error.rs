@@ -242,6 +242,7 @@ impl From<SyncError> for ApiError {
             SyncError::NotFound => Self::not_found("document"),
             SyncError::Unreadable { message } => Self::conflict("unreadable_document", message),
             SyncError::Db(error) => error.into(),
+            error @ SyncError::AuthChanged => Self::Unavailable { message: error.to_string() },
             other @ (SyncError::Stored { .. } | SyncError::Invariant(_)) => Self::internal(other),
         }
     }

@@ -400,6 +400,7 @@ diesel::table! {
     sync_epoch (id) {
         id -> Integer,
         epoch -> Text,
+        auth_generation -> BigInt,
     }
 }
 

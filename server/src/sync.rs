@@ -81,6 +81,11 @@ pub enum SyncError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// Something the token check decides on changed since the caller's rows
+    /// were read (a device revoked, a person deactivated...): check the token
+    /// again and start over (`routes::sync` does, before anyone sees this).
+    #[error("the account changed while this sync began; try again")]
+    AuthChanged,
     /// An invariant of the engine did not hold (a bug).
     #[error("sync engine invariant broken: {0}")]
     Invariant(&'static str),

@@ -577,3 +577,30 @@ backend_test! {
         assert_eq!(again.status(), 400, "{backend}: the code is used up");
     }
 }
+
+backend_test! {
+    /// A sync checks the token check's cached rows against the database's
+    /// auth generation in its snapshot, so a device revoked by another process
+    /// (the command line, which no notification follows on SQLite) is refused
+    /// by the very next sync, even when the cached rows are older than the
+    /// one-second backstop.
+    #[tokio::test]
+    async fn a_device_revoked_from_the_command_line_is_refused_by_the_next_sync(backend) {
+        let app = spawn_app(backend).await;
+        let org = app.seed_org("cli-revoke").await;
+        let mentee = Phone::login(&app, &org.mentee.email);
+        mentee.client.create_session(&org.mentorship_id, SessionKind::Meeting, "2026-12-03").unwrap();
+        let device = mentee.client.account().unwrap().device_id;
+        let warmed = std::time::Instant::now();
+        while warmed.elapsed() < Duration::from_millis(1500) {
+            mentee.client.sync().unwrap();
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        run_cli(&app.db_url, &["device", "revoke", "--device", &device]);
+        assert!(
+            matches!(mentee.client.sync(), Err(ClientError::Revoked { .. })),
+            "{backend}: the first sync after the revocation is refused"
+        );
+        assert!(mentee.client.account().is_none(), "{backend}: and the phone wiped");
+    }
+}

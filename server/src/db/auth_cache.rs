@@ -23,9 +23,20 @@
 //! delivers notifications before answering), notifications cannot have been
 //! missed, and entries read since that connection began live up to
 //! [`TRUSTED_TTL`].
+//!
+//! A sync, the one request every phone makes all day, checks its entry against
+//! the database instead, on either backend: [`changed`] also adds one to
+//! `sync_epoch.auth_generation` in the changing transaction, an entry is
+//! tagged with the number this process last saw there when its read began
+//! ([`DB_GENERATION`]), and the sync reads the number in the snapshot it reads
+//! everything else in ([`matches_database`]). Equal, nothing the check decides
+//! changed since the entry was read, wherever the change was made, and the
+//! entry is used up to [`TRUSTED_TTL`] (the backstop for a change made behind
+//! the code's back, by hand in SQL); different, the whole cache is emptied and
+//! the sync starts again with the rows read afresh (`routes::sync`).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
@@ -36,6 +47,7 @@ use super::DbConnection;
 use super::devices::Device;
 use super::people::Person;
 use crate::model::{DeviceId, Timestamp};
+use crate::schema::sync_epoch;
 
 /// The PostgreSQL notification channel of these changes.
 pub const CHANNEL: &str = "alongside_auth";
@@ -54,6 +66,11 @@ static GENERATION: AtomicU64 = AtomicU64::new(0);
 static LISTENER_CONNECTION: AtomicU64 = AtomicU64::new(0);
 static LISTENER_HEARD: AtomicU64 = AtomicU64::new(0);
 static EPOCH: LazyLock<Instant> = LazyLock::new(Instant::now);
+/// The database's `sync_epoch.auth_generation` as a sync's snapshot last read
+/// it here ([`UNKNOWN`] until the first).
+static DB_GENERATION: AtomicI64 = AtomicI64::new(UNKNOWN);
+/// No generation read yet: matches nothing the database holds.
+const UNKNOWN: i64 = i64::MIN;
 static ENTRIES: LazyLock<Mutex<HashMap<DeviceId, Entry>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
 
 #[derive(Debug, Clone)]
@@ -64,6 +81,8 @@ struct Entry {
     generation: u64,
     /// The listener's connection when the read began (0: none).
     connection: u64,
+    /// [`DB_GENERATION`] when the read began.
+    db_generation: i64,
 }
 
 /// Where a read for the cache began: pass it to [`put`].
@@ -72,6 +91,14 @@ pub struct ReadStart {
     generation: u64,
     connection: u64,
     at: Instant,
+    db_generation: i64,
+}
+
+impl ReadStart {
+    /// What a sync compares with the database's number ([`matches_database`]).
+    pub fn db_generation(&self) -> i64 {
+        self.db_generation
+    }
 }
 
 fn millis_since_epoch() -> u64 {
@@ -98,6 +125,7 @@ pub fn begin_read() -> ReadStart {
         generation: GENERATION.load(Ordering::SeqCst),
         connection: LISTENER_CONNECTION.load(Ordering::SeqCst),
         at: Instant::now(),
+        db_generation: DB_GENERATION.load(Ordering::SeqCst),
     }
 }
 
@@ -110,6 +138,30 @@ pub fn get(id: DeviceId) -> Option<(Device, Option<Person>)> {
     let usable = entry.generation == GENERATION.load(Ordering::SeqCst)
         && (age < TTL || (age < TRUSTED_TTL && listener_trusted(entry.connection)));
     usable.then(|| (entry.device.clone(), entry.person.clone()))
+}
+
+/// For a sync, which checks the entry against the database's number in its
+/// snapshot ([`matches_database`]): the entry up to [`TRUSTED_TTL`] old, with
+/// the number it is tagged with.
+pub fn get_for_sync(id: DeviceId) -> Option<(Device, Option<Person>, i64)> {
+    let entries = entries();
+    let entry = entries.get(&id)?;
+    let usable = entry.generation == GENERATION.load(Ordering::SeqCst) && entry.read_at.elapsed() < TRUSTED_TTL;
+    usable.then(|| (entry.device.clone(), entry.person.clone(), entry.db_generation))
+}
+
+/// A sync read the database's number `current` in its snapshot: whether
+/// what its token check used (tagged `tag`) was read with nothing changed
+/// since. When the number moved on, everything cached is forgotten, and
+/// entries read from now on are tagged with it.
+pub fn matches_database(tag: i64, current: i64) -> bool {
+    // A read that began before the swap is tagged with the old number and
+    // cannot match; one that began between the swap and the emptying is
+    // refused by `put` (the emptying moves `GENERATION` on).
+    if DB_GENERATION.swap(current, Ordering::SeqCst) != current {
+        invalidate();
+    }
+    tag == current
 }
 
 /// Keep what a read that began at `start` found, unless something changed since.
@@ -130,6 +182,7 @@ pub fn put(start: ReadStart, device: &Device, person: Option<&Person>) {
             read_at: start.at,
             generation: start.generation,
             connection: start.connection,
+            db_generation: start.db_generation,
         },
     );
 }
@@ -155,8 +208,15 @@ fn invalidate() {
 /// change: a revocation must not be silently local.)
 pub fn changed(conn: &mut DbConnection) -> QueryResult<()> {
     invalidate();
-    if let DbConnection::Pg(pg) = conn {
-        diesel::sql_query("SELECT pg_notify($1, '')").bind::<Text, _>(CHANNEL).execute(pg)?;
+    let bump = diesel::update(sync_epoch::table).set(sync_epoch::auth_generation.eq(sync_epoch::auth_generation + 1));
+    match conn {
+        DbConnection::Sqlite(sqlite) => {
+            bump.execute(sqlite)?;
+        }
+        DbConnection::Pg(pg) => {
+            bump.execute(pg)?;
+            diesel::sql_query("SELECT pg_notify($1, '')").bind::<Text, _>(CHANNEL).execute(pg)?;
+        }
     }
     Ok(())
 }

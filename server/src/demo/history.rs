@@ -45,7 +45,10 @@ impl Phones {
         let device = domain::devices::register(conn, person, &format!("{first_name}'s phone"))?;
         let user = person.id;
         let actor = ActorId::from(hex::decode(&device.actor_id).map_err(broken)?);
-        let phone = Phone { caller: Caller { person: user, org_id: person.org_id, device_id: device.id, actor }, user };
+        let phone = Phone {
+            caller: Caller { person: user, org_id: person.org_id, device_id: device.id, actor, auth_tag: None },
+            user,
+        };
         self.0.insert(person.id, phone.clone());
         Ok(phone)
     }

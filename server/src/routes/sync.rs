@@ -14,11 +14,17 @@ use crate::db::mentorships::{self as mentorships_db, Scope as MentorshipScope};
 use crate::domain::permissions;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
+use crate::sync::SyncError;
 use crate::sync::engine::{self, COMPACT_AFTER, Caller};
 use crate::sync::live::LiveEvent;
 
 /// The largest sync body accepted: a phone's whole caseload after weeks offline.
 pub const MAX_SYNC_BODY: usize = 32 * 1024 * 1024;
+
+/// How many times a sync checks its token again when what the check read
+/// changed meanwhile (each time another change came between the check and the
+/// snapshot: practically never twice).
+const MAX_AUTH_RETRIES: u32 = 3;
 
 /// How often a live connection is pinged so dead ones are noticed.
 const LIVE_PING: Duration = Duration::from_secs(20);
@@ -40,7 +46,7 @@ pub(crate) fn caller(user: &AuthUser) -> Result<Caller, ApiError> {
     let actor = hex::decode(&user.actor_id)
         .map(ActorId::from)
         .map_err(|_| ApiError::internal("a device has a malformed actor id"))?;
-    Ok(Caller { person: user.person_id, org_id: user.org_id, device_id: user.device_id, actor })
+    Ok(Caller { person: user.person_id, org_id: user.org_id, device_id: user.device_id, actor, auth_tag: None })
 }
 
 /// Reconcile a device with the server: the request carries the device's
@@ -59,6 +65,7 @@ pub(crate) fn caller(user: &AuthUser) -> Result<Caller, ApiError> {
         (status = 401, body = ErrorBody),
         (status = 413, body = ErrorBody),
         (status = 415, body = ErrorBody),
+        (status = 503, description = "`unavailable`: the account changed again and again while the sync began; retry", body = ErrorBody),
     )
 )]
 #[post("")]
@@ -80,10 +87,20 @@ pub async fn post_sync(
     let (reply, compact) = state
         .db
         .run(move |conn| {
-            let caller = caller(&token.confirm(conn)?)?;
-            let request = protocol::decode_request(&body)
-                .map_err(|e| ApiError::bad_request("malformed_sync_body", e.to_string()))?;
-            let outcome = engine::handle_with(conn, &db.writer(), &sync.cache, &caller, request)?;
+            let mut attempts = 0;
+            let outcome = loop {
+                let (user, auth_tag) = token.confirm_for_sync(conn)?;
+                let caller = Caller { auth_tag: Some(auth_tag), ..caller(&user)? };
+                let request = protocol::decode_request(&body)
+                    .map_err(|e| ApiError::bad_request("malformed_sync_body", e.to_string()))?;
+                match engine::handle_with(conn, &db.writer(), &sync.cache, &caller, request) {
+                    // What the token check used changed since it was read (the
+                    // cache is emptied by then): check it again from the
+                    // database. Nothing was read or written for this request yet.
+                    Err(SyncError::AuthChanged) if attempts < MAX_AUTH_RETRIES => attempts += 1,
+                    other => break other?,
+                }
+            };
             let events: Vec<LiveEvent> = outcome
                 .changed
                 .iter()

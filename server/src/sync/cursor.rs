@@ -51,22 +51,28 @@ pub struct Position {
     /// The organisation's erased documents, for the access fingerprint.
     #[diesel(sql_type = BigInt)]
     pub erasures: i64,
+    /// `sync_epoch.auth_generation`: what the token check's cache is checked
+    /// against (`db::auth_cache::matches_database`).
+    #[diesel(sql_type = BigInt)]
+    pub auth_generation: i64,
 }
 
 /// [`position`]'s one statement, on SQLite and on PostgreSQL.
 const POSITION_SQLITE: &str = "\
 SELECT e.epoch AS epoch, \
        COALESCE((SELECT c.seq FROM sync_counters c WHERE c.org_id = ?), 0) AS seq, \
-       (SELECT COUNT(*) FROM erased_documents x WHERE x.org_id = ?) AS erasures \
+       (SELECT COUNT(*) FROM erased_documents x WHERE x.org_id = ?) AS erasures, \
+       e.auth_generation AS auth_generation \
 FROM sync_epoch e LIMIT 1";
 const POSITION_PG: &str = "\
 SELECT e.epoch AS epoch, \
        COALESCE((SELECT c.seq FROM sync_counters c WHERE c.org_id = $1), 0) AS seq, \
-       (SELECT COUNT(*) FROM erased_documents x WHERE x.org_id = $1) AS erasures \
+       (SELECT COUNT(*) FROM erased_documents x WHERE x.org_id = $1) AS erasures, \
+       e.auth_generation AS auth_generation \
 FROM sync_epoch e LIMIT 1";
 
-/// The database's identity, the organisation's last sequence number and its
-/// erasures, in one statement.
+/// The database's identity, the organisation's last sequence number, its
+/// erasures and the token check's generation, in one statement.
 pub fn position(conn: &mut DbConnection, org_id: OrgId) -> QueryResult<Position> {
     match conn {
         DbConnection::Sqlite(conn) => {

@@ -62,6 +62,11 @@ pub struct Caller {
     pub org_id: OrgId,
     pub device_id: DeviceId,
     pub actor: ActorId,
+    /// The auth generation the token check's cached rows were read at
+    /// (`db::auth_cache`): checked against the database's in the request's
+    /// snapshot, [`SyncError::AuthChanged`] if it moved on. `None` for a caller
+    /// the server made itself (the demo).
+    pub auth_tag: Option<i64>,
 }
 
 /// A document whose stored state changed in this request.
@@ -374,6 +379,11 @@ fn read_before_writing(
 ) -> Result<Reads, SyncError> {
     crate::db::read_snapshot(conn, |conn| -> Result<Reads, SyncError> {
         let position = cursor::position(conn, caller.org_id)?;
+        if let Some(tag) = caller.auth_tag
+            && !crate::db::auth_cache::matches_database(tag, position.auth_generation)
+        {
+            return Err(SyncError::AuthChanged);
+        }
         let access = readable(conn, caller)?;
         let fingerprint = cursor::fingerprint(caller, &access, &position);
         let since = match &request.cursor {

@@ -1,0 +1,1 @@
+ALTER TABLE sync_epoch DROP COLUMN auth_generation;
