@@ -203,7 +203,9 @@ fn invalidate() {
 }
 
 /// Something the token check reads is being changed (inside the writer's
-/// transaction): forget everything here and, on PostgreSQL, tell the other
+/// transaction, which the callers in `db` open if there is none: the change
+/// and the bumped generation commit together): forget everything here, add
+/// one to `sync_epoch.auth_generation` and, on PostgreSQL, tell the other
 /// processes when the transaction commits. (A failed notification fails the
 /// change: a revocation must not be silently local.)
 pub fn changed(conn: &mut DbConnection) -> QueryResult<()> {

@@ -62,10 +62,12 @@ pub fn find_by_org(conn: &mut DbConnection, org_id: OrgId) -> QueryResult<Vec<De
 
 /// Marks the device revoked unless it already is. Returns rows changed.
 pub fn update_revoked(conn: &mut DbConnection, id: DeviceId, at: Timestamp) -> QueryResult<usize> {
-    super::auth_cache::changed(conn)?;
-    diesel::update(devices::table.filter(devices::id.eq(id)).filter(devices::revoked_at.is_null()))
-        .set(devices::revoked_at.eq(at))
-        .execute(conn)
+    super::write_transaction(conn, |conn| {
+        super::auth_cache::changed(conn)?;
+        diesel::update(devices::table.filter(devices::id.eq(id)).filter(devices::revoked_at.is_null()))
+            .set(devices::revoked_at.eq(at))
+            .execute(conn)
+    })
 }
 
 /// Records activity, writing at most once per `since` so that ordinary requests
@@ -82,8 +84,10 @@ pub fn update_last_seen(conn: &mut DbConnection, id: DeviceId, now: Timestamp, s
 
 /// Ends every access token issued to the device so far (see `sign_in_epoch`).
 pub fn update_next_epoch(conn: &mut DbConnection, id: DeviceId) -> QueryResult<usize> {
-    super::auth_cache::changed(conn)?;
-    diesel::update(devices::table.find(id)).set(devices::session_epoch.eq(devices::session_epoch + 1)).execute(conn)
+    super::write_transaction(conn, |conn| {
+        super::auth_cache::changed(conn)?;
+        diesel::update(devices::table.find(id)).set(devices::session_epoch.eq(devices::session_epoch + 1)).execute(conn)
+    })
 }
 
 /// Ends the access tokens of every device of a person except `keep`.
@@ -92,11 +96,13 @@ pub fn update_next_epoch_by_person(
     person_id: PersonId,
     keep: Option<DeviceId>,
 ) -> QueryResult<usize> {
-    super::auth_cache::changed(conn)?;
-    let all = devices::table.filter(devices::person_id.eq(person_id));
-    let next = devices::session_epoch.eq(devices::session_epoch + 1);
-    match keep {
-        Some(device) => diesel::update(all.filter(devices::id.ne(device))).set(next).execute(conn),
-        None => diesel::update(all).set(next).execute(conn),
-    }
+    super::write_transaction(conn, |conn| {
+        super::auth_cache::changed(conn)?;
+        let all = devices::table.filter(devices::person_id.eq(person_id));
+        let next = devices::session_epoch.eq(devices::session_epoch + 1);
+        match keep {
+            Some(device) => diesel::update(all.filter(devices::id.ne(device))).set(next).execute(conn),
+            None => diesel::update(all).set(next).execute(conn),
+        }
+    })
 }

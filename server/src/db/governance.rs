@@ -220,11 +220,17 @@ pub fn pseudonymise_person(
     email: &str,
     password_hash: &str,
 ) -> QueryResult<usize> {
-    super::auth_cache::changed(conn)?;
-    diesel::update(devices::table.filter(devices::org_id.eq(org_id)).filter(devices::person_id.eq(id)))
-        .set(devices::name.eq("erased person's device"))
-        .execute(conn)?;
-    diesel::update(people::table.filter(people::org_id.eq(org_id)).filter(people::id.eq(id)))
-        .set((people::display_name.eq(display_name), people::email.eq(email), people::password_hash.eq(password_hash)))
-        .execute(conn)
+    super::write_transaction(conn, |conn| {
+        super::auth_cache::changed(conn)?;
+        diesel::update(devices::table.filter(devices::org_id.eq(org_id)).filter(devices::person_id.eq(id)))
+            .set(devices::name.eq("erased person's device"))
+            .execute(conn)?;
+        diesel::update(people::table.filter(people::org_id.eq(org_id)).filter(people::id.eq(id)))
+            .set((
+                people::display_name.eq(display_name),
+                people::email.eq(email),
+                people::password_hash.eq(password_hash),
+            ))
+            .execute(conn)
+    })
 }

@@ -100,8 +100,12 @@ pub struct PersonChanges {
 
 pub fn update(conn: &mut DbConnection, org_id: OrgId, id: PersonId, changes: &PersonChanges) -> QueryResult<usize> {
     // Roles, name, email and deactivation are what the token check hands on.
-    super::auth_cache::changed(conn)?;
-    diesel::update(people::table.filter(people::org_id.eq(org_id)).filter(people::id.eq(id))).set(changes).execute(conn)
+    super::write_transaction(conn, |conn| {
+        super::auth_cache::changed(conn)?;
+        diesel::update(people::table.filter(people::org_id.eq(org_id)).filter(people::id.eq(id)))
+            .set(changes)
+            .execute(conn)
+    })
 }
 
 /// Ends every console login of a person, except `keep` (the login making the

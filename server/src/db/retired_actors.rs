@@ -36,20 +36,22 @@ pub fn rotate(
     fresh: &str,
     at: Timestamp,
 ) -> QueryResult<bool> {
-    super::auth_cache::changed(conn)?;
-    let updated =
-        diesel::update(devices::table.filter(devices::id.eq(device_id)).filter(devices::actor_id.eq(current)))
-            .set(devices::actor_id.eq(fresh))
+    super::write_transaction(conn, |conn| {
+        super::auth_cache::changed(conn)?;
+        let updated =
+            diesel::update(devices::table.filter(devices::id.eq(device_id)).filter(devices::actor_id.eq(current)))
+                .set(devices::actor_id.eq(fresh))
+                .execute(conn)?;
+        if updated == 0 {
+            return Ok(false);
+        }
+        diesel::insert_into(retired_actors::table)
+            .values((
+                retired_actors::actor_id.eq(current),
+                retired_actors::device_id.eq(device_id),
+                retired_actors::retired_at.eq(at),
+            ))
             .execute(conn)?;
-    if updated == 0 {
-        return Ok(false);
-    }
-    diesel::insert_into(retired_actors::table)
-        .values((
-            retired_actors::actor_id.eq(current),
-            retired_actors::device_id.eq(device_id),
-            retired_actors::retired_at.eq(at),
-        ))
-        .execute(conn)?;
-    Ok(true)
+        Ok(true)
+    })
 }
