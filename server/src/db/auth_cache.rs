@@ -28,7 +28,7 @@
 //! the database instead, on either backend: [`changed`] also adds one to
 //! `sync_epoch.auth_generation` in the changing transaction, an entry is
 //! tagged with the number this process last saw there when its read began
-//! ([`DB_GENERATION`]), and the sync reads the number in the snapshot it reads
+//! (`DB_GENERATION`), and the sync reads the number in the snapshot it reads
 //! everything else in ([`matches_database`]). Equal, nothing the check decides
 //! changed since the entry was read, wherever the change was made, and the
 //! entry is used up to [`TRUSTED_TTL`] (the backstop for a change made behind
