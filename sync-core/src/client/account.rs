@@ -285,7 +285,9 @@ impl Client {
     /// A wrong, used or expired code, or an email with no such account, is
     /// `Invalid` (which of them is not said); so is a `new_password` the policy
     /// refuses, with the reason. Too many wrong codes is `Server` ("too many
-    /// requests").
+    /// requests"). `Offline` may come after the server set the password (the
+    /// answer was lost): the code is then used up, so an app should offer
+    /// signing in with the new password before asking for another code.
     pub fn reset_password(&self, email: &str, code: &str, new_password: &str) -> Result<(), ClientError> {
         let request = ResetPasswordRequest {
             email: email.to_owned(),
