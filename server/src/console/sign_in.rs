@@ -158,19 +158,14 @@ pub async fn reset(state: web::Data<AppState>, req: HttpRequest, form: SignInFor
     };
     match redeemed {
         Ok(()) => {
-            let done = html! {
-                (DOCTYPE)
-                html lang="en-GB" {
-                    (head("Password set"))
-                    body.narrow {
-                        main #main {
-                            h1 { "Your new password is set" }
-                            p { "Every device and console sign-in you had is signed out. Sign in with the new password, here and in the Alongside app." }
-                            p { a href="/console/sign-in" { "Sign in" } }
-                        }
-                    }
-                }
-            };
+            let done = signed_out_page(
+                "Password set",
+                html! {
+                    h1 { "Your new password is set" }
+                    p { "Every device and console sign-in you had is signed out. Sign in with the new password, here and in the Alongside app." }
+                    p { a href="/console/sign-in" { "Sign in" } }
+                },
+            );
             Ok(HttpResponse::Ok().content_type(ContentType::html()).body(done.into_string()))
         }
         Err(CredentialError::Domain(DomainError::Invalid { message, .. })) => {
@@ -182,68 +177,71 @@ pub async fn reset(state: web::Data<AppState>, req: HttpRequest, form: SignInFor
     }
 }
 
-fn reset_page(csrf: &str, email: &str, message: Option<&str>) -> Markup {
+/// A console page for someone not signed in: the narrow layout, no navigation.
+fn signed_out_page(title: &str, main: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en-GB" {
-            (head("Set a new password"))
+            (head(title))
             body.narrow {
-                main #main {
-                    h1 { "Set a new password with a reset code" }
-                    p { "Forgot your password? Ask your coordinator (or, for a coordinator, an administrator) for a reset code. It works once, for 24 hours." }
-                    @if let Some(message) = message {
-                        div.notice.error role="alert" { p { (message) } }
-                    }
-                    form.stack method="post" action="/console/reset-password" {
-                        input type="hidden" name="csrf" value=(csrf);
-                        label for="email" { "Email" }
-                        input #email type="email" name="email" value=(email) autocomplete="username" required autofocus;
-                        label for="code" { "Reset code" }
-                        input #code type="text" name="code" autocomplete="one-time-code" required;
-                        label for="new_password" { "New password" }
-                        p.hint #new_password_hint { "At least 12 characters. A few unrelated words make a strong password that is easy to remember." }
-                        input #new_password type="password" name="new_password" autocomplete="new-password" minlength="12" required aria-describedby="new_password_hint";
-                        button type="submit" { "Set password" }
-                    }
-                    p { a href="/console/sign-in" { "Back to sign-in" } }
-                }
+                main #main { (main) }
             }
         }
     }
 }
 
+fn reset_page(csrf: &str, email: &str, message: Option<&str>) -> Markup {
+    signed_out_page(
+        "Set a new password",
+        html! {
+            h1 { "Set a new password with a reset code" }
+            p { "Forgot your password? Ask your coordinator (or, for a coordinator, an administrator) for a reset code. It works once, for 24 hours." }
+            @if let Some(message) = message {
+                div.notice.error role="alert" { p { (message) } }
+            }
+            form.stack method="post" action="/console/reset-password" {
+                input type="hidden" name="csrf" value=(csrf);
+                label for="email" { "Email" }
+                input #email type="email" name="email" value=(email) autocomplete="username" required autofocus;
+                label for="code" { "Reset code" }
+                input #code type="text" name="code" autocomplete="one-time-code" required;
+                label for="new_password" { "New password" }
+                p.hint #new_password_hint { "At least 12 characters. A few unrelated words make a strong password that is easy to remember." }
+                input #new_password type="password" name="new_password" autocomplete="new-password" minlength="12" required aria-describedby="new_password_hint";
+                button type="submit" { "Set password" }
+            }
+            p { a href="/console/sign-in" { "Back to sign-in" } }
+        },
+    )
+}
+
 /// The sign-in page; `message` explains a failed attempt.
 fn sign_in_page(csrf: &str, email: &str, message: Option<&str>, choices: &Choices) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="en-GB" {
-            (head("Sign in"))
-            body.narrow {
-                main #main {
-                    h1 { "Sign in to the Alongside console" }
-                    p { "For programme coordinators and administrators. Mentors and mentees use the Alongside app." }
-                    @if let Some(message) = message {
-                        div.notice.error role="alert" { p { (message) } }
-                    }
-                    form.stack method="post" action="/console/sign-in" {
-                        input type="hidden" name="csrf" value=(csrf);
-                        label for="email" { "Email" }
-                        input #email type="email" name="email" value=(email) autocomplete="username" required autofocus;
-                        label for="password" { "Password" }
-                        input #password type="password" name="password" autocomplete="current-password" required;
-                        @if !choices.is_empty() {
-                            label for="organisation" { "Organisation" }
-                            select #organisation name="organisation" required {
-                                @for (id, name) in choices {
-                                    option value=(id) { (name) }
-                                }
-                            }
-                        }
-                        button type="submit" { "Sign in" }
-                    }
-                    p { a href="/console/reset-password" { "Have a reset code for a forgotten password?" } }
-                }
+    signed_out_page(
+        "Sign in",
+        html! {
+            h1 { "Sign in to the Alongside console" }
+            p { "For programme coordinators and administrators. Mentors and mentees use the Alongside app." }
+            @if let Some(message) = message {
+                div.notice.error role="alert" { p { (message) } }
             }
-        }
-    }
+            form.stack method="post" action="/console/sign-in" {
+                input type="hidden" name="csrf" value=(csrf);
+                label for="email" { "Email" }
+                input #email type="email" name="email" value=(email) autocomplete="username" required autofocus;
+                label for="password" { "Password" }
+                input #password type="password" name="password" autocomplete="current-password" required;
+                @if !choices.is_empty() {
+                    label for="organisation" { "Organisation" }
+                    select #organisation name="organisation" required {
+                        @for (id, name) in choices {
+                            option value=(id) { (name) }
+                        }
+                    }
+                }
+                button type="submit" { "Sign in" }
+            }
+            p { a href="/console/reset-password" { "Have a reset code for a forgotten password?" } }
+        },
+    )
 }
