@@ -406,7 +406,11 @@ backend_test! {
         let events = app.audit_events(&org).await;
         let exports: Vec<&str> =
             events.iter().filter(|e| e.action == "report.exported").map(|e| e.detail.as_str()).collect();
-        assert!(exports.iter().any(|d| d.contains("\"csv\"")) && exports.iter().any(|d| d.contains("\"pdf\"")));
+        // Two from the API, two from the console, each with its filter.
+        assert_eq!(exports.len(), 4, "{exports:?}");
+        assert_eq!(exports.iter().filter(|d| d.contains("\"csv\"")).count(), 2, "{exports:?}");
+        assert_eq!(exports.iter().filter(|d| d.contains("\"pdf\"")).count(), 2, "{exports:?}");
+        assert!(exports.iter().all(|d| d.contains("\"site_id\":null") && d.contains(&today().to_string())), "{exports:?}");
         let departures: Vec<_> = events.iter().filter(|e| e.action == "person.deactivated").collect();
         assert_eq!(departures.len(), 7);
         assert!(departures.iter().any(|e| e.object_id == mentored[0] && e.detail.contains("\"resigned\"")));

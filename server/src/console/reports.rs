@@ -3,8 +3,7 @@
 //! per cohort with a column per site, a retention chart, and the CSV and PDF
 //! downloads under the console's own login.
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -14,9 +13,10 @@ use super::login::ConsoleUser;
 use super::queries;
 use crate::db::programmes::Programme;
 use crate::db::sites::Site;
+use crate::domain::DomainError;
 use crate::domain::oversight::{self, METRICS, Report, ReportFilter, Row};
-use crate::domain::{AuditObject, DomainError, record_audit};
 use crate::model::Day;
+use crate::routes::reports::{Download, download};
 use crate::state::AppState;
 
 /// The filter, as the form and the links carry it.
@@ -70,17 +70,11 @@ async fn load(
         .db
         .run(move |conn| {
             let actor = user.actor();
-            let report = oversight::build(conn, user.org_id, &actor, &filter, Day::today())?;
-            if let Some(format) = format {
-                record_audit(
-                    conn,
-                    user.org_id,
-                    &actor,
-                    "report.exported",
-                    AuditObject::new("organisation", user.org_id),
-                    serde_json::json!({ "report": "oversight", "format": format, "from": filter.from.to_string(), "to": filter.to.to_string() }),
-                )?;
-            }
+            let today = Day::today();
+            let report = match format {
+                Some(format) => oversight::export(conn, user.org_id, &actor, &filter, today, format)?,
+                None => oversight::build(conn, user.org_id, &actor, &filter, today)?,
+            };
             let sites = queries::sites(conn, user.org_id)?;
             let programmes = queries::programmes(conn, user.org_id)?;
             Ok(ReportData { report, sites, programmes })
@@ -96,19 +90,13 @@ pub async fn page(state: web::Data<AppState>, user: ConsoleUser, query: web::Que
 
 pub async fn csv(state: web::Data<AppState>, user: ConsoleUser, query: web::Query<ReportQuery>) -> Page {
     let data = load(&state, &user, &query, Some("csv")).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"oversight.csv\""))
-        .body(oversight::csv(&data.report)))
+    Ok(download(Download::Csv, oversight::csv(&data.report)))
 }
 
 pub async fn pdf(state: web::Data<AppState>, user: ConsoleUser, query: web::Query<ReportQuery>) -> Page {
     let data = load(&state, &user, &query, Some("pdf")).await?;
     let body = render(move || Ok(oversight::pdf::render(&data.report))).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/pdf")
-        .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"oversight.pdf\""))
-        .body(body))
+    Ok(download(Download::Pdf, body))
 }
 
 /// The whole period's row (the last one).

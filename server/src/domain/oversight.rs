@@ -494,6 +494,36 @@ pub fn build(
     Ok(assemble(filter, today, &sites, &starters, &sources))
 }
 
+/// [`build`], for a download in `format` (`csv`, `pdf`): recorded in the
+/// audit log as `report.exported` with the filter it was built with, the same
+/// from the API and from the console.
+pub fn export(
+    conn: &mut DbConnection,
+    org_id: OrgId,
+    actor: &Actor,
+    filter: &ReportFilter,
+    today: Day,
+    format: &'static str,
+) -> Result<Report, DomainError> {
+    let report = build(conn, org_id, actor, filter, today)?;
+    super::record_audit(
+        conn,
+        org_id,
+        actor,
+        "report.exported",
+        super::AuditObject::new("organisation", org_id),
+        serde_json::json!({
+            "report": "oversight",
+            "format": format,
+            "from": filter.from.to_string(),
+            "to": filter.to.to_string(),
+            "site_id": filter.site_id.map(|id| id.to_string()),
+            "programme_id": filter.programme_id.map(|id| id.to_string()),
+        }),
+    )?;
+    Ok(report)
+}
+
 /// The people the report is about: anyone who is not only a coordinator or
 /// admin (those run the scheme), started in post within the period, at the
 /// site asked for; with a programme asked for, those mentored in it and those

@@ -8,7 +8,7 @@ use utoipa::IntoParams;
 
 use crate::auth::AuthUser;
 use crate::domain::oversight::{self, Report, ReportFilter};
-use crate::domain::{AuditObject, DomainError, permissions, record_audit};
+use crate::domain::{DomainError, permissions};
 use crate::error::{ApiError, ErrorBody};
 use crate::model::Day;
 use crate::state::AppState;
@@ -44,6 +44,25 @@ impl OversightQuery {
     }
 }
 
+/// A download of the oversight report (the API's and the console's).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Download {
+    Csv,
+    Pdf,
+}
+
+/// The answer carrying a download of the report, as an attachment.
+pub(crate) fn download(format: Download, body: impl Into<Vec<u8>>) -> HttpResponse {
+    let (content_type, filename) = match format {
+        Download::Csv => ("text/csv; charset=utf-8", "oversight.csv"),
+        Download::Pdf => ("application/pdf", "oversight.pdf"),
+    };
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")))
+        .body(body.into())
+}
+
 /// Builds the report; `format` names a download, which is audited.
 async fn load(
     state: &AppState,
@@ -57,25 +76,11 @@ async fn load(
         .db
         .run(move |conn| {
             let actor = user.actor();
-            let report = oversight::build(conn, user.org_id, &actor, &filter, Day::today())?;
-            if let Some(format) = format {
-                record_audit(
-                    conn,
-                    user.org_id,
-                    &actor,
-                    "report.exported",
-                    AuditObject::new("organisation", user.org_id),
-                    serde_json::json!({
-                        "report": "oversight",
-                        "format": format,
-                        "from": filter.from.to_string(),
-                        "to": filter.to.to_string(),
-                        "site_id": filter.site_id.map(|id| id.to_string()),
-                        "programme_id": filter.programme_id.map(|id| id.to_string()),
-                    }),
-                )?;
+            let today = Day::today();
+            match format {
+                Some(format) => oversight::export(conn, user.org_id, &actor, &filter, today, format),
+                None => oversight::build(conn, user.org_id, &actor, &filter, today),
             }
-            Ok::<_, DomainError>(report)
         })
         .await?;
     Ok(report)
@@ -127,10 +132,7 @@ pub async fn oversight_csv(
     query: web::Query<OversightQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let report = load(&state, user, &query, Some("csv")).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"oversight.csv\""))
-        .body(oversight::csv(&report)))
+    Ok(download(Download::Csv, oversight::csv(&report)))
 }
 
 /// The same report as a PDF (A4, text in the standard Helvetica, so nothing is
@@ -156,8 +158,5 @@ pub async fn oversight_pdf(
     let body = web::block(move || oversight::pdf::render(&report))
         .await
         .map_err(|error| ApiError::internal(format!("rendering the report failed: {error}")))?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/pdf")
-        .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"oversight.pdf\""))
-        .body(body))
+    Ok(download(Download::Pdf, body))
 }
