@@ -489,6 +489,12 @@ impl Client {
         Ok(self.inner.set_session_details(&session_id, &details)?)
     }
 
+    /// Move a session to `date` (`YYYY-MM-DD`) at `start_time` (`HH:MM`; none
+    /// clears it); kind, status and notes stay.
+    pub fn reschedule_session(&self, session_id: String, date: String, start_time: Option<String>) -> Answer<()> {
+        Ok(self.inner.reschedule_session(&session_id, &date, start_time.as_deref())?)
+    }
+
     /// `status`: `planned`, `logged`, `cancelled` or `missed`; a reason is
     /// required for the last two.
     pub fn set_session_status(&self, session_id: String, status: String, reason: Option<String>) -> Answer<()> {

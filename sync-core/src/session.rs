@@ -227,6 +227,25 @@ impl Document {
         })
     }
 
+    /// Move a session to another day, and to `start_time` (`HH:MM`) on it;
+    /// `None` clears the start time (a new day's time is not the old day's).
+    /// Either member of the pair, one change; the kind, status and everything
+    /// written stay as they are.
+    pub fn reschedule(&mut self, author: UserId, date: &str, start_time: Option<&str>) -> Result<(), DocumentError> {
+        self.expect_session()?;
+        parse_date("date", date)?;
+        if let Some(start) = start_time {
+            check_start_time(start)?;
+        }
+        self.authorize(author, &Path::keys(["meta", "date"]))?;
+        self.authorize(author, &Path::keys(["meta", "start_time"]))?;
+        let meta = self.root_obj("meta", ObjType::Map)?;
+        self.transact(|doc| {
+            doc.put(&meta, "date", date)?;
+            put_or_clear(doc, &meta, "start_time", start_time.map(ScalarValue::from))
+        })
+    }
+
     /// Set the start time alone (`HH:MM`), leaving the other details as they are.
     pub fn set_start_time(&mut self, author: UserId, start_time: &str) -> Result<(), DocumentError> {
         self.expect_session()?;

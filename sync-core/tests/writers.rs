@@ -85,6 +85,41 @@ fn status_needs_a_reason_for_cancelled_and_missed_and_planned_round_trips() {
 }
 
 #[test]
+fn rescheduling_moves_the_day_and_start_time_in_one_change_and_keeps_the_rest() {
+    let pair = pair();
+    let header = session_header(pair);
+    let mut mentor = phone(header);
+    let mut mentee = phone(header);
+    mentee.set_session_basics(pair.mentee_id, SessionKind::CheckIn, "2026-12-14").unwrap();
+    mentee.set_start_time(pair.mentee_id, "12:15").unwrap();
+    mentee.set_session_status(pair.mentee_id, SessionStatus::Planned, None).unwrap();
+    exchange(&mut mentor, &mut mentee);
+
+    let base = mentor.heads();
+    mentor.reschedule(pair.mentor_id, "2026-12-16", Some("09:45")).unwrap();
+    assert_eq!(new_changes(&mut mentor, &base).len(), 1, "one change");
+    exchange(&mut mentor, &mut mentee);
+    let view = mentee.session_view().unwrap();
+    assert_eq!((view.date.as_deref(), view.details.start_time.as_deref()), (Some("2026-12-16"), Some("09:45")));
+    assert_eq!((view.kind, view.status), (Some(SessionKind::CheckIn), SessionStatus::Planned));
+
+    // No time given: the old day's time does not stay.
+    mentee.reschedule(pair.mentee_id, "2026-12-17", None).unwrap();
+    exchange(&mut mentor, &mut mentee);
+    let view = mentor.session_view().unwrap();
+    assert_eq!((view.date.as_deref(), view.details.start_time), (Some("2026-12-17"), None));
+
+    let before = mentor.heads();
+    for (date, start) in [("17/12/2026", None), ("2026-02-30", None), ("2026-12-17", Some("25:00"))] {
+        assert!(
+            matches!(mentor.reschedule(pair.mentor_id, date, start), Err(DocumentError::Invalid(_))),
+            "{date} {start:?}"
+        );
+    }
+    assert_eq!(mentor.heads(), before, "refused input writes nothing");
+}
+
+#[test]
 fn skills_add_remove_catalogue_ids_and_free_text() {
     let pair = pair();
     let header = session_header(pair);
@@ -198,6 +233,7 @@ fn rules_hold_for_every_new_writer() {
     doc.edit_action(me, &action, "Read it twice", me, Some("2026-12-24")).unwrap();
     doc.set_action_done(me, &action, true).unwrap();
     doc.set_shared_summary(me, "A short summary").unwrap();
+    doc.reschedule(me, "2026-12-15", Some("10:30")).unwrap();
     let changes = new_changes(&mut doc, &base);
     assert_eq!(check_changes(&index, &header, me, &changes), Ok(()));
     // The same operations from someone outside the pair are refused on the server...
@@ -214,6 +250,7 @@ fn rules_hold_for_every_new_writer() {
     assert!(refused(doc.edit_action(outsider, &action, "x", me, None)));
     assert!(refused(doc.set_action_done(outsider, &action, false)));
     assert!(refused(doc.set_shared_summary(outsider, "x")));
+    assert!(refused(doc.reschedule(outsider, "2026-12-15", None)));
     let mut plan = phone(DocHeader::goal_plan(pair));
     let goal = plan.add_goal(me, "Lead a handover", GoalCategory::Skill, None).unwrap();
     assert!(refused(plan.set_goal_description(outsider, &goal, "x")));

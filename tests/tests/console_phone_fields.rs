@@ -96,7 +96,8 @@ backend_test! {
             e.set_session_status(&cancelled, SessionStatus::Cancelled, Some("No cover on the unit")).unwrap();
             let missed = e.create_session(&m, SessionKind::CheckIn, &day(today)).unwrap();
             e.set_session_status(&missed, SessionStatus::Missed, Some("Off sick on the day")).unwrap();
-            let planned = e.plan_session(&m, SessionKind::CheckIn, &day(check_in_day), Some("12:15")).unwrap();
+            // Planned for another day first, then moved by the mentor's phone.
+            let planned = e.plan_session(&m, SessionKind::CheckIn, &day(check_in_day - Duration::days(2)), Some("09:00")).unwrap();
             e.add_reflection(&ReflectionInput {
                 what_happened: SECRETS[13].into(),
                 feelings: SECRETS[14].into(),
@@ -106,6 +107,9 @@ backend_test! {
             })
             .unwrap();
             assert!(e.sync().unwrap().rejected.is_empty());
+            c.sync().unwrap();
+            c.reschedule_session(&planned, &day(check_in_day), Some("12:15")).unwrap();
+            assert!(c.sync().unwrap().rejected.is_empty());
             (shift, cancelled, missed, planned)
         })
         .await
@@ -161,6 +165,7 @@ backend_test! {
         let planned_row = row(&planned);
         assert!(planned_row.contains("Planned") && planned_row.contains("12:15"), "{backend}: {planned_row}");
         assert!(planned_row.contains(&format!("datetime=\"{}\"", day(check_in_day))), "{backend}: {planned_row}");
+        assert!(!planned_row.contains("09:00"), "{backend}: the old start time is gone: {planned_row}");
         let plan = format!("Day 30 check-in: planned for {}", short(check_in_day));
         assert!(pairing.contains(&plan), "{backend}: the touchpoints show {plan:?}");
         assert!(pairing.contains("7.5 h shadowing, 2 cancelled or missed, 1 planned"), "{backend}: the overview counts");

@@ -85,6 +85,16 @@ def test_every_new_writer_reaches_the_other_phone(server, phone, alongside):
     assert mentee.session(sid).shared_summary is None
     assert mentee.session(planned).status == "logged"
 
+    # Moved to another day by either phone: the date and start time change, nothing else.
+    mentor.reschedule_session(planned, "2026-12-16", "09:45")
+    sync_all(mentor, mentee)
+    p = mentee.session(planned)
+    assert (p.date, p.start_time, p.status, p.kind) == ("2026-12-16", "09:45", "logged", "check_in")
+    mentee.reschedule_session(planned, "2026-12-17", None)
+    sync_all(mentee, mentor)
+    p = mentor.session(planned)
+    assert (p.date, p.start_time, p.status) == ("2026-12-17", None, "logged")
+
     # Open actions: every not-done action of the pairing, earliest due first.
     third = mentee.add_action(cancelled, "Book the moving and handling course", mentee_id, "2026-12-10")
     sync_all(mentee, mentor)
@@ -108,6 +118,10 @@ def test_outsiders_and_bad_input_are_refused_on_the_phone(server, phone, alongsi
         mentee.set_session_details(sid, "7.30", None, None, None)
     with pytest.raises(alongside.AlongsideError.Invalid):
         mentee.set_session_details(sid, None, None, "carrier_pigeon", None)
+    with pytest.raises(alongside.AlongsideError.Invalid):
+        mentee.reschedule_session(sid, "17/12/2026", None)
+    with pytest.raises(alongside.AlongsideError.Invalid):
+        mentee.reschedule_session(sid, "2026-12-17", "25:00")
     with pytest.raises(alongside.AlongsideError.Invalid):
         mentee.add_skill(sid, "   ")
     with pytest.raises(alongside.AlongsideError.NotFound):

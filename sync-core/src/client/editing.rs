@@ -180,6 +180,17 @@ impl Client {
         self.edit_doc(parse_doc_id(session_id)?, |doc, me| doc.set_session_details(me, details))
     }
 
+    /// Move a session to another day (`YYYY-MM-DD`) and start time (`HH:MM`;
+    /// `None` clears it), as when a planned shift is moved.
+    pub fn reschedule_session(
+        &self,
+        session_id: &str,
+        date: &str,
+        start_time: Option<&str>,
+    ) -> Result<(), ClientError> {
+        self.edit_doc(parse_doc_id(session_id)?, |doc, me| doc.reschedule(me, date, start_time))
+    }
+
     /// Plan, log, cancel or miss a session; cancelled and missed need a reason.
     pub fn set_session_status(
         &self,
