@@ -83,22 +83,38 @@ pub async fn attempt_sign_in(
     password: &str,
     extra_headers: &[(&str, &str)],
 ) -> SignInAttempt {
-    let form = app.client.get(app.url("/console/sign-in")).send().await.expect("the sign-in page answers");
-    assert_eq!(form.status(), 200);
-    let cookie = cookie_value(&form, SIGN_IN_COOKIE).expect("the sign-in page sets its token cookie");
-    let html = form.text().await.expect("sign-in page");
-    let token = hidden_value(&html, "csrf").expect("the sign-in form carries a token");
+    let fields = [("email", email), ("password", password)];
+    SignInAttempt { response: post_signed_out_form(app, "/console/sign-in", &fields, extra_headers).await }
+}
+
+/// Posts one of the forms before sign-in (`/console/sign-in`,
+/// `/console/reset-password`) as a browser does: fetches the form, checks its
+/// double-submit token (cookie and hidden field equal) and sends it back with
+/// `fields` and `extra_headers`.
+pub async fn post_signed_out_form(
+    app: &TestApp,
+    path: &str,
+    fields: &[(&str, &str)],
+    extra_headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let form = app.client.get(app.url(path)).send().await.expect("the form answers");
+    assert_eq!(form.status(), 200, "GET {path}");
+    let cookie = cookie_value(&form, SIGN_IN_COOKIE).expect("the form sets its token cookie");
+    let html = form.text().await.expect("the form's page");
+    let token = hidden_value(&html, "csrf").expect("the form carries a token");
     assert_eq!(cookie, token, "double-submit: the cookie and the field carry the same token");
+    let mut body = vec![("csrf", token.as_str())];
+    body.extend_from_slice(fields);
     let mut request = app
         .client
-        .post(app.url("/console/sign-in"))
+        .post(app.url(path))
         .header(COOKIE, format!("{SIGN_IN_COOKIE}={cookie}"))
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(form_body(&[("csrf", &token), ("email", email), ("password", password)]));
+        .body(form_body(&body));
     for (name, value) in extra_headers {
         request = request.header(*name, *value);
     }
-    SignInAttempt { response: request.send().await.expect("the server answers") }
+    request.send().await.expect("the server answers")
 }
 
 impl Console {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use alongside_server::domain::Role;
 use alongside_server::model::Timestamp;
-use alongside_tests::console::{Console, SIGN_IN_COOKIE, attempt_sign_in, cookie_value, form_body, hidden_value};
+use alongside_tests::console::{Console, attempt_sign_in, form_body, post_signed_out_form};
 use alongside_tests::phones::Phone;
 use alongside_tests::process::run_cli;
 use alongside_tests::{
@@ -521,21 +521,7 @@ backend_test! {
 
 /// Posts the console's reset-password form with a fresh double-submit token.
 async fn post_reset_form(app: &TestApp, fields: &[(&str, &str)]) -> reqwest::Response {
-    let form = app.client.get(app.url("/console/reset-password")).send().await.unwrap();
-    assert_eq!(form.status(), 200);
-    let cookie = cookie_value(&form, SIGN_IN_COOKIE).expect("the form sets its token cookie");
-    let html = form.text().await.unwrap();
-    assert_eq!(hidden_value(&html, "csrf").as_deref(), Some(cookie.as_str()), "double-submit");
-    let mut body = vec![("csrf", cookie.as_str())];
-    body.extend_from_slice(fields);
-    app.client
-        .post(app.url("/console/reset-password"))
-        .header("cookie", format!("{SIGN_IN_COOKIE}={cookie}"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form_body(&body))
-        .send()
-        .await
-        .unwrap()
+    post_signed_out_form(app, "/console/reset-password", fields, &[]).await
 }
 
 backend_test! {
