@@ -156,6 +156,11 @@ impl Client {
         Ok(self.inner.join_group_session(&session_id, &group_id, &date)?)
     }
 
+    /// Move a group session to another day (`YYYY-MM-DD`).
+    pub fn reschedule_group_session(&self, session_id: String, date: String) -> Answer<()> {
+        Ok(self.inner.reschedule_group_session(&session_id, &date)?)
+    }
+
     pub fn group_session(&self, session_id: String) -> Answer<GroupSessionView> {
         Ok(self.inner.group_session(&session_id)?.into())
     }

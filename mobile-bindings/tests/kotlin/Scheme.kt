@@ -79,5 +79,8 @@ fun main(args: Array<String>) {
     expect(view.attendance == mapOf(menteeId to true, third to true), "attendance: ${view.attendance}")
     expect(view.accounts == mapOf(menteeId to "Helpful"), "accounts: ${view.accounts}")
     expect(member.groupSession(session) == view, "the third member sees the same")
+    member.rescheduleGroupSession(session, "2026-12-17")
+    syncAll(member, mentor)
+    expect(mentor.groupSession(session).date == "2026-12-17", "moved: ${mentor.groupSession(session)}")
     println("kotlin scheme: ok")
 }

@@ -118,6 +118,15 @@ def test_group_session_shared_by_three_members(server, phone, alongside):
     assert again.notes.endswith(" 👋")
     assert again.accounts[third] == "Late but there"
     assert [s.id for s in mentor.group_sessions(gid)] == [sid]
+
+    # Moved to another day by a member; everyone sees the new day.
+    member.reschedule_group_session(sid, "2026-12-10")
+    sync_all(member, mentor, mentee)
+    assert mentor.group_session(sid).date == mentee.group_session(sid).date == "2026-12-10"
+    with pytest.raises(alongside.AlongsideError.Invalid):
+        member.reschedule_group_session(sid, "10 December")
+    with pytest.raises(alongside.AlongsideError.NotFound):
+        member.reschedule_group_session("00000000-0000-4000-8000-000000000000", "2026-12-10")
     with pytest.raises(alongside.AlongsideError.NotFound):
         member.join_group_session(sid, "00000000-0000-4000-8000-000000000000", "2026-12-09")
 

@@ -215,6 +215,15 @@ impl Client {
         })
     }
 
+    /// Move a group session this phone holds to another day (`YYYY-MM-DD`);
+    /// any member of the group, and the facilitator.
+    pub fn reschedule_group_session(&self, session_id: &str, date: &str) -> Result<(), ClientError> {
+        let id: DocumentId = session_id.parse()?;
+        self.with_signed_in(|signed_in| {
+            Ok(signed_in.replica.edit(id, |doc, me| doc.set_group_session_date(me, date))?)
+        })
+    }
+
     /// One group session.
     pub fn group_session(&self, session_id: &str) -> Result<GroupSessionView, ClientError> {
         let id: DocumentId = session_id.parse()?;
